@@ -1,0 +1,84 @@
+import { Context, activityInfo } from '@temporalio/activity';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Db } from 'mongodb';
+
+export interface SmokeDocumentInput {
+  runId: string;
+  note: string;
+}
+
+export interface SmokeUploadInput {
+  bucket: string;
+  key: string;
+  /** Number of 5 MiB parts (S3's minimum part size except for the last). */
+  parts: number;
+  /** Pause after each part, so a test can kill the worker mid-upload. */
+  pauseMsPerPart?: number;
+}
+
+interface UploadProgress {
+  uploadId: string;
+  done: { PartNumber: number; ETag: string }[];
+}
+
+const PART_BYTES = 5 * 1024 * 1024;
+
+/** Deterministic part content: part n is filled with its own number, so a reader can check every byte. */
+export function smokePartBody(partNumber: number, parts: number): Buffer {
+  const size = partNumber === parts ? 1024 : PART_BYTES;
+  return Buffer.alloc(size, partNumber % 256);
+}
+
+/**
+ * The foundation's end-to-end check: one write to MongoDB and one multipart upload to S3, resumable from its
+ * heartbeat so a worker killed in the middle loses no part that was already uploaded.
+ */
+export const createSmokeActivities = (deps: { db: Db; s3: S3Client }) => ({
+  async recordSmokeDocument(input: SmokeDocumentInput): Promise<{ id: string }> {
+    const info = activityInfo();
+    await deps.db.collection('smoke_runs').updateOne(
+      { _id: input.runId as unknown as never },
+      { $set: { note: input.note, workflowId: info.workflowExecution?.workflowId ?? null, at: new Date() } },
+      { upsert: true },
+    );
+    return { id: input.runId };
+  },
+
+  async uploadSmokeObject(input: SmokeUploadInput): Promise<{ key: string; parts: number; attempt: number; resumedFromPart: number }> {
+    const ctx = Context.current();
+    const resumed = ctx.info.heartbeatDetails as UploadProgress | undefined;
+    const progress: UploadProgress = resumed ?? {
+      uploadId: (await deps.s3.send(new CreateMultipartUploadCommand({ Bucket: input.bucket, Key: input.key }))).UploadId ?? '',
+      done: [],
+    };
+    const resumedFromPart = progress.done.length + 1;
+    try {
+      for (let n = progress.done.length + 1; n <= input.parts; n++) {
+        const res = await deps.s3.send(
+          new UploadPartCommand({ Bucket: input.bucket, Key: input.key, UploadId: progress.uploadId, PartNumber: n, Body: smokePartBody(n, input.parts) }),
+          { abortSignal: ctx.cancellationSignal },
+        );
+        progress.done.push({ PartNumber: n, ETag: res.ETag ?? '' });
+        ctx.heartbeat(progress);
+        if (input.pauseMsPerPart) await ctx.sleep(input.pauseMsPerPart);
+      }
+      await deps.s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: input.bucket, Key: input.key, UploadId: progress.uploadId, MultipartUpload: { Parts: progress.done } }),
+      );
+    } catch (err) {
+      if (ctx.cancellationSignal.aborted) {
+        await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: input.bucket, Key: input.key, UploadId: progress.uploadId })).catch(() => undefined);
+      }
+      throw err;
+    }
+    return { key: input.key, parts: input.parts, attempt: ctx.info.attempt, resumedFromPart };
+  },
+});
+
+export type SmokeActivities = ReturnType<typeof createSmokeActivities>;

@@ -1,0 +1,83 @@
+/**
+ * The one settings module. Every process parses its environment here, once, at start,
+ * and passes the typed result down. Nothing else in Switchyard reads process.env.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+// Switchyard supports Node 20; the AWS SDK's notice about its future Node 22 floor is noise in every log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+// Empty strings in an env file mean "not set", so defaults still apply.
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema);
+
+export const settingsSchema = z.object({
+  NODE_ENV: optional(z.enum(['development', 'test', 'production']).default('development')),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+
+  TEMPORAL_ADDRESS: optional(z.string().default('127.0.0.1:7233')),
+  TEMPORAL_NAMESPACE: optional(z.string().default('default')),
+  TEMPORAL_UI_PORT: optional(port.default(8233)),
+  TEMPORAL_TASK_QUEUE: optional(z.string().default('switchyard')),
+
+  MONGODB_URI: optional(z.string().url().default('mongodb://127.0.0.1:27017/switchyard?directConnection=true')),
+  MONGODB_PORT: optional(port.default(27017)),
+
+  S3_ENDPOINT: optional(z.string().url().default('http://127.0.0.1:8333')),
+  S3_REGION: optional(z.string().default('us-east-1')),
+  S3_ACCESS_KEY_ID: optional(z.string().default('switchyard')),
+  S3_SECRET_ACCESS_KEY: optional(z.string().default('switchyard-secret')),
+  S3_DEFAULT_BUCKET: optional(z.string().default('api-extractor-output-prod')),
+  S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
+
+  API_PORT: optional(port.default(3000)),
+  ROOT_API_KEY: optional(z.string().min(16, 'ROOT_API_KEY must be at least 16 characters').default('switchyard-local-root-key')),
+  ENCRYPTION_KEY: optional(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'ENCRYPTION_KEY must be 64 hex characters (32 bytes, AES-256)')
+      .default('0000000000000000000000000000000000000000000000000000000000000001'),
+  ),
+
+  SMTP_URL: optional(z.string().url().default('smtp://127.0.0.1:2525')),
+  SMTP_SINK_HTTP_PORT: optional(port.default(2526)),
+  ALERT_EMAIL_TO: optional(z.string().default('ops@switchyard.local')),
+  ALERT_EMAIL_FROM: optional(z.string().default('switchyard@switchyard.local')),
+
+  SANDBOX_PORT: optional(port.default(4010)),
+
+  /** Project-local folder where the stack installs binaries and keeps its data. */
+  STACK_DIR: optional(z.string().default(path.resolve(__dirname, '..', '.stack'))),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class SettingsError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid settings:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Parses an environment (process.env by default) into typed settings, or throws naming every bad variable. */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+/** Derived connection facts shared by processes. */
+export function temporalUiUrl(s: Settings): string {
+  const host = s.TEMPORAL_ADDRESS.split(':')[0] ?? '127.0.0.1';
+  return `http://${host}:${s.TEMPORAL_UI_PORT}`;
+}
+
+export function mongoDbName(s: Settings): string {
+  const u = new URL(s.MONGODB_URI);
+  return u.pathname.replace(/^\//, '') || 'switchyard';
+}

@@ -1,0 +1,1 @@
+export { s3Client, ensureBucket } from '../stack/services';

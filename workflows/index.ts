@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Workflow code imports nothing but @temporalio/workflow and types.
+export { smokeWorkflow } from './smoke';
