@@ -1,18 +1,36 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
+import type { Transporter } from 'nodemailer';
+import type { Logger } from 'pino';
 import type { Settings } from '../config';
+import type { ProviderEndpoints } from '../providers/endpoints';
+import type { RefreshFn } from '../providers/oauth';
+import type { AccountStore, OAuthProvider } from '../store/accounts';
+import type { ErrorLogStore } from '../store/error-logs';
+import { createAlertActivities } from './alerts';
 import { createSmokeActivities } from './smoke';
+import { createTokenActivities } from './tokens';
 
-/** What activities need from the outside world; only the worker builds the real ones. */
+/** What activities need from the outside world; only the worker (and tests) build the real ones. */
 export interface ActivityDeps {
   settings: Settings;
   db: Db;
   s3: S3Client;
+  accounts: AccountStore;
+  errorLogs: ErrorLogStore;
+  endpoints: ProviderEndpoints;
+  refreshers: Record<OAuthProvider, RefreshFn>;
+  mailer: Transporter;
+  temporal: Client | null;
+  log: Logger;
 }
 
-/** Every activity the worker registers on the main task queue. */
+/** Every activity the workers register. */
 export const createActivities = (deps: ActivityDeps) => ({
   ...createSmokeActivities(deps),
+  ...createAlertActivities({ mailer: deps.mailer, settings: deps.settings }),
+  ...createTokenActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

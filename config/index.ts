@@ -48,6 +48,17 @@ export const settingsSchema = z.object({
   ALERT_EMAIL_FROM: optional(z.string().default('switchyard@switchyard.local')),
 
   SANDBOX_PORT: optional(port.default(4010)),
+  /** When set, every provider (Google, Zoho, Kommo, Unisender) is reached at its fake under this base URL. */
+  PROVIDERS_SANDBOX_URL: optional(z.string().url().optional()),
+
+  /** Global refresh rates per provider token endpoint, enforced by the Temporal server on each provider queue. */
+  GOOGLE_TOKEN_RPS: optional(z.coerce.number().positive().default(20)),
+  ZOHO_TOKEN_RPS: optional(z.coerce.number().positive().default(2)),
+  KOMMO_TOKEN_RPS: optional(z.coerce.number().positive().default(5)),
+  /** Minutes before expiry at which the scheduled refresh picks a token up. */
+  TOKEN_REFRESH_MARGIN_MINUTES: optional(z.coerce.number().int().positive().default(15)),
+  /** Whether workers create the token-refresh schedules at start. */
+  CREATE_SCHEDULES: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 
   /** Project-local folder where the stack installs binaries and keeps its data. */
   STACK_DIR: optional(z.string().default(path.resolve(__dirname, '..', '.stack'))),

@@ -1,16 +1,44 @@
+import { Client, Connection } from '@temporalio/client';
+import nodemailer from 'nodemailer';
 import type { Settings } from '../config';
+import { createLogger } from '../config/logger';
 import type { ActivityDeps } from '../activities';
+import { providerEndpoints } from '../providers/endpoints';
+import { REFRESHERS } from '../providers';
+import { AccountStore } from '../store/accounts';
+import { createCipher } from '../store/crypto';
+import { ErrorLogStore } from '../store/error-logs';
 import { connectMongo } from '../store/mongo';
 import { s3Client } from '../store/s3';
 
-/** Builds the real dependencies of the activities. Only worker processes call this. */
-export async function buildActivityDeps(settings: Settings): Promise<{ deps: ActivityDeps; close(): Promise<void> }> {
-  const mongo = await connectMongo(settings);
+/** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
+export async function buildActivityDeps(settings: Settings, opts: { dbName?: string } = {}): Promise<{ deps: ActivityDeps; close(): Promise<void> }> {
+  const mongo = await connectMongo(settings, opts.dbName);
   const s3 = s3Client(settings);
+  const cipher = createCipher(settings.ENCRYPTION_KEY);
+  const accounts = new AccountStore(mongo.db, cipher);
+  const errorLogs = new ErrorLogStore(mongo.db);
+  await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes()]);
+  const mailer = nodemailer.createTransport(settings.SMTP_URL);
+  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
   return {
-    deps: { settings, db: mongo.db, s3 },
+    deps: {
+      settings,
+      db: mongo.db,
+      s3,
+      accounts,
+      errorLogs,
+      endpoints: providerEndpoints(settings),
+      refreshers: REFRESHERS,
+      mailer,
+      temporal,
+      log: createLogger(settings, 'activities'),
+    },
     close: async () => {
+      mailer.close();
       s3.destroy();
+      await connection.close();
       await mongo.close();
     },
   };

@@ -1,11 +1,12 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadSettings } from '../config';
-import { buildActivityDeps } from './deps';
 import { createLogger } from '../config/logger';
+import { ensureSchedules } from '../clients/schedules';
+import { buildActivityDeps } from './deps';
 import { installRuntime } from './logging';
-import { createMainWorker } from './worker';
+import { createWorkers, runWorkers } from './worker';
 
-/** `npm run worker`: polls the task queues until SIGTERM/SIGINT, then drains in-flight activities and exits. */
+/** `npm run worker`: polls every task queue until SIGTERM/SIGINT, then drains in-flight activities and exits. */
 async function main(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger(settings, 'worker');
@@ -13,10 +14,14 @@ async function main(): Promise<void> {
   const { deps, close } = await buildActivityDeps(settings);
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   try {
-    const worker = await createMainWorker(settings, connection, deps);
-    log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE }, 'worker started');
-    // Runtime's default shutdown signals (SIGINT, SIGTERM) make run() resolve after draining.
-    await worker.run();
+    if (settings.CREATE_SCHEDULES && deps.temporal) {
+      const created = await ensureSchedules(deps.temporal, settings);
+      log.info({ schedules: created }, 'schedules in place');
+    }
+    const workers = await createWorkers(settings, connection, deps);
+    log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, workers: workers.length }, 'worker started');
+    // Runtime's default shutdown signals (SIGINT, SIGTERM) make every run() resolve after draining.
+    await runWorkers(workers);
     log.info('worker stopped');
   } finally {
     await connection.close();

@@ -2,28 +2,61 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Settings } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
+import { providerQueue } from '../workflows/queues';
 
 /** The workflow sources the worker bundles (an explicit .ts path: resolution differs between tsx and vitest). */
 export const workflowsPath = path.join(__dirname, '..', 'workflows', 'index.ts');
 
+type WorkflowSource = Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>;
+
 /**
- * The worker of the main task queue: workflows plus the activities that call no provider.
- * Provider queues (google, zoho, kommo, unisender, http) get their own workers with their global rate caps.
+ * Every worker of one deployment: the main queue (workflows and store/e-mail activities) and one worker per
+ * provider queue, whose maxTaskQueueActivitiesPerSecond is the provider's global quota, enforced by the
+ * Temporal server across every worker process that polls that queue.
  */
-export async function createMainWorker(
+export async function createWorkers(
   settings: Settings,
   connection: NativeConnection,
   deps: ActivityDeps,
-  overrides: Partial<WorkerOptions> = {},
-): Promise<Worker> {
-  return Worker.create({
+  opts: { workflows?: WorkflowSource; overrides?: Partial<WorkerOptions> } = {},
+): Promise<Worker[]> {
+  const activities = createActivities(deps);
+  const common = {
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
-    taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    workflowsPath,
-    activities: createActivities(deps),
+    activities,
     // SIGTERM drains: in-flight activities get this long to finish (or heartbeat) before they are cancelled.
     shutdownGraceTime: '30s',
-    ...overrides,
+  } as const;
+  const main = await Worker.create({
+    ...common,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    ...(opts.workflows ?? { workflowsPath }),
+    ...opts.overrides,
   });
+  const limits = { google: settings.GOOGLE_TOKEN_RPS, zoho: settings.ZOHO_TOKEN_RPS, kommo: settings.KOMMO_TOKEN_RPS } as const;
+  const providerWorkers = await Promise.all(
+    (Object.keys(limits) as (keyof typeof limits)[]).map((provider) =>
+      Worker.create({
+        ...common,
+        taskQueue: providerQueue(settings.TEMPORAL_TASK_QUEUE, provider),
+        maxTaskQueueActivitiesPerSecond: limits[provider],
+        maxConcurrentActivityTaskExecutions: 100,
+        ...opts.overrides,
+      }),
+    ),
+  );
+  return [main, ...providerWorkers];
+}
+
+/** Runs workers together until they all stop (shutdown signal), or until fn settles when given. */
+export async function runWorkers<T>(workers: Worker[], fn?: () => Promise<T>): Promise<T | undefined> {
+  if (!fn) {
+    await Promise.all(workers.map((w) => w.run()));
+    return undefined;
+  }
+  const [first, ...rest] = workers;
+  if (!first) return fn();
+  const wrapped = rest.reduce<() => Promise<T>>((inner, w) => () => w.runUntil(inner), fn);
+  return first.runUntil(wrapped);
 }

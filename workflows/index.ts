@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Workflow code imports nothing but @temporalio/workflow and types.
 export { smokeWorkflow } from './smoke';
+export { refreshAllTokens, refreshToken } from './tokens';

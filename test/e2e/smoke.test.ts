@@ -56,7 +56,7 @@ describe('smoke: a workflow on the real servers', () => {
     const workflowId = unique('smoke-kill');
     const key = `smoke/${workflowId}.bin`;
     const parts = 5;
-    const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: env.taskQueue, MONGODB_URI: mongoUriFor(env), LOG_LEVEL: 'warn' };
+    const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: env.taskQueue, MONGODB_URI: mongoUriFor(env), LOG_LEVEL: 'warn', CREATE_SCHEDULES: 'false' };
     const [node, args] = tsEntry(path.join(__dirname, '..', '..'), 'workers/main.ts');
     const startWorker = (): ChildProcess => spawn(node, args, { env: workerEnv, cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'ignore', 'inherit'] });
 

@@ -1,0 +1,194 @@
+import { Context, activityInfo } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { FailureType, ProviderError, toApplicationFailure } from '../providers/errors';
+import type { ProviderEndpoints } from '../providers/endpoints';
+import { ROTATES_REFRESH_TOKEN, type RefreshFn } from '../providers/oauth';
+import type { AccountStore, OAuthProvider } from '../store/accounts';
+import type { ErrorLogStore } from '../store/error-logs';
+
+export interface TokenActivityDeps {
+  accounts: AccountStore;
+  errorLogs: ErrorLogStore;
+  endpoints: ProviderEndpoints;
+  refreshers: Record<OAuthProvider, RefreshFn>;
+  /** For pausing an account's other workflows when its access is revoked. */
+  temporal: Client | null;
+  log: Logger;
+}
+
+export interface RefreshAccountInput {
+  accountId: string;
+  /** Skip when another refresh stored a token this recently and it is not about to expire. */
+  minAgeSeconds?: number;
+}
+
+export interface RefreshAccountResult {
+  accountId: string;
+  outcome: 'refreshed' | 'skipped';
+  reason?: string;
+  version: number;
+  expiresAt: string | null;
+}
+
+export interface RefreshFailureReport {
+  accountId: string;
+  provider: OAuthProvider | null;
+  kind: string;
+  message: string;
+  source: string;
+}
+
+/** A refresh holds its account's lease this long at most; a dead holder's lease then lapses. */
+const LEASE_MS = 2 * 60_000;
+/** A token this close to expiry is refreshed even if it was refreshed recently. */
+const STILL_FRESH_MARGIN_MS = 5 * 60_000;
+
+export const LEASE_BUSY = 'RefreshInProgress';
+export const ROTATION_LOST = 'RotationLost';
+
+/**
+ * Token refresh activities. Credentials are read from the store here and never leave this module:
+ * workflows pass account ids and get back versions and expiry times.
+ */
+export const createTokenActivities = (deps: TokenActivityDeps) => ({
+  /** A page of active account ids of a provider, optionally only those expiring before a time. */
+  async listAccountsToRefresh(input: { provider: OAuthProvider; expiringBefore?: string; afterId?: string; limit: number }): Promise<string[]> {
+    return deps.accounts.idsToRefresh({
+      provider: input.provider,
+      limit: input.limit,
+      ...(input.afterId ? { afterId: input.afterId } : {}),
+      ...(input.expiringBefore ? { expiringBefore: new Date(input.expiringBefore) } : {}),
+    });
+  },
+
+  /**
+   * Refreshes one account's access token and stores it before returning.
+   *
+   * Serialised per account by a lease in MongoDB, whichever workflow asks (bulk, single, schedule), because a
+   * Kommo refresh token dies the moment it is used: two concurrent refreshes would revoke each other.
+   *
+   * Kommo rotation and a dying worker: before calling Kommo the account is marked `rotationPending`. If the worker
+   * dies after Kommo rotated but before the new pair was stored, the new refresh token is gone for good: no
+   * design can recover it, since only that process ever saw it. The retry then finds `rotationPending` set, tries
+   * the stored refresh token once more (Kommo may not have rotated: the request may have died on the way), and if
+   * Kommo rejects it, the account goes to `needs_reauth` with a message that says exactly this, while the access
+   * token it still holds stays usable until it expires (24 h for Kommo). Never a silent loss.
+   */
+  async refreshAccount(input: RefreshAccountInput): Promise<RefreshAccountResult> {
+    const info = activityInfo();
+    const owner = `${info.workflowExecution?.workflowId ?? 'direct'}/${info.activityId}`;
+    const leased = await deps.accounts.acquireLease(input.accountId, owner, LEASE_MS);
+    if (!leased) {
+      const exists = await deps.accounts.accounts.countDocuments({ _id: input.accountId }, { limit: 1 });
+      if (!exists) throw ApplicationFailure.create({ type: FailureType.Invalid, message: `account ${input.accountId} not found`, nonRetryable: true });
+      // Someone else is refreshing it: come back shortly, then the recent refresh makes this one a skip.
+      throw ApplicationFailure.create({ type: LEASE_BUSY, message: `account ${input.accountId} is being refreshed by another run`, nextRetryDelay: '1s' });
+    }
+    const account = leased;
+    const skip = async (reason: string): Promise<RefreshAccountResult> => {
+      await deps.accounts.releaseLease(account._id, owner);
+      return { accountId: account._id, outcome: 'skipped', reason, version: account.token.version, expiresAt: account.token.expiresAt?.toISOString() ?? null };
+    };
+    if (account.status !== 'active' || !account.isActive) return skip(`account is ${account.isActive ? account.status : 'inactive'}`);
+    const now = Date.now();
+    const recent = account.token.refreshedAt && now - account.token.refreshedAt.getTime() < (input.minAgeSeconds ?? 0) * 1000;
+    const fresh = account.token.expiresAt && account.token.expiresAt.getTime() - now > STILL_FRESH_MARGIN_MS;
+    if (recent && fresh) return skip('refreshed moments ago by another run');
+
+    const rotates = ROTATES_REFRESH_TOKEN[account.provider];
+    const rotationWasPending = rotates && account.rotationPending !== null;
+    const creds = await deps.accounts.credentials(account);
+    if (rotates) await deps.accounts.markRotationPending(account._id, owner);
+    Context.current().heartbeat();
+
+    let refreshed;
+    try {
+      refreshed = await deps.refreshers[account.provider](creds, deps.endpoints);
+    } catch (err) {
+      const pe = err instanceof ProviderError ? err : new ProviderError(FailureType.Transient, account.provider, (err as Error).message, { cause: err });
+      if (pe.kind === FailureType.AuthRevoked) {
+        const lost = rotationWasPending
+          ? `${pe.message}. An earlier refresh (started ${account.rotationPending!.startedAt.toISOString()}) was cut off after Kommo may have rotated the ` +
+            `refresh token, so the rotated token was never stored. The stored access token stays usable until ` +
+            `${account.token.expiresAt?.toISOString() ?? 'it expires'}; reconnect the account to resume.`
+          : pe.message;
+        await deps.accounts.markNeedsReauth(account._id, rotationWasPending ? ROTATION_LOST : pe.kind, lost);
+        throw ApplicationFailure.create({ type: FailureType.AuthRevoked, message: `${account.provider}: ${lost}`, nonRetryable: true, cause: pe });
+      }
+      // No answer from a rotating provider: rotation unknown, keep rotationPending so the retry knows.
+      await deps.accounts.recordError(account._id, pe.kind, pe.message);
+      await deps.accounts.releaseLease(account._id, owner);
+      throw toApplicationFailure(pe);
+    }
+
+    // The new pair is written (journaled, majority) before anything else happens: for Kommo the old refresh
+    // token is already dead.
+    const version = await storeWithRetries(() => deps.accounts.storeRefreshed(account._id, account.token.version, refreshed));
+    if (version === null) {
+      throw ApplicationFailure.create({
+        type: FailureType.Invalid,
+        message: `account ${account._id} changed while it was being refreshed (reconnected?); the new token was not stored`,
+        nonRetryable: true,
+      });
+    }
+    deps.log.info({ accountId: account._id, provider: account.provider, version }, 'token refreshed');
+    return { accountId: account._id, outcome: 'refreshed', version, expiresAt: refreshed.expiresAt.toISOString() };
+  },
+
+  /**
+   * Records a refresh failure in `error_logs`, and for revoked access pauses the account's other work (its
+   * running workflows get a `pause` signal). The account itself was already marked `needs_reauth`.
+   */
+  async reportRefreshFailure(input: RefreshFailureReport): Promise<{ paused: string[] }> {
+    const info = activityInfo();
+    await deps.errorLogs.add({
+      source: input.source,
+      provider: input.provider,
+      accountId: input.accountId,
+      kind: input.kind,
+      message: input.message,
+      workflowId: info.workflowExecution?.workflowId ?? null,
+      runId: info.workflowExecution?.runId ?? null,
+      details: null,
+    });
+    const paused: string[] = [];
+    if ((input.kind === FailureType.AuthRevoked || input.kind === ROTATION_LOST) && deps.temporal) {
+      try {
+        const query = `SwitchyardAccountId="${input.accountId}" AND ExecutionStatus="Running"`;
+        for await (const wf of deps.temporal.workflow.list({ query })) {
+          if (wf.workflowId.startsWith('token-refresh')) continue;
+          await deps.temporal.workflow.getHandle(wf.workflowId).signal('pause', { reason: `access revoked: ${input.message}` });
+          paused.push(wf.workflowId);
+        }
+      } catch (err) {
+        deps.log.warn({ accountId: input.accountId, err: (err as Error).message }, 'could not pause the account workflows');
+      }
+    }
+    return { paused };
+  },
+
+  /** Account facts a workflow may see (no secrets), e.g. for an alert text. */
+  async describeAccount(accountId: string): Promise<{ id: string; provider: OAuthProvider; key: string; status: string } | null> {
+    const doc = await deps.accounts.accounts.findOne({ _id: accountId }, { projection: { provider: 1, key: 1, status: 1 } });
+    return doc ? { id: doc._id, provider: doc.provider, key: doc.key, status: doc.status } : null;
+  },
+});
+
+/**
+ * The store write after a rotation is the one write that must not be lost: retry a brief MongoDB outage here,
+ * inside the attempt, rather than fail the attempt and let the retry spend a refresh token that is already dead.
+ */
+async function storeWithRetries<T>(write: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** i));
+    }
+  }
+}
+
+export type TokenActivities = ReturnType<typeof createTokenActivities>;

@@ -1,0 +1,37 @@
+import { WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Settings } from '../config';
+import { refreshAllTokens, refreshToken, type Provider, type RefreshAllInput } from '../workflows/tokens';
+import { SA } from '../workflows/search-attributes';
+
+export const refreshTokenWorkflowId = (accountId: string): string => `token-refresh:${accountId}`;
+
+/**
+ * Starts (or joins) the single refresh of an account: the workflow id is the account's, and a request while one
+ * runs attaches to that run instead of starting a second.
+ */
+export async function startRefreshToken(client: Client, settings: Settings, accountId: string, provider?: Provider): Promise<WorkflowHandle<typeof refreshToken>> {
+  return client.workflow.start(refreshToken, {
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    workflowId: refreshTokenWorkflowId(accountId),
+    args: [{ accountId }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: SA.accountId, value: accountId },
+      ...(provider ? [{ key: SA.provider, value: provider }] : []),
+    ],
+  });
+}
+
+/** Starts a bulk refresh of a provider; one at a time per provider and mode (a second start joins the first). */
+export async function startRefreshAll(client: Client, settings: Settings, input: RefreshAllInput): Promise<WorkflowHandle<typeof refreshAllTokens>> {
+  const mode = input.expiringWithinMinutes !== undefined ? 'expiring' : 'all';
+  return client.workflow.start(refreshAllTokens, {
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    workflowId: `token-refresh-${mode}:${input.provider}`,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [{ key: SA.provider, value: input.provider }],
+  });
+}

@@ -1,0 +1,35 @@
+import type { Settings } from '../config';
+import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from '../store/accounts';
+
+/**
+ * Where each provider lives. With PROVIDERS_SANDBOX_URL set (the local stack and the tests), every provider
+ * resolves to its fake under that base URL; unset, to the real hosts.
+ */
+export interface ProviderEndpoints {
+  googleTokenUrl: string;
+  /** googleapis rootUrl for the People API. */
+  googlePeopleRootUrl: string;
+  zohoAccountsUrl(dc: ZohoDataCentre): string;
+  kommoBaseUrl(subdomain: string): string;
+  unisenderBaseUrl: string;
+}
+
+export function providerEndpoints(settings: Pick<Settings, 'PROVIDERS_SANDBOX_URL'>): ProviderEndpoints {
+  const sandbox = settings.PROVIDERS_SANDBOX_URL?.replace(/\/$/, '');
+  if (sandbox) {
+    return {
+      googleTokenUrl: `${sandbox}/google/token`,
+      googlePeopleRootUrl: `${sandbox}/google/`,
+      zohoAccountsUrl: () => `${sandbox}/zoho/accounts`,
+      kommoBaseUrl: (subdomain) => `${sandbox}/kommo/${subdomain}`,
+      unisenderBaseUrl: `${sandbox}/unisender`,
+    };
+  }
+  return {
+    googleTokenUrl: 'https://oauth2.googleapis.com/token',
+    googlePeopleRootUrl: 'https://people.googleapis.com/',
+    zohoAccountsUrl: (dc) => ZOHO_DATA_CENTRES[dc],
+    kommoBaseUrl: (subdomain) => `https://${subdomain}.kommo.com`,
+    unisenderBaseUrl: 'https://api.unisender.com',
+  };
+}

@@ -1,0 +1,8 @@
+import type { OAuthProvider } from '../store/accounts';
+import { refreshGoogle } from './google/oauth';
+import { refreshKommo } from './kommo/oauth';
+import type { RefreshFn } from './oauth';
+import { refreshZoho } from './zoho/oauth';
+
+/** The token refresh of each OAuth provider. */
+export const REFRESHERS: Record<OAuthProvider, RefreshFn> = { google: refreshGoogle, zoho: refreshZoho, kommo: refreshKommo };

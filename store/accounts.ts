@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import { z } from 'zod';
+import type { Cipher } from './crypto';
+
+export const PROVIDERS = ['google', 'zoho', 'kommo'] as const;
+export type OAuthProvider = (typeof PROVIDERS)[number];
+
+/** The seed's `type` values, kept so operators recognise their records. */
+export const SEED_TYPE: Record<OAuthProvider, string> = { google: 'GMAIL', zoho: 'zoho', kommo: 'kommo' };
+
+export type AccountStatus = 'active' | 'needs_reauth' | 'disabled';
+
+/** Zoho data centres and their accounts hosts (the API host comes back as api_domain on every refresh). */
+export const ZOHO_DATA_CENTRES = {
+  com: 'https://accounts.zoho.com',
+  eu: 'https://accounts.zoho.eu',
+  in: 'https://accounts.zoho.in',
+  'com.au': 'https://accounts.zoho.com.au',
+  jp: 'https://accounts.zoho.jp',
+  'com.cn': 'https://accounts.zoho.com.cn',
+  sa: 'https://accounts.zoho.sa',
+  ca: 'https://accounts.zohocloud.ca',
+} as const;
+export type ZohoDataCentre = keyof typeof ZOHO_DATA_CENTRES;
+
+/** An OAuth client (the seed's Google "project": clientIdProjectGoogle / clientSecretGoogleProject). */
+export interface OAuthClientDoc {
+  _id: string;
+  provider: OAuthProvider;
+  clientId: string;
+  clientSecret: string; // encrypted
+  redirectUri: string | null;
+  label: string | null;
+  createdAt: Date;
+}
+
+export interface TokenState {
+  access: string | null; // encrypted
+  refresh: string; // encrypted
+  expiresAt: Date | null;
+  /** Increases on every stored refresh: writes compare-and-swap on it. */
+  version: number;
+  refreshedAt: Date | null;
+}
+
+/** The seed's `auth` record, typed: one connected account of one provider. */
+export interface AccountDoc {
+  _id: string;
+  provider: OAuthProvider;
+  type: string;
+  /** Unique per provider: the e-mail for Google and Zoho, the subdomain for Kommo. */
+  key: string;
+  email: string | null;
+  loginUserUsuario: string | null;
+  pendingConnections: number;
+  isActive: boolean;
+  status: AccountStatus;
+  oauthClientId: string;
+  zoho: { dataCentre: ZohoDataCentre; apiDomain: string | null } | null;
+  kommo: { subdomain: string; accountId: number | null } | null;
+  token: TokenState;
+  /** A refresh in progress: only its holder may call the provider (Kommo tokens are single-use). */
+  lease: { owner: string; until: Date } | null;
+  /** Set when a rotated refresh token may have been lost (see activities/tokens.ts). */
+  rotationPending: { owner: string; startedAt: Date } | null;
+  lastError: { at: Date; kind: string; message: string } | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What may be shown anywhere: no token, no secret. */
+export interface AccountView {
+  id: string;
+  provider: OAuthProvider;
+  type: string;
+  key: string;
+  email: string | null;
+  loginUserUsuario: string | null;
+  pendingConnections: number;
+  isActive: boolean;
+  status: AccountStatus;
+  oauthClientId: string;
+  zoho: AccountDoc['zoho'];
+  kommo: AccountDoc['kommo'];
+  tokenExpiresAt: string | null;
+  tokenVersion: number;
+  refreshedAt: string | null;
+  lastError: { at: string; kind: string; message: string } | null;
+}
+
+export const newAccountSchema = z
+  .object({
+    id: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.@:-]+$/, 'letters, digits and _ . @ : - only').optional(),
+    provider: z.enum(PROVIDERS),
+    oauthClientId: z.string().min(1),
+    email: z.string().email().optional(),
+    loginUserUsuario: z.string().optional(),
+    refreshToken: z.string().min(1),
+    accessToken: z.string().min(1).optional(),
+    expiresAt: z.coerce.date().optional(),
+    isActive: z.boolean().default(true),
+    zohoDataCentre: z.enum(Object.keys(ZOHO_DATA_CENTRES) as [ZohoDataCentre, ...ZohoDataCentre[]]).optional(),
+    kommoSubdomain: z.string().regex(/^[a-z0-9-]+$/, 'a Kommo subdomain: lowercase letters, digits and -').optional(),
+    kommoAccountId: z.number().int().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.provider === 'kommo' && !v.kommoSubdomain) ctx.addIssue({ code: 'custom', path: ['kommoSubdomain'], message: 'required for Kommo accounts' });
+    if (v.provider !== 'kommo' && !v.email) ctx.addIssue({ code: 'custom', path: ['email'], message: `required for ${v.provider} accounts` });
+  });
+export type NewAccount = z.input<typeof newAccountSchema>;
+
+export const newOAuthClientSchema = z.object({
+  id: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'),
+  provider: z.enum(PROVIDERS),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  redirectUri: z.string().url().optional(),
+  label: z.string().optional(),
+});
+export type NewOAuthClient = z.input<typeof newOAuthClientSchema>;
+
+/** Decrypted credentials, for the one activity that calls the provider's token endpoint. */
+export interface Credentials {
+  account: AccountDoc;
+  client: { id: string; clientId: string; clientSecret: string; redirectUri: string | null };
+  accessToken: string | null;
+  refreshToken: string;
+}
+
+export class AccountNotFound extends Error {
+  constructor(readonly accountId: string) {
+    super(`account ${accountId} not found`);
+    this.name = 'AccountNotFound';
+  }
+}
+
+export function toView(a: AccountDoc): AccountView {
+  return {
+    id: a._id,
+    provider: a.provider,
+    type: a.type,
+    key: a.key,
+    email: a.email,
+    loginUserUsuario: a.loginUserUsuario,
+    pendingConnections: a.pendingConnections,
+    isActive: a.isActive,
+    status: a.status,
+    oauthClientId: a.oauthClientId,
+    zoho: a.zoho,
+    kommo: a.kommo,
+    tokenExpiresAt: a.token.expiresAt?.toISOString() ?? null,
+    tokenVersion: a.token.version,
+    refreshedAt: a.token.refreshedAt?.toISOString() ?? null,
+    lastError: a.lastError ? { ...a.lastError, at: a.lastError.at.toISOString() } : null,
+  };
+}
+
+/** The `accounts` and `oauth_clients` collections. Tokens and client secrets are encrypted before they are written. */
+export class AccountStore {
+  readonly accounts: Collection<AccountDoc>;
+  readonly clients: Collection<OAuthClientDoc>;
+
+  constructor(db: Db, private readonly cipher: Cipher) {
+    this.accounts = db.collection<AccountDoc>('accounts');
+    this.clients = db.collection<OAuthClientDoc>('oauth_clients');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.accounts.createIndex({ provider: 1, key: 1 }, { unique: true, name: 'provider_key' });
+    await this.accounts.createIndex({ provider: 1, status: 1, _id: 1 }, { name: 'provider_status_id' });
+    await this.accounts.createIndex({ provider: 1, 'token.expiresAt': 1 }, { name: 'provider_expiry' });
+  }
+
+  async upsertClient(input: NewOAuthClient): Promise<OAuthClientDoc> {
+    const c = newOAuthClientSchema.parse(input);
+    const doc: OAuthClientDoc = {
+      _id: c.id,
+      provider: c.provider,
+      clientId: c.clientId,
+      clientSecret: this.cipher.encrypt(c.clientSecret),
+      redirectUri: c.redirectUri ?? null,
+      label: c.label ?? null,
+      createdAt: new Date(),
+    };
+    await this.clients.replaceOne({ _id: c.id }, doc, { upsert: true });
+    return doc;
+  }
+
+  async listClients(): Promise<{ id: string; provider: OAuthProvider; clientId: string; label: string | null }[]> {
+    const docs = await this.clients.find({}).sort({ _id: 1 }).toArray();
+    return docs.map((d) => ({ id: d._id, provider: d.provider, clientId: d.clientId, label: d.label }));
+  }
+
+  async create(input: NewAccount): Promise<AccountDoc> {
+    const [doc] = await this.insert([input]);
+    return doc!;
+  }
+
+  /** Many accounts in one round trip (onboarding imports, benchmarks). */
+  async createMany(inputs: NewAccount[]): Promise<number> {
+    return (await this.insert(inputs)).length;
+  }
+
+  private async insert(inputs: NewAccount[]): Promise<AccountDoc[]> {
+    if (!inputs.length) return [];
+    const parsed = inputs.map((raw, i) => {
+      const r = newAccountSchema.safeParse(raw);
+      if (!r.success) throw new Error(`account ${inputs.length > 1 ? `[${i}] ` : ''}${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      return r.data;
+    });
+    const clients = await this.clients.find({ _id: { $in: [...new Set(parsed.map((a) => a.oauthClientId))] } }).toArray();
+    const now = new Date();
+    const docs = parsed.map((a): AccountDoc => {
+      const client = clients.find((c) => c._id === a.oauthClientId);
+      if (!client) throw new Error(`oauthClientId ${a.oauthClientId}: no such OAuth client`);
+      if (client.provider !== a.provider) throw new Error(`oauthClientId ${a.oauthClientId} is a ${client.provider} client, not ${a.provider}`);
+      return {
+        _id: a.id ?? `${a.provider}-${randomUUID().slice(0, 12)}`,
+        provider: a.provider,
+        type: SEED_TYPE[a.provider],
+        key: a.provider === 'kommo' ? a.kommoSubdomain! : a.email!.toLowerCase(),
+        email: a.email ?? null,
+        loginUserUsuario: a.loginUserUsuario ?? null,
+        pendingConnections: 0,
+        isActive: a.isActive,
+        status: 'active',
+        oauthClientId: a.oauthClientId,
+        zoho: a.provider === 'zoho' ? { dataCentre: a.zohoDataCentre ?? 'com', apiDomain: null } : null,
+        kommo: a.provider === 'kommo' ? { subdomain: a.kommoSubdomain!, accountId: a.kommoAccountId ?? null } : null,
+        token: {
+          access: a.accessToken ? this.cipher.encrypt(a.accessToken) : null,
+          refresh: this.cipher.encrypt(a.refreshToken),
+          expiresAt: a.expiresAt ?? null,
+          version: 1,
+          refreshedAt: null,
+        },
+        lease: null,
+        rotationPending: null,
+        lastError: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+    });
+    await this.accounts.insertMany(docs, { ordered: true });
+    return docs;
+  }
+
+  async get(id: string): Promise<AccountDoc> {
+    const doc = await this.accounts.findOne({ _id: id });
+    if (!doc) throw new AccountNotFound(id);
+    return doc;
+  }
+
+  async list(filter: { provider?: OAuthProvider; status?: AccountStatus; limit?: number; afterId?: string } = {}): Promise<AccountView[]> {
+    const q: Record<string, unknown> = {};
+    if (filter.provider) q.provider = filter.provider;
+    if (filter.status) q.status = filter.status;
+    if (filter.afterId) q._id = { $gt: filter.afterId };
+    const docs = await this.accounts.find(q).sort({ _id: 1 }).limit(filter.limit ?? 1000).toArray();
+    return docs.map(toView);
+  }
+
+  /**
+   * One page of active accounts of a provider, by id, optionally only those whose access token expires before
+   * a time (or has no known expiry). Paging by id keeps each page a cheap index range whatever the set size.
+   */
+  async idsToRefresh(q: { provider: OAuthProvider; expiringBefore?: Date; afterId?: string; limit: number }): Promise<string[]> {
+    const filter: Record<string, unknown> = { provider: q.provider, status: 'active', isActive: true };
+    if (q.afterId) filter._id = { $gt: q.afterId };
+    if (q.expiringBefore) filter.$or = [{ 'token.expiresAt': { $lt: q.expiringBefore } }, { 'token.expiresAt': null }];
+    const docs = await this.accounts.find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(q.limit).toArray();
+    return docs.map((d) => d._id);
+  }
+
+  async credentials(doc: AccountDoc): Promise<Credentials> {
+    const client = await this.clients.findOne({ _id: doc.oauthClientId });
+    if (!client) throw new Error(`account ${doc._id}: its OAuth client ${doc.oauthClientId} no longer exists`);
+    return {
+      account: doc,
+      client: { id: client._id, clientId: client.clientId, clientSecret: this.cipher.decrypt(client.clientSecret), redirectUri: client.redirectUri },
+      accessToken: doc.token.access ? this.cipher.decrypt(doc.token.access) : null,
+      refreshToken: this.cipher.decrypt(doc.token.refresh),
+    };
+  }
+
+  /** Takes the refresh lease when nobody holds it (or it expired). Returns the account as leased, or null. */
+  async acquireLease(id: string, owner: string, ttlMs: number): Promise<AccountDoc | null> {
+    const now = new Date();
+    return this.accounts.findOneAndUpdate(
+      { _id: id, $or: [{ lease: null }, { 'lease.until': { $lt: now } }, { 'lease.owner': owner }] },
+      { $set: { lease: { owner, until: new Date(now.getTime() + ttlMs) } } },
+      { returnDocument: 'after' },
+    );
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.accounts.updateOne({ _id: id, 'lease.owner': owner }, { $set: { lease: null } });
+  }
+
+  /** Notes, before calling a provider whose refresh tokens rotate, that a rotation is under way. */
+  async markRotationPending(id: string, owner: string): Promise<void> {
+    await this.accounts.updateOne({ _id: id, 'lease.owner': owner }, { $set: { rotationPending: { owner, startedAt: new Date() } } });
+  }
+
+  /**
+   * Stores a refreshed token pair if nobody stored another since `expectedVersion` was read (compare-and-swap),
+   * and releases the lease. Returns the new version, or null when the swap lost.
+   */
+  async storeRefreshed(
+    id: string,
+    expectedVersion: number,
+    t: { accessToken: string; refreshToken?: string; expiresAt: Date; apiDomain?: string },
+  ): Promise<number | null> {
+    const now = new Date();
+    const set: Record<string, unknown> = {
+      'token.access': this.cipher.encrypt(t.accessToken),
+      'token.expiresAt': t.expiresAt,
+      'token.version': expectedVersion + 1,
+      'token.refreshedAt': now,
+      lease: null,
+      rotationPending: null,
+      lastError: null,
+      updatedAt: now,
+    };
+    if (t.refreshToken) set['token.refresh'] = this.cipher.encrypt(t.refreshToken);
+    if (t.apiDomain) set['zoho.apiDomain'] = t.apiDomain;
+    const res = await this.accounts.updateOne({ _id: id, 'token.version': expectedVersion }, { $set: set }, { writeConcern: { w: 'majority', j: true } });
+    return res.modifiedCount === 1 ? expectedVersion + 1 : null;
+  }
+
+  async recordError(id: string, kind: string, message: string): Promise<void> {
+    await this.accounts.updateOne({ _id: id }, { $set: { lastError: { at: new Date(), kind, message }, updatedAt: new Date() } });
+  }
+
+  /** The account can no longer refresh: it waits for a person to reconnect it. */
+  async markNeedsReauth(id: string, kind: string, message: string): Promise<void> {
+    const now = new Date();
+    await this.accounts.updateOne(
+      { _id: id },
+      { $set: { status: 'needs_reauth', isActive: false, lease: null, rotationPending: null, lastError: { at: now, kind, message }, updatedAt: now } },
+    );
+  }
+
+  /** A person reconnected the account with a new refresh token. */
+  async reconnect(id: string, refreshToken: string, accessToken?: string, expiresAt?: Date): Promise<void> {
+    const doc = await this.get(id);
+    const now = new Date();
+    await this.accounts.updateOne(
+      { _id: id },
+      {
+        $set: {
+          status: 'active',
+          isActive: true,
+          lastError: null,
+          rotationPending: null,
+          'token.refresh': this.cipher.encrypt(refreshToken),
+          'token.access': accessToken ? this.cipher.encrypt(accessToken) : null,
+          'token.expiresAt': expiresAt ?? null,
+          'token.version': doc.token.version + 1,
+          updatedAt: now,
+        },
+      },
+    );
+  }
+}

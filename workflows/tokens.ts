@@ -1,0 +1,225 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { TokenActivities, RefreshAccountResult } from '../activities/tokens';
+import type { AlertActivities } from '../activities/alerts';
+import { providerQueue } from './queues';
+
+export type Provider = 'google' | 'zoho' | 'kommo';
+
+// Store and e-mail calls: quick, idempotent; retried for a while so a MongoDB or SMTP blip does not lose a report.
+const storeCalls = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
+} as const;
+
+// Token endpoint calls: 30 s is twice the HTTP timeout; 429s wait for the provider's delay (nextRetryDelay),
+// revoked or invalid credentials never retry. Runs on the provider's queue, whose workers cap the global rate.
+const refreshCalls = (provider: Provider): ActivityOptions => ({
+  taskQueue: providerQueue(workflowInfo().taskQueue, provider),
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8, nonRetryableErrorTypes: ['AuthRevoked', 'Invalid'] },
+});
+
+const { listAccountsToRefresh, reportRefreshFailure, describeAccount } = proxyActivities<TokenActivities>(storeCalls);
+const { sendAlert } = proxyActivities<AlertActivities>(storeCalls);
+const refresher = (provider: Provider) => proxyActivities<Pick<TokenActivities, 'refreshAccount'>>(refreshCalls(provider)).refreshAccount;
+
+export interface RefreshFailure {
+  accountId: string;
+  reason: string;
+  kind: string;
+}
+
+export interface RefreshAllInput {
+  provider: Provider;
+  /** Only accounts whose token expires within this many minutes (or whose expiry is unknown). All when absent. */
+  expiringWithinMinutes?: number;
+  /** Refreshes in flight at once; the provider queue's rate limit paces them globally. */
+  concurrency?: number;
+  /** Accounts read per page; the workflow continues as new after a page when its history grows. */
+  pageSize?: number;
+  /** Carried across continueAsNew. */
+  state?: RefreshAllState;
+}
+
+export interface RefreshAllState {
+  refreshed: number;
+  skipped: number;
+  failed: RefreshFailure[];
+  failedCount: number;
+  afterId?: string;
+  pages: number;
+  expiringBefore?: string;
+  startedAt: number;
+  runs: number;
+}
+
+export interface RefreshAllResult {
+  refreshed: number;
+  skipped: number;
+  failed: RefreshFailure[];
+  failedCount: number;
+  pages: number;
+  durationMs: number;
+}
+
+export interface RefreshProgress extends RefreshAllResult {
+  inFlight: number;
+  cursor: string | null;
+  provider: Provider;
+}
+
+export const progressQuery = defineQuery<RefreshProgress>('progress');
+
+/** At most this many failures are kept in the result (the count is exact). */
+const MAX_FAILURES_KEPT = 500;
+/** Continue as new before the history gets heavy, whatever the server suggests. */
+const HISTORY_EVENTS_BUDGET = 10_000;
+
+function failureOf(err: unknown): { kind: string; message: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { kind: cause.type ?? 'Error', message: cause.message };
+  return { kind: 'Error', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Refreshes every active account of a provider (or those expiring soon), in bounded-concurrency chunks.
+ * Never an unbounded burst: at most `concurrency` calls are in flight, and the provider queue's server-side
+ * rate limit paces them across all workers.
+ */
+export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshAllResult> {
+  const concurrency = Math.max(1, Math.min(input.concurrency ?? 20, 200));
+  const pageSize = Math.max(concurrency, Math.min(input.pageSize ?? 500, 2000));
+  const state: RefreshAllState = input.state ?? {
+    refreshed: 0,
+    skipped: 0,
+    failed: [],
+    failedCount: 0,
+    pages: 0,
+    startedAt: Date.now(),
+    runs: 0,
+    ...(input.expiringWithinMinutes !== undefined ? { expiringBefore: new Date(Date.now() + input.expiringWithinMinutes * 60_000).toISOString() } : {}),
+  };
+  state.runs++;
+  let inFlight = 0;
+  const result = (): RefreshAllResult => ({
+    refreshed: state.refreshed,
+    skipped: state.skipped,
+    failed: state.failed,
+    failedCount: state.failedCount,
+    pages: state.pages,
+    durationMs: Date.now() - state.startedAt,
+  });
+  setHandler(progressQuery, () => ({ ...result(), inFlight, cursor: state.afterId ?? null, provider: input.provider }));
+  const refresh = refresher(input.provider);
+  const showProgress = (): void =>
+    setCurrentDetails(
+      `**${input.provider}**: ${state.refreshed} refreshed, ${state.skipped} skipped, ${state.failedCount} failed; ${state.pages} pages` +
+        (state.expiringBefore ? `; expiring before ${state.expiringBefore}` : ''),
+    );
+
+  for (;;) {
+    const ids = await listAccountsToRefresh({
+      provider: input.provider,
+      limit: pageSize,
+      ...(state.afterId ? { afterId: state.afterId } : {}),
+      ...(state.expiringBefore ? { expiringBefore: state.expiringBefore } : {}),
+    });
+    if (!ids.length) break;
+
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < ids.length) {
+        const accountId = ids[next++]!;
+        inFlight++;
+        try {
+          const r: RefreshAccountResult = await refresh({ accountId, minAgeSeconds: 60 });
+          if (r.outcome === 'refreshed') state.refreshed++;
+          else state.skipped++;
+        } catch (err) {
+          const f = failureOf(err);
+          state.failedCount++;
+          if (state.failed.length < MAX_FAILURES_KEPT) state.failed.push({ accountId, reason: f.message, kind: f.kind });
+          await reportRefreshFailure({ accountId, provider: input.provider, kind: f.kind, message: f.message, source: 'refreshAllTokens' });
+          if (f.kind === 'AuthRevoked') {
+            await sendAlert({ subject: `${input.provider} account ${accountId} needs to be reconnected`, text: revokedText(accountId, input.provider, f.message) });
+          }
+        } finally {
+          inFlight--;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, lane));
+
+    state.afterId = ids[ids.length - 1]!;
+    state.pages++;
+    showProgress();
+    if (ids.length < pageSize) break;
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BUDGET) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof refreshAllTokens>({ ...input, state });
+    }
+  }
+
+  const otherFailures = state.failed.filter((f) => f.kind !== 'AuthRevoked');
+  if (otherFailures.length) {
+    await sendAlert({
+      subject: `token refresh for ${input.provider}: ${state.failedCount} account(s) failed`,
+      text:
+        `The ${input.provider} token refresh run ${workflowInfo().workflowId} finished with ${state.refreshed} refreshed, ` +
+        `${state.skipped} skipped and ${state.failedCount} failed.\n\n` +
+        otherFailures.map((f) => `- ${f.accountId}: [${f.kind}] ${f.reason}`).join('\n'),
+    });
+  }
+  showProgress();
+  return result();
+}
+
+function revokedText(accountId: string, provider: string, reason: string): string {
+  return (
+    `The ${provider} account ${accountId} can no longer refresh its access token:\n\n  ${reason}\n\n` +
+    `It is marked needs_reauth, its syncs are paused, and it is skipped until someone reconnects it ` +
+    `(switchyard accounts reconnect ${accountId} --refresh-token ...).`
+  );
+}
+
+export interface RefreshTokenInput {
+  accountId: string;
+  /** Seconds within which a refresh by another run counts as "just happened" (default 60). */
+  minAgeSeconds?: number;
+}
+
+/**
+ * Refreshes one account. Started with workflow id `token-refresh:<accountId>` so concurrent requests share one
+ * run; the activity re-reads the account and skips when another refresh just happened.
+ */
+export async function refreshToken(input: RefreshTokenInput): Promise<RefreshAccountResult> {
+  const account = await describeAccount(input.accountId);
+  if (!account) throw ApplicationFailure.create({ type: 'Invalid', message: `account ${input.accountId} not found`, nonRetryable: true });
+  setCurrentDetails(`refreshing **${account.provider}** account ${account.id}`);
+  try {
+    const r = await refresher(account.provider)({ accountId: input.accountId, minAgeSeconds: input.minAgeSeconds ?? 60 });
+    setCurrentDetails(`${r.outcome}: ${account.provider} account ${account.id}${r.reason ? ` (${r.reason})` : ''}`);
+    return r;
+  } catch (err) {
+    const f = failureOf(err);
+    await reportRefreshFailure({ accountId: input.accountId, provider: account.provider, kind: f.kind, message: f.message, source: 'refreshToken' });
+    await sendAlert({
+      subject: f.kind === 'AuthRevoked' ? `${account.provider} account ${account.id} needs to be reconnected` : `token refresh failed for ${account.provider} account ${account.id}`,
+      text: f.kind === 'AuthRevoked' ? revokedText(account.id, account.provider, f.message) : `[${f.kind}] ${f.message}`,
+    });
+    throw ApplicationFailure.create({ type: f.kind, message: `refresh of ${account.id} failed: ${f.message}`, nonRetryable: true });
+  }
+}
