@@ -33,7 +33,18 @@ function providerOf(url: string): string {
 }
 
 export async function buildSandbox(opts: SandboxOptions): Promise<Sandbox> {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 20 * 1024 * 1024, return503OnClosing: false });
+  // Root aliases of the fakes (FakeProvider.rootAliases), filled in as the fakes are built below.
+  const rootAliases: { prefix: string; provider: string }[] = [];
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 20 * 1024 * 1024,
+    return503OnClosing: false,
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      const alias = rootAliases.find((a) => url.startsWith(a.prefix));
+      return alias ? `/${alias.provider}${url}` : url;
+    },
+  });
   const ctx: SandboxContext = {
     clock: new FakeClock(),
     faults: new FaultBook(),
@@ -101,6 +112,7 @@ export async function buildSandbox(opts: SandboxOptions): Promise<Sandbox> {
   for (const factory of opts.factories ?? providerFactories) {
     const p = factory(ctx);
     providers.set(p.name, p);
+    for (const prefix of p.rootAliases ?? []) rootAliases.push({ prefix, provider: p.name });
     await app.register(async (scope) => p.routes(scope), { prefix: `/${p.name}` });
   }
 

@@ -9,7 +9,8 @@ export class SandboxControl {
     return `${this.baseUrl.replace(/\/$/, '')}${path}`;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Any control route, e.g. call('POST', '/google/revoke', { user }). */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(this.url(`/_control${path}`), {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },

@@ -30,6 +30,12 @@ export interface FakeProvider {
   state(query: Record<string, string>): unknown;
   /** Optional extra control routes under /_control/<name>/. */
   controlRoutes?(app: FastifyInstance): void | Promise<void>;
+  /**
+   * Optional path prefixes also answered at the sandbox root (rewritten to /<name><path>). Official clients
+   * that keep only the origin of a configured base URL need them: googleapis resolves a per-API `rootUrl`
+   * with new URL('/v1/...', rootUrl), dropping any path such as /google/.
+   */
+  readonly rootAliases?: readonly string[];
 }
 
 export type FakeProviderFactory = (ctx: SandboxContext) => FakeProvider;
