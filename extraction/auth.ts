@@ -1,0 +1,44 @@
+/**
+ * Auth: a static access_token, or a refresh endpoint whose answer holds the new token at
+ * response_token_key. The caller sends refreshRequest(), passes the answer to extractRefreshedToken(),
+ * and builds `self` for references with withAccessToken(), so `${self::auth.access_token}` reads the new token.
+ */
+import type { Config } from './config';
+import { baseRequest, resolveEndpoint, type HttpRequest } from './http';
+import { getField } from './json-field';
+import { resolveString, type ReferenceContext } from './references';
+import { err, isPlainObject, ok, typeName, type Result } from './result';
+
+/** The token refresh request, or null when the config has no refresh_token. POST unless the endpoint says otherwise. */
+export function refreshRequest(config: Pick<Config, 'auth'>, ctx: ReferenceContext): Result<HttpRequest> | null {
+  const rt = config.auth?.refresh_token;
+  if (!rt) return null;
+  const base = resolveEndpoint(rt.endpoint, ctx, 'POST');
+  return base.ok ? ok(baseRequest(base.value)) : err(`auth.refresh_token.${base.error}`);
+}
+
+/**
+ * The token from a refresh answer. The error names the missing key and, when the provider put one in the
+ * body, its `error` code (Zoho answers HTTP 200 with {"error":"invalid_code"}). Never the body itself:
+ * it may carry other tokens.
+ */
+export function extractRefreshedToken(config: Pick<Config, 'auth'>, body: unknown): Result<string> {
+  const key = config.auth?.refresh_token?.response_token_key;
+  if (key === undefined) return err('auth.refresh_token is not configured');
+  const v = getField(body, key);
+  if (typeof v === 'string' && v.length > 0) return ok(v);
+  const providerError = isPlainObject(body) && typeof body.error === 'string' ? ` (provider error: ${body.error.slice(0, 100)})` : '';
+  if (v === undefined || v === null || v === '') return err(`refresh response has no "${key}"${providerError}`);
+  return err(`refresh response "${key}" is ${typeName(v)}, expected a string${providerError}`);
+}
+
+/** A copy of the config with the token in auth.access_token, to use as ReferenceContext.self. */
+export function withAccessToken<C extends Pick<Config, 'auth'>>(config: C, token: string): C {
+  return { ...config, auth: { ...config.auth, access_token: token } };
+}
+
+/** The static access token with its references resolved (it may be `${secret::api_token}`); '' when unset. */
+export function accessToken(config: Pick<Config, 'auth'>, ctx: ReferenceContext): Result<string> {
+  const t = config.auth?.access_token;
+  return t === undefined ? ok('') : resolveString(t, ctx);
+}

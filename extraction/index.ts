@@ -1,0 +1,21 @@
+/**
+ * The pure engine of the config-driven REST extractor: no I/O, no Temporal. Activities send the requests
+ * it builds, store what it writes, and heartbeat the plain-JSON states it returns.
+ */
+export * from './result';
+export * from './json-field';
+export * from './references';
+export * from './condition';
+export * from './config';
+export * from './auth';
+export * from './http';
+export { parseLinkHeader, findLink, type WebLink } from './link-header';
+export { fingerprint, hashString } from './fingerprint';
+export * from './pagination';
+export { extractRecords, applySchema, toRow, toRows } from './records';
+export { applyTransformations, transformValue } from './transforms';
+export * from './mapping-fetch';
+export * from './prepare';
+export * from './writers';
+export * from './destination';
+export * from './run-log';

@@ -1,0 +1,60 @@
+/**
+ * From response bodies to output rows: data_key, data_schema, transformations.
+ *
+ * data_schema maps api keys to column names; nested objects map through nested schemas to flat columns,
+ * exactly as the seed's tables show (`{"user": {"account": {"number": "user_acc_number"}}}` gives the
+ * column user_acc_number). A leaf whose value is an object or a list keeps it whole (the CSV writer
+ * writes it as JSON text). A nested schema over a list (Zoho's `Tag: [{name, id}]`) gives, per column,
+ * the list of the elements' values. Missing values become null, so every row has every column.
+ * Without a data_schema a record passes as the API sent it (a non-object item becomes `{ value: item }`).
+ */
+import { schemaColumns, type DataSchema, type Extraction } from './config';
+import { isBlankBody } from './http';
+import { getField } from './json-field';
+import { err, isPlainObject, ok, typeName, type JsonObject, type Result } from './result';
+import { applyTransformations } from './transforms';
+
+/**
+ * The records of a page. A blank body gives none. A missing or null data_key gives none too: APIs such as
+ * Google People leave the list out when it is empty. A single object counts as one record.
+ */
+export function extractRecords(extraction: Pick<Extraction, 'data_key'>, body: unknown): Result<unknown[]> {
+  if (isBlankBody(body)) return ok([]);
+  const data = extraction.data_key === undefined ? body : getField(body, extraction.data_key);
+  if (data === undefined || data === null) return ok([]);
+  if (Array.isArray(data)) return ok(data);
+  if (isPlainObject(data)) return ok([data]);
+  const where = extraction.data_key === undefined ? 'the response body' : `data_key "${extraction.data_key}"`;
+  return err(`${where} holds ${typeName(data)}, expected a list of records or an object`);
+}
+
+/** Applies a data_schema to one item: flat columns in schema order. */
+export function applySchema(schema: DataSchema, item: unknown): JsonObject {
+  const out: JsonObject = {};
+  fill(schema, item, out);
+  return out;
+}
+
+function fill(schema: DataSchema, value: unknown, out: JsonObject): void {
+  for (const [key, target] of Object.entries(schema)) {
+    const v = isPlainObject(value) && Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+    if (typeof target === 'string') {
+      out[target] = v === undefined ? null : v;
+    } else if (Array.isArray(v)) {
+      const rows = v.map((el) => applySchema(target, el));
+      for (const col of schemaColumns(target)) out[col] = rows.map((r) => r[col]);
+    } else {
+      fill(target, v, out);
+    }
+  }
+}
+
+/** One raw item to one output row: data_schema (or the item as is), then transformations. */
+export function toRow(extraction: Pick<Extraction, 'data_schema' | 'transformations'>, item: unknown): JsonObject {
+  const base = extraction.data_schema ? applySchema(extraction.data_schema, item) : isPlainObject(item) ? item : { value: item };
+  return applyTransformations(extraction.transformations, base);
+}
+
+export const toRows = (extraction: Pick<Extraction, 'data_schema' | 'transformations'>, items: readonly unknown[]): JsonObject[] =>
+  items.map((item) => toRow(extraction, item));
+

@@ -1,0 +1,68 @@
+/**
+ * The run log: the seed's fields (extraction_name, extraction_id, config_name, config_id, success, error,
+ * data_inserted_len, destiny, last, created_at) plus workflow_id, pages, bytes and duration_ms.
+ *
+ * `last` is the last RAW record (as the API sent it: `last::Modified_Time` in the seed's deals example
+ * names an API field, not a column). `last::` references read the newest successful log, so:
+ * - a successful run with no records carries the previous `last` forward, or the next run would fall back
+ *   to the default and re-extract everything;
+ * - a failed run stores last: null and destiny: null (its file was not completed).
+ */
+import type { Config, Extraction } from './config';
+import type { Destination } from './destination';
+
+export interface RunLog {
+  extraction_name: string;
+  extraction_id: string | null;
+  config_name: string;
+  config_id: string | null;
+  success: boolean;
+  error: string | null;
+  data_inserted_len: number;
+  destiny: string | null;
+  last: unknown;
+  created_at: string;
+  workflow_id: string;
+  pages: number;
+  bytes: number;
+  duration_ms: number;
+}
+
+export interface RunLogInput {
+  config: Pick<Config, 'id' | 'name'>;
+  extraction: Pick<Extraction, 'id' | 'name'>;
+  workflowId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  /** Records written (or read, when the run failed). */
+  records: number;
+  pages: number;
+  bytes: number;
+  destination: Destination | null;
+  /** Last raw record of this run; undefined when it had none. */
+  lastRecord?: unknown;
+  /** `last` of the previous successful run, carried forward when this one has no records. */
+  previousLast?: unknown;
+  /** Absent or null: the run succeeded. */
+  error?: string | null;
+}
+
+export function buildRunLog(i: RunLogInput): RunLog {
+  const success = i.error === undefined || i.error === null;
+  return {
+    extraction_name: i.extraction.name,
+    extraction_id: i.extraction.id ?? null,
+    config_name: i.config.name,
+    config_id: i.config.id ?? null,
+    success,
+    error: success ? null : (i.error ?? null),
+    data_inserted_len: i.records,
+    destiny: success && i.destination ? i.destination.uri : null,
+    last: success ? (i.lastRecord ?? i.previousLast ?? null) : null,
+    created_at: i.finishedAt.toISOString(),
+    workflow_id: i.workflowId,
+    pages: i.pages,
+    bytes: i.bytes,
+    duration_ms: Math.max(0, i.finishedAt.getTime() - i.startedAt.getTime()),
+  };
+}
