@@ -40,8 +40,11 @@ export interface RefreshFailureReport {
   source: string;
 }
 
-/** A refresh holds its account's lease this long at most; a dead holder's lease then lapses. */
-const LEASE_MS = 2 * 60_000;
+/**
+ * A refresh holds its account's lease this long at most; a dead holder's lease then lapses. Longer than the
+ * activity's 30 s start-to-close timeout, so an attempt the server gave up on cannot overlap the next one.
+ */
+const LEASE_MS = 60_000;
 /** A token this close to expiry is refreshed even if it was refreshed recently. */
 const STILL_FRESH_MARGIN_MS = 5 * 60_000;
 
@@ -78,13 +81,22 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
    */
   async refreshAccount(input: RefreshAccountInput): Promise<RefreshAccountResult> {
     const info = activityInfo();
-    const owner = `${info.workflowExecution?.workflowId ?? 'direct'}/${info.activityId}`;
+    // One owner per attempt: a retry never shares the lease with an earlier attempt that may still be running.
+    const caller = `${info.workflowExecution?.workflowId ?? 'direct'}/${info.activityId}`;
+    const owner = `${caller}/${info.attempt}`;
     const leased = await deps.accounts.acquireLease(input.accountId, owner, LEASE_MS);
     if (!leased) {
       const exists = await deps.accounts.accounts.countDocuments({ _id: input.accountId }, { limit: 1 });
       if (!exists) throw ApplicationFailure.create({ type: FailureType.Invalid, message: `account ${input.accountId} not found`, nonRetryable: true });
-      // Someone else is refreshing it: come back shortly, then the recent refresh makes this one a skip.
-      throw ApplicationFailure.create({ type: LEASE_BUSY, message: `account ${input.accountId} is being refreshed by another run`, nextRetryDelay: '1s' });
+      // Someone else is refreshing it: come back when its lease ends (it usually releases it much sooner), and
+      // the refresh it stored then makes this one a skip. One retry, not a burst of attempts.
+      const until = await deps.accounts.leaseUntil(input.accountId);
+      const wait = until ? Math.min(Math.max(until.getTime() - Date.now(), 0), LEASE_MS) : 0;
+      throw ApplicationFailure.create({
+        type: LEASE_BUSY,
+        message: `account ${input.accountId} is being refreshed by another run`,
+        nextRetryDelay: Math.max(1000, Math.min(wait + 250, 15_000)),
+      });
     }
     const account = leased;
     const skip = async (reason: string): Promise<RefreshAccountResult> => {
@@ -95,6 +107,11 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const now = Date.now();
     const recent = account.token.refreshedAt && now - account.token.refreshedAt.getTime() < (input.minAgeSeconds ?? 0) * 1000;
     const fresh = account.token.expiresAt && account.token.expiresAt.getTime() - now > STILL_FRESH_MARGIN_MS;
+    if (fresh && account.token.refreshedBy === caller) {
+      // An earlier attempt of this very activity stored it, then lost its completion (timeout, worker death).
+      await deps.accounts.releaseLease(account._id, owner);
+      return { accountId: account._id, outcome: 'refreshed', reason: 'stored by an earlier attempt', version: account.token.version, expiresAt: account.token.expiresAt!.toISOString() };
+    }
     if (recent && fresh) return skip('refreshed moments ago by another run');
 
     const rotates = ROTATES_REFRESH_TOKEN[account.provider];
@@ -114,19 +131,33 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
             `refresh token, so the rotated token was never stored. The stored access token stays usable until ` +
             `${account.token.expiresAt?.toISOString() ?? 'it expires'}; reconnect the account to resume.`
           : pe.message;
-        await deps.accounts.markNeedsReauth(account._id, rotationWasPending ? ROTATION_LOST : pe.kind, lost);
-        throw ApplicationFailure.create({ type: FailureType.AuthRevoked, message: `${account.provider}: ${lost}`, nonRetryable: true, cause: pe });
+        await deps.accounts.markNeedsReauth(account._id, rotationWasPending ? ROTATION_LOST : pe.kind, lost, owner);
+        throw ApplicationFailure.create({ type: rotationWasPending ? ROTATION_LOST : FailureType.AuthRevoked, message: `${account.provider}: ${lost}`, nonRetryable: true, cause: pe });
       }
       // No answer from a rotating provider: rotation unknown, keep rotationPending so the retry knows.
-      await deps.accounts.recordError(account._id, pe.kind, pe.message);
+      // A rate limit says nothing about the account: no write for it.
+      if (pe.kind !== FailureType.RateLimited) await deps.accounts.recordError(account._id, pe.kind, pe.message);
       await deps.accounts.releaseLease(account._id, owner);
       throw toApplicationFailure(pe);
     }
 
     // The new pair is written (journaled, majority) before anything else happens: for Kommo the old refresh
     // token is already dead.
-    const version = await storeWithRetries(() => deps.accounts.storeRefreshed(account._id, account.token.version, refreshed));
+    const version = await storeWithRetries(() => deps.accounts.storeRefreshed(account._id, account.token.version, refreshed, owner, caller));
     if (version === null) {
+      const now = await deps.accounts.get(account._id);
+      if (!rotates && now.token.version > account.token.version && now.token.expiresAt && now.token.expiresAt.getTime() - Date.now() > STILL_FRESH_MARGIN_MS) {
+        // Another refresh stored a token in the meantime (an earlier attempt of this activity that outlived its
+        // timeout, or another run); both tokens are valid for a provider that does not rotate.
+        const ours = now.token.refreshedBy === caller;
+        return {
+          accountId: account._id,
+          outcome: ours ? 'refreshed' : 'skipped',
+          reason: ours ? 'stored by an earlier attempt' : 'a concurrent refresh stored a newer token',
+          version: now.token.version,
+          expiresAt: now.token.expiresAt.toISOString(),
+        };
+      }
       throw ApplicationFailure.create({
         type: FailureType.Invalid,
         message: `account ${account._id} changed while it was being refreshed (reconnected?); the new token was not stored`,

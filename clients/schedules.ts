@@ -2,6 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import type { Settings } from '../config';
 import type { Provider } from '../workflows/tokens';
 import { SA } from '../workflows/search-attributes';
+import { deploymentWorkflowId } from './tokens';
 
 export const TOKEN_PROVIDERS: Provider[] = ['google', 'zoho', 'kommo'];
 
@@ -9,12 +10,12 @@ export const TOKEN_PROVIDERS: Provider[] = ['google', 'zoho', 'kommo'];
 export function tokenSchedules(settings: Settings): ScheduleOptions[] {
   return TOKEN_PROVIDERS.flatMap((provider): ScheduleOptions[] => [
     {
-      scheduleId: `token-refresh-expiring:${provider}`,
+      scheduleId: deploymentWorkflowId(settings, `token-refresh-expiring:${provider}`),
       spec: { intervals: [{ every: '10m' }] },
       action: {
         type: 'startWorkflow',
         workflowType: 'refreshAllTokens',
-        workflowId: `token-refresh-expiring:${provider}`,
+        workflowId: deploymentWorkflowId(settings, `token-refresh-expiring:${provider}`),
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         args: [{ provider, expiringWithinMinutes: settings.TOKEN_REFRESH_MARGIN_MINUTES }],
         typedSearchAttributes: [{ key: SA.provider, value: provider }],
@@ -24,12 +25,12 @@ export function tokenSchedules(settings: Settings): ScheduleOptions[] {
       memo: { description: `Refresh ${provider} tokens expiring within ${settings.TOKEN_REFRESH_MARGIN_MINUTES} minutes` },
     },
     {
-      scheduleId: `token-refresh-nightly:${provider}`,
+      scheduleId: deploymentWorkflowId(settings, `token-refresh-nightly:${provider}`),
       spec: { cronExpressions: ['0 3 * * *'] },
       action: {
         type: 'startWorkflow',
         workflowType: 'refreshAllTokens',
-        workflowId: `token-refresh-all:${provider}`,
+        workflowId: deploymentWorkflowId(settings, `token-refresh-all:${provider}`),
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         args: [{ provider }],
         typedSearchAttributes: [{ key: SA.provider, value: provider }],

@@ -2,8 +2,19 @@ import { WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@tempor
 import type { Settings } from '../config';
 import { refreshAllTokens, refreshToken, type Provider, type RefreshAllInput } from '../workflows/tokens';
 import { SA } from '../workflows/search-attributes';
+import { QUEUES } from '../workflows/queues';
 
-export const refreshTokenWorkflowId = (accountId: string): string => `token-refresh:${accountId}`;
+/**
+ * Workflow ids are meaningful and stable (`token-refresh:<accountId>`), so a second request joins the first.
+ * A deployment on another main task queue (a test run, a staging worker set on the same namespace) gets its
+ * own ids, `<id>@<queue>`, so it never joins a run whose workers are elsewhere.
+ */
+export function deploymentWorkflowId(settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE'>, id: string): string {
+  return settings.TEMPORAL_TASK_QUEUE === QUEUES.main ? id : `${id}@${settings.TEMPORAL_TASK_QUEUE}`;
+}
+
+export const refreshTokenWorkflowId = (settings: Pick<Settings, 'TEMPORAL_TASK_QUEUE'>, accountId: string): string =>
+  deploymentWorkflowId(settings, `token-refresh:${accountId}`);
 
 /**
  * Starts (or joins) the single refresh of an account: the workflow id is the account's, and a request while one
@@ -12,7 +23,7 @@ export const refreshTokenWorkflowId = (accountId: string): string => `token-refr
 export async function startRefreshToken(client: Client, settings: Settings, accountId: string, provider?: Provider): Promise<WorkflowHandle<typeof refreshToken>> {
   return client.workflow.start(refreshToken, {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    workflowId: refreshTokenWorkflowId(accountId),
+    workflowId: refreshTokenWorkflowId(settings, accountId),
     args: [{ accountId }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -28,7 +39,7 @@ export async function startRefreshAll(client: Client, settings: Settings, input:
   const mode = input.expiringWithinMinutes !== undefined ? 'expiring' : 'all';
   return client.workflow.start(refreshAllTokens, {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    workflowId: `token-refresh-${mode}:${input.provider}`,
+    workflowId: deploymentWorkflowId(settings, `token-refresh-${mode}:${input.provider}`),
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

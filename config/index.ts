@@ -55,6 +55,8 @@ export const settingsSchema = z.object({
   GOOGLE_TOKEN_RPS: optional(z.coerce.number().positive().default(20)),
   ZOHO_TOKEN_RPS: optional(z.coerce.number().positive().default(2)),
   KOMMO_TOKEN_RPS: optional(z.coerce.number().positive().default(5)),
+  /** Zoho's token throttling ("too many requests continuously") carries no Retry-After; its window is a minute. */
+  ZOHO_THROTTLE_RETRY_SECONDS: optional(z.coerce.number().int().min(1).default(60)),
   /** Minutes before expiry at which the scheduled refresh picks a token up. */
   TOKEN_REFRESH_MARGIN_MINUTES: optional(z.coerce.number().int().positive().default(15)),
   /** Whether workers create the token-refresh schedules at start. */

@@ -7,7 +7,8 @@ export const REDACT_PATHS = [
 ].flatMap((k) => [k, `*.${k}`]);
 
 /** The JSON logger of every Switchyard process. */
-export function createLogger(settings: Pick<Settings, 'LOG_LEVEL'>, name: string): Logger {
-  return pino({ name, level: settings.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+export function createLogger(settings: Pick<Settings, 'LOG_LEVEL'>, name: string, destination?: pino.DestinationStream): Logger {
+  const options = { name, level: settings.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 export type { Logger };

@@ -12,9 +12,12 @@ export interface ProviderEndpoints {
   zohoAccountsUrl(dc: ZohoDataCentre): string;
   kommoBaseUrl(subdomain: string): string;
   unisenderBaseUrl: string;
+  /** How long to wait after Zoho's token throttling answer, which has no Retry-After. */
+  zohoThrottleRetryMs: number;
 }
 
-export function providerEndpoints(settings: Pick<Settings, 'PROVIDERS_SANDBOX_URL'>): ProviderEndpoints {
+export function providerEndpoints(settings: Pick<Settings, 'PROVIDERS_SANDBOX_URL' | 'ZOHO_THROTTLE_RETRY_SECONDS'>): ProviderEndpoints {
+  const zohoThrottleRetryMs = settings.ZOHO_THROTTLE_RETRY_SECONDS * 1000;
   const sandbox = settings.PROVIDERS_SANDBOX_URL?.replace(/\/$/, '');
   if (sandbox) {
     return {
@@ -23,6 +26,7 @@ export function providerEndpoints(settings: Pick<Settings, 'PROVIDERS_SANDBOX_UR
       zohoAccountsUrl: () => `${sandbox}/zoho/accounts`,
       kommoBaseUrl: (subdomain) => `${sandbox}/kommo/${subdomain}`,
       unisenderBaseUrl: `${sandbox}/unisender`,
+      zohoThrottleRetryMs,
     };
   }
   return {
@@ -31,5 +35,6 @@ export function providerEndpoints(settings: Pick<Settings, 'PROVIDERS_SANDBOX_UR
     zohoAccountsUrl: (dc) => ZOHO_DATA_CENTRES[dc],
     kommoBaseUrl: (subdomain) => `https://${subdomain}.kommo.com`,
     unisenderBaseUrl: 'https://api.unisender.com',
+    zohoThrottleRetryMs,
   };
 }

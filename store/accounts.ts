@@ -42,6 +42,8 @@ export interface TokenState {
   /** Increases on every stored refresh: writes compare-and-swap on it. */
   version: number;
   refreshedAt: Date | null;
+  /** The workflow/activity that stored it, so a retried attempt knows its earlier attempt already did. */
+  refreshedBy?: string | null;
 }
 
 /** The seed's `auth` record, typed: one connected account of one provider. */
@@ -60,8 +62,6 @@ export interface AccountDoc {
   zoho: { dataCentre: ZohoDataCentre; apiDomain: string | null } | null;
   kommo: { subdomain: string; accountId: number | null } | null;
   token: TokenState;
-  /** A refresh in progress: only its holder may call the provider (Kommo tokens are single-use). */
-  lease: { owner: string; until: Date } | null;
   /** Set when a rotated refresh token may have been lost (see activities/tokens.ts). */
   rotationPending: { owner: string; startedAt: Date } | null;
   lastError: { at: Date; kind: string; message: string } | null;
@@ -128,6 +128,8 @@ export interface Credentials {
   refreshToken: string;
 }
 
+const CLIENT_CACHE_MS = 60_000;
+
 export class AccountNotFound extends Error {
   constructor(readonly accountId: string) {
     super(`account ${accountId} not found`);
@@ -160,10 +162,13 @@ export function toView(a: AccountDoc): AccountView {
 export class AccountStore {
   readonly accounts: Collection<AccountDoc>;
   readonly clients: Collection<OAuthClientDoc>;
+  readonly leases: Collection<{ _id: string; owner: string; until: Date }>;
+  private readonly clientCache = new Map<string, { client: Credentials['client']; until: number }>();
 
   constructor(db: Db, private readonly cipher: Cipher) {
     this.accounts = db.collection<AccountDoc>('accounts');
     this.clients = db.collection<OAuthClientDoc>('oauth_clients');
+    this.leases = db.collection('refresh_leases');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -174,6 +179,7 @@ export class AccountStore {
 
   async upsertClient(input: NewOAuthClient): Promise<OAuthClientDoc> {
     const c = newOAuthClientSchema.parse(input);
+    this.clientCache.delete(c.id);
     const doc: OAuthClientDoc = {
       _id: c.id,
       provider: c.provider,
@@ -235,7 +241,6 @@ export class AccountStore {
           version: 1,
           refreshedAt: null,
         },
-        lease: null,
         rotationPending: null,
         lastError: null,
         createdAt: now,
@@ -273,44 +278,83 @@ export class AccountStore {
     return docs.map((d) => d._id);
   }
 
+  /**
+   * An OAuth client with its secret decrypted. Kept for a minute in this process: a bulk refresh reads the same
+   * few clients thousands of times, and every saved round trip is a refresh the store can serve instead.
+   */
+  async clientCredentials(clientDocId: string): Promise<Credentials['client']> {
+    const cached = this.clientCache.get(clientDocId);
+    if (cached && cached.until > Date.now()) return cached.client;
+    const doc = await this.clients.findOne({ _id: clientDocId });
+    if (!doc) throw new Error(`OAuth client ${clientDocId} does not exist`);
+    const client = { id: doc._id, clientId: doc.clientId, clientSecret: this.cipher.decrypt(doc.clientSecret), redirectUri: doc.redirectUri };
+    this.clientCache.set(clientDocId, { client, until: Date.now() + CLIENT_CACHE_MS });
+    return client;
+  }
+
   async credentials(doc: AccountDoc): Promise<Credentials> {
-    const client = await this.clients.findOne({ _id: doc.oauthClientId });
-    if (!client) throw new Error(`account ${doc._id}: its OAuth client ${doc.oauthClientId} no longer exists`);
     return {
       account: doc,
-      client: { id: client._id, clientId: client.clientId, clientSecret: this.cipher.decrypt(client.clientSecret), redirectUri: client.redirectUri },
+      client: await this.clientCredentials(doc.oauthClientId),
       accessToken: doc.token.access ? this.cipher.decrypt(doc.token.access) : null,
       refreshToken: this.cipher.decrypt(doc.token.refresh),
     };
   }
 
-  /** Takes the refresh lease when nobody holds it (or it expired). Returns the account as leased, or null. */
+  /**
+   * Takes the refresh lease of an account when nobody holds it (or the holder's lease lapsed), and returns the
+   * account as it is now; null when another refresh holds it. Leases live in their own small collection
+   * (`refresh_leases`, one document per refresh in flight): taking one is an insert whose unique _id is the
+   * account id, an atomic compare-and-swap that stays cheap however many accounts there are.
+   */
   async acquireLease(id: string, owner: string, ttlMs: number): Promise<AccountDoc | null> {
-    const now = new Date();
-    return this.accounts.findOneAndUpdate(
-      { _id: id, $or: [{ lease: null }, { 'lease.until': { $lt: now } }, { 'lease.owner': owner }] },
-      { $set: { lease: { owner, until: new Date(now.getTime() + ttlMs) } } },
-      { returnDocument: 'after' },
-    );
+    const until = new Date(Date.now() + ttlMs);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.leases.insertOne({ _id: id, owner, until });
+        const doc = await this.accounts.findOne({ _id: id });
+        if (!doc) await this.releaseLease(id, owner);
+        return doc;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+      const held = await this.leases.findOne({ _id: id });
+      if (held && held.owner === owner) {
+        // A retried attempt of the same activity takes its own lease back.
+        await this.leases.updateOne({ _id: id, owner }, { $set: { until } });
+        return this.accounts.findOne({ _id: id });
+      }
+      if (held && held.until.getTime() > Date.now()) return null;
+      // Lapsed: remove exactly that lease; if another taker removed it first, the insert race decides.
+      if (held) await this.leases.deleteOne({ _id: id, owner: held.owner, until: held.until });
+    }
+    return null;
+  }
+
+  /** When the current lease of an account lapses (null when none is held). */
+  async leaseUntil(id: string): Promise<Date | null> {
+    return (await this.leases.findOne({ _id: id }))?.until ?? null;
   }
 
   async releaseLease(id: string, owner: string): Promise<void> {
-    await this.accounts.updateOne({ _id: id, 'lease.owner': owner }, { $set: { lease: null } });
+    await this.leases.deleteOne({ _id: id, owner });
   }
 
   /** Notes, before calling a provider whose refresh tokens rotate, that a rotation is under way. */
   async markRotationPending(id: string, owner: string): Promise<void> {
-    await this.accounts.updateOne({ _id: id, 'lease.owner': owner }, { $set: { rotationPending: { owner, startedAt: new Date() } } });
+    await this.accounts.updateOne({ _id: id }, { $set: { rotationPending: { owner, startedAt: new Date() } } });
   }
 
   /**
    * Stores a refreshed token pair if nobody stored another since `expectedVersion` was read (compare-and-swap),
-   * and releases the lease. Returns the new version, or null when the swap lost.
+   * then releases the lease. Returns the new version, or null when the swap lost.
    */
   async storeRefreshed(
     id: string,
     expectedVersion: number,
     t: { accessToken: string; refreshToken?: string; expiresAt: Date; apiDomain?: string },
+    leaseOwner?: string,
+    refreshedBy?: string,
   ): Promise<number | null> {
     const now = new Date();
     const set: Record<string, unknown> = {
@@ -318,7 +362,7 @@ export class AccountStore {
       'token.expiresAt': t.expiresAt,
       'token.version': expectedVersion + 1,
       'token.refreshedAt': now,
-      lease: null,
+      'token.refreshedBy': refreshedBy ?? null,
       rotationPending: null,
       lastError: null,
       updatedAt: now,
@@ -326,6 +370,7 @@ export class AccountStore {
     if (t.refreshToken) set['token.refresh'] = this.cipher.encrypt(t.refreshToken);
     if (t.apiDomain) set['zoho.apiDomain'] = t.apiDomain;
     const res = await this.accounts.updateOne({ _id: id, 'token.version': expectedVersion }, { $set: set }, { writeConcern: { w: 'majority', j: true } });
+    if (leaseOwner) await this.releaseLease(id, leaseOwner);
     return res.modifiedCount === 1 ? expectedVersion + 1 : null;
   }
 
@@ -334,12 +379,13 @@ export class AccountStore {
   }
 
   /** The account can no longer refresh: it waits for a person to reconnect it. */
-  async markNeedsReauth(id: string, kind: string, message: string): Promise<void> {
+  async markNeedsReauth(id: string, kind: string, message: string, leaseOwner?: string): Promise<void> {
     const now = new Date();
     await this.accounts.updateOne(
       { _id: id },
-      { $set: { status: 'needs_reauth', isActive: false, lease: null, rotationPending: null, lastError: { at: now, kind, message }, updatedAt: now } },
+      { $set: { status: 'needs_reauth', isActive: false, rotationPending: null, lastError: { at: now, kind, message }, updatedAt: now } },
     );
+    if (leaseOwner) await this.releaseLease(id, leaseOwner);
   }
 
   /** A person reconnected the account with a new refresh token. */

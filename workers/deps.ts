@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
+import type { DestinationStream } from 'pino';
 import type { Settings } from '../config';
 import { createLogger } from '../config/logger';
 import type { ActivityDeps } from '../activities';
@@ -12,7 +13,10 @@ import { connectMongo } from '../store/mongo';
 import { s3Client } from '../store/s3';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
-export async function buildActivityDeps(settings: Settings, opts: { dbName?: string } = {}): Promise<{ deps: ActivityDeps; close(): Promise<void> }> {
+export async function buildActivityDeps(
+  settings: Settings,
+  opts: { dbName?: string; logDestination?: DestinationStream } = {},
+): Promise<{ deps: ActivityDeps; close(): Promise<void> }> {
   const mongo = await connectMongo(settings, opts.dbName);
   const s3 = s3Client(settings);
   const cipher = createCipher(settings.ENCRYPTION_KEY);
@@ -33,7 +37,7 @@ export async function buildActivityDeps(settings: Settings, opts: { dbName?: str
       refreshers: REFRESHERS,
       mailer,
       temporal,
-      log: createLogger(settings, 'activities'),
+      log: createLogger(settings, 'activities', opts.logDestination),
     },
     close: async () => {
       mailer.close();

@@ -29,8 +29,11 @@ const refreshCalls = (provider: Provider): ActivityOptions => ({
   taskQueue: providerQueue(workflowInfo().taskQueue, provider),
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8, nonRetryableErrorTypes: ['AuthRevoked', 'Invalid'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8, nonRetryableErrorTypes: ['AuthRevoked', 'RotationLost', 'Invalid'] },
 });
+
+/** Failure types after which the account waits for a person to reconnect it. */
+const NEEDS_REAUTH = ['AuthRevoked', 'RotationLost'];
 
 const { listAccountsToRefresh, reportRefreshFailure, describeAccount } = proxyActivities<TokenActivities>(storeCalls);
 const { sendAlert } = proxyActivities<AlertActivities>(storeCalls);
@@ -153,7 +156,7 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
           state.failedCount++;
           if (state.failed.length < MAX_FAILURES_KEPT) state.failed.push({ accountId, reason: f.message, kind: f.kind });
           await reportRefreshFailure({ accountId, provider: input.provider, kind: f.kind, message: f.message, source: 'refreshAllTokens' });
-          if (f.kind === 'AuthRevoked') {
+          if (NEEDS_REAUTH.includes(f.kind)) {
             await sendAlert({ subject: `${input.provider} account ${accountId} needs to be reconnected`, text: revokedText(accountId, input.provider, f.message) });
           }
         } finally {
@@ -173,7 +176,7 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
     }
   }
 
-  const otherFailures = state.failed.filter((f) => f.kind !== 'AuthRevoked');
+  const otherFailures = state.failed.filter((f) => !NEEDS_REAUTH.includes(f.kind));
   if (otherFailures.length) {
     await sendAlert({
       subject: `token refresh for ${input.provider}: ${state.failedCount} account(s) failed`,
@@ -217,8 +220,8 @@ export async function refreshToken(input: RefreshTokenInput): Promise<RefreshAcc
     const f = failureOf(err);
     await reportRefreshFailure({ accountId: input.accountId, provider: account.provider, kind: f.kind, message: f.message, source: 'refreshToken' });
     await sendAlert({
-      subject: f.kind === 'AuthRevoked' ? `${account.provider} account ${account.id} needs to be reconnected` : `token refresh failed for ${account.provider} account ${account.id}`,
-      text: f.kind === 'AuthRevoked' ? revokedText(account.id, account.provider, f.message) : `[${f.kind}] ${f.message}`,
+      subject: NEEDS_REAUTH.includes(f.kind) ? `${account.provider} account ${account.id} needs to be reconnected` : `token refresh failed for ${account.provider} account ${account.id}`,
+      text: NEEDS_REAUTH.includes(f.kind) ? revokedText(account.id, account.provider, f.message) : `[${f.kind}] ${f.message}`,
     });
     throw ApplicationFailure.create({ type: f.kind, message: `refresh of ${account.id} failed: ${f.message}`, nonRetryable: true });
   }

@@ -1,7 +1,12 @@
-import { Command } from 'commander';
-import { loadSettings, temporalUiUrl } from '../../config';
+import fs from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadSettings, temporalUiUrl, type Settings } from '../../config';
+import { connectMongo } from '../../store/mongo';
+import type { AccountStore, OAuthProvider } from '../../store/accounts';
 import { checkReachability } from '../health';
+import { accountStore, addAccount } from '../onboarding';
 import { connectClient } from '../temporal';
+import { startRefreshAll, startRefreshToken } from '../tokens';
 
 /** `switchyard ...`: operate Switchyard from a terminal. Every command reads the same settings as the servers. */
 export function buildCli(): Command {
@@ -45,7 +50,139 @@ export function buildCli(): Command {
       process.exitCode = core.every((c) => c.ok) ? 0 : 1;
     });
 
+  const accounts = program.command('accounts').description('connected accounts (tokens are never shown)');
+  accounts
+    .command('list')
+    .option('--provider <provider>', 'google | zoho | kommo')
+    .option('--status <status>', 'active | needs_reauth | disabled')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { provider?: OAuthProvider; status?: 'active' | 'needs_reauth' | 'disabled'; json?: boolean }) =>
+      withStore(async (store) => {
+        const list = await store.list({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.status ? { status: opts.status } : {}) });
+        if (opts.json) return print(list);
+        for (const a of list) {
+          process.stdout.write(`${a.id.padEnd(28)} ${a.provider.padEnd(7)} ${a.status.padEnd(13)} ${a.key.padEnd(32)} expires ${a.tokenExpiresAt ?? '?'}${a.lastError ? `  last error: ${a.lastError.message}` : ''}\n`);
+        }
+        process.stdout.write(`${list.length} account(s)\n`);
+      }),
+    );
+  accounts
+    .command('add')
+    .description('connect an account with a refresh token, or a Kommo account with an authorization code')
+    .requiredOption('--provider <provider>', 'google | zoho | kommo')
+    .requiredOption('--client <id>', 'the OAuth client (see `switchyard clients list`)')
+    .option('--id <id>', 'account id (generated when absent)')
+    .option('--email <email>', 'Google/Zoho account e-mail')
+    .option('--login-user <name>', "Zoho's loginUserUsuario")
+    .option('--refresh-token <token>', "refresh token; '-' reads it from standard input")
+    .option('--code <code>', "Kommo authorization code; '-' reads it from standard input")
+    .option('--zoho-dc <dc>', 'Zoho data centre: com, eu, in, com.au, jp, com.cn, sa, ca')
+    .option('--kommo-subdomain <subdomain>', 'Kommo account subdomain')
+    .action(async (o: Record<string, string | undefined>) =>
+      withStore(async (store, settings) => {
+        const secret = (v: string | undefined): string | undefined => (v === '-' ? fs.readFileSync(0, 'utf8').trim() : v);
+        const input = {
+          provider: o.provider,
+          oauthClientId: o.client,
+          ...(o.id ? { id: o.id } : {}),
+          ...(o.email ? { email: o.email } : {}),
+          ...(o.loginUser ? { loginUserUsuario: o.loginUser } : {}),
+          ...(o.refreshToken ? { refreshToken: secret(o.refreshToken) } : {}),
+          ...(o.code ? { authorizationCode: secret(o.code) } : {}),
+          ...(o.zohoDc ? { zohoDataCentre: o.zohoDc } : {}),
+          ...(o.kommoSubdomain ? { kommoSubdomain: o.kommoSubdomain } : {}),
+        };
+        print(await addAccount(store, settings, input));
+      }),
+    );
+  accounts
+    .command('reconnect <id>')
+    .description('give a needs_reauth account a new refresh token and make it active again')
+    .requiredOption('--refresh-token <token>', "refresh token; '-' reads it from standard input")
+    .action(async (id: string, o: { refreshToken: string }) =>
+      withStore(async (store) => {
+        await store.reconnect(id, o.refreshToken === '-' ? fs.readFileSync(0, 'utf8').trim() : o.refreshToken);
+        process.stdout.write(`account ${id} is active again\n`);
+      }),
+    );
+
+  const clients = program.command('clients').description('OAuth clients (a Google project, a Zoho or Kommo integration)');
+  clients
+    .command('add')
+    .requiredOption('--id <id>', 'a name for this client, e.g. google-main')
+    .requiredOption('--provider <provider>', 'google | zoho | kommo')
+    .requiredOption('--client-id <clientId>')
+    .requiredOption('--client-secret <secret>', "'-' reads it from standard input")
+    .option('--redirect-uri <uri>')
+    .option('--label <label>')
+    .action(async (o: { id: string; provider: OAuthProvider; clientId: string; clientSecret: string; redirectUri?: string; label?: string }) =>
+      withStore(async (store) => {
+        await store.upsertClient({
+          id: o.id,
+          provider: o.provider,
+          clientId: o.clientId,
+          clientSecret: o.clientSecret === '-' ? fs.readFileSync(0, 'utf8').trim() : o.clientSecret,
+          ...(o.redirectUri ? { redirectUri: o.redirectUri } : {}),
+          ...(o.label ? { label: o.label } : {}),
+        });
+        process.stdout.write(`OAuth client ${o.id} saved\n`);
+      }),
+    );
+  clients.command('list').action(async () => withStore(async (store) => print(await store.listClients())));
+
+  const tokens = program.command('tokens').description('token refresh workflows');
+  tokens
+    .command('refresh')
+    .description('refresh one account (--account) or every account of a provider (--provider), optionally only those expiring soon')
+    .option('--account <id>', 'one account')
+    .option('--provider <provider>', 'google | zoho | kommo')
+    .option('--expiring-within <duration>', 'only tokens expiring within this time, e.g. 15m, 2h', parseMinutes)
+    .option('--concurrency <n>', 'refreshes in flight at once (bulk)', (v) => Number(v))
+    .option('--wait', 'wait for the result')
+    .action(async (o: { account?: string; provider?: OAuthProvider; expiringWithin?: number; concurrency?: number; wait?: boolean }) => {
+      const settings = loadSettings();
+      if (!o.account === !o.provider) throw new Error('give either --account ID or --provider NAME');
+      const { client, close } = await connectClient(settings);
+      try {
+        const handle = o.account
+          ? await startRefreshToken(client, settings, o.account)
+          : await startRefreshAll(client, settings, {
+              provider: o.provider!,
+              ...(o.expiringWithin !== undefined ? { expiringWithinMinutes: o.expiringWithin } : {}),
+              ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+            });
+        process.stdout.write(`workflow ${handle.workflowId}\n${temporalUiUrl(settings)}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(handle.workflowId)}\n`);
+        if (o.wait) print(await handle.result());
+      } finally {
+        await close();
+      }
+    });
+
   return program;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** "15m", "2h", "90s" or a bare number of minutes. */
+export function parseMinutes(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('a duration like 15m, 2h or 90s');
+  const n = Number(m[1]);
+  return { s: n / 60, m: n, h: n * 60, d: n * 1440 }[(m[2] ?? 'm') as 's' | 'm' | 'h' | 'd'];
+}
+
+async function withStore(fn: (store: AccountStore, settings: Settings) => Promise<void>): Promise<void> {
+  const settings = loadSettings();
+  const mongo = await connectMongo(settings);
+  try {
+    const store = accountStore(mongo.db, settings);
+    await store.ensureIndexes();
+    await fn(store, settings);
+  } finally {
+    await mongo.close();
+  }
 }
 
 if (require.main === module || process.argv[1]?.endsWith('switchyard.js') || process.argv[1]?.endsWith('switchyard')) {

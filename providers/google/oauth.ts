@@ -1,4 +1,4 @@
-import { OAuth2Client } from 'google-auth-library';
+import axios from 'axios';
 import { FailureType, ProviderError, kindForStatus, parseRetryAfter } from '../errors';
 import { HTTP_TIMEOUT_MS, type RefreshFn } from '../oauth';
 
@@ -15,28 +15,37 @@ function header(headers: Record<string, string> | Headers | undefined, name: str
   return (headers as Record<string, string>)[name];
 }
 
+interface GoogleTokenAnswer {
+  access_token?: string;
+  expires_in?: number;
+  error?: string;
+  error_description?: string;
+}
+
 /**
- * Google's token endpoint through google-auth-library.
+ * Google's OAuth2 token endpoint, refresh_token grant.
  * https://developers.google.com/identity/protocols/oauth2/web-server#offline
- * invalid_grant (400) is a revoked or expired refresh token; invalid_client (401) a deleted OAuth client:
- * neither heals by retrying, so both need a person to reconnect the account.
+ * A plain form POST rather than google-auth-library's OAuth2Client: the library retries 429s and 5xx inside the
+ * call with its own backoff, which would hide rate limits from Temporal and keep the activity sleeping; here a
+ * 429 becomes a RateLimited failure whose retry waits for Retry-After on the server side.
+ * invalid_grant (400) is a revoked or expired refresh token; invalid_client (401) a deleted OAuth client: neither
+ * heals by retrying, so both need a person to reconnect the account.
  */
 export const refreshGoogle: RefreshFn = async (creds, endpoints) => {
-  const client = new OAuth2Client({
-    clientId: creds.client.clientId,
-    clientSecret: creds.client.clientSecret,
-    endpoints: { oauth2TokenUrl: endpoints.googleTokenUrl },
-    transporterOptions: { timeout: HTTP_TIMEOUT_MS, retry: false },
-  });
-  client.setCredentials({ refresh_token: creds.refreshToken });
+  let res;
   try {
-    const { token } = await client.getAccessToken();
-    const expiry = client.credentials.expiry_date;
-    if (!token) throw new ProviderError(FailureType.Invalid, 'google', 'token endpoint answered without an access_token');
-    return { accessToken: token, expiresAt: new Date(expiry ?? Date.now() + 3599_000) };
+    res = await axios.post<GoogleTokenAnswer>(
+      endpoints.googleTokenUrl,
+      new URLSearchParams({ client_id: creds.client.clientId, client_secret: creds.client.clientSecret, refresh_token: creds.refreshToken, grant_type: 'refresh_token' }),
+      { timeout: HTTP_TIMEOUT_MS, validateStatus: () => true },
+    );
   } catch (err) {
     throw classifyGoogleTokenError(err);
   }
+  if (res.status === 200 && res.data.access_token) {
+    return { accessToken: res.data.access_token, expiresAt: new Date(Date.now() + (res.data.expires_in ?? 3599) * 1000) };
+  }
+  throw classifyGoogleTokenError({ message: `HTTP ${res.status}`, response: { status: res.status, data: res.data, headers: res.headers as Record<string, string> } });
 };
 
 export function classifyGoogleTokenError(err: unknown): ProviderError {

@@ -61,3 +61,28 @@ export const refreshKommo: RefreshFn = async (creds, endpoints) => {
   }
   throw new ProviderError(kindForStatus(res.status), 'kommo', `token endpoint answered ${res.status}: ${detail}`, { status: res.status });
 };
+
+/** The install flow's exchange of an authorization code for the first token pair. */
+export async function exchangeKommoCode(
+  client: { clientId: string; clientSecret: string; redirectUri: string | null },
+  subdomain: string,
+  code: string,
+  endpoints: { kommoBaseUrl(subdomain: string): string },
+): Promise<{ accessToken: string; refreshToken: string; expiresAt: Date }> {
+  let res;
+  try {
+    res = await axios.post<KommoTokenAnswer>(
+      `${endpoints.kommoBaseUrl(subdomain)}/oauth2/access_token`,
+      { client_id: client.clientId, client_secret: client.clientSecret, grant_type: 'authorization_code', code, redirect_uri: client.redirectUri ?? undefined },
+      { timeout: HTTP_TIMEOUT_MS, validateStatus: () => true },
+    );
+  } catch (err) {
+    throw new ProviderError(FailureType.Transient, 'kommo', `token endpoint gave no answer: ${(err as Error).message}`, { cause: err });
+  }
+  const body = (typeof res.data === 'object' && res.data !== null ? res.data : {}) as KommoTokenAnswer;
+  if (res.status === 200 && body.access_token && body.refresh_token) {
+    return { accessToken: body.access_token, refreshToken: body.refresh_token, expiresAt: new Date(Date.now() + (body.expires_in ?? 86400) * 1000) };
+  }
+  const detail = body.hint ?? body.detail ?? body.title ?? `HTTP ${res.status}`;
+  throw new ProviderError(res.status >= 500 ? FailureType.Transient : FailureType.Invalid, 'kommo', `authorization code rejected: ${detail}`, { status: res.status });
+}

@@ -11,9 +11,6 @@ interface ZohoTokenAnswer {
   status?: string;
 }
 
-/** Zoho says "too many requests continuously" without a Retry-After; its window is a minute. */
-const ZOHO_THROTTLE_DELAY_MS = 60_000;
-
 /**
  * Zoho accounts token endpoint of the account's data centre.
  * https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html
@@ -50,7 +47,7 @@ export const refreshZoho: RefreshFn = async (creds, endpoints) => {
     throw new ProviderError(FailureType.RateLimited, 'zoho', `token endpoint throttled: ${body.error_description ?? body.error ?? ''}`, {
       status: res.status,
       code: 'Access Denied',
-      retryAfterMs: parseRetryAfter(res.headers['retry-after'] as string | undefined) ?? ZOHO_THROTTLE_DELAY_MS,
+      retryAfterMs: parseRetryAfter(res.headers['retry-after'] as string | undefined) ?? endpoints.zohoThrottleRetryMs,
     });
   }
   const kind = res.status === 200 ? FailureType.Invalid : kindForStatus(res.status);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, Runtime, DefaultLogger, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
+import type { DestinationStream } from 'pino';
 import { loadSettings, type Settings } from '../../config';
 import type { ActivityDeps } from '../../activities';
 import type { Mongo } from '../../store/mongo';
@@ -27,18 +28,20 @@ export interface TestEnv {
   taskQueue: string;
   /** Runs this env's workers (main queue and provider queues) for the duration of fn. */
   withWorker<T>(fn: () => Promise<T>, options?: Partial<WorkerOptions>): Promise<T>;
+  /** MONGODB_URI of this env's database, for worker processes a test spawns. */
+  mongoUri(): string;
   close(): Promise<void>;
 }
 
 /** A per-file environment: its own database, its own task queues, a client and a native connection. */
-export async function createTestEnv(name: string, overrides: Partial<Settings> = {}): Promise<TestEnv> {
+export async function createTestEnv(name: string, overrides: Partial<Settings> = {}, opts: { logDestination?: DestinationStream } = {}): Promise<TestEnv> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
   const taskQueue = unique(`test-${name}`);
   const settings = testSettings({ TEMPORAL_TASK_QUEUE: taskQueue, ...overrides });
-  const { deps, close } = await buildActivityDeps(settings, { dbName: unique(`test_${name}`).replace(/-/g, '_') });
+  const { deps, close } = await buildActivityDeps(settings, { dbName: unique(`test_${name}`).replace(/-/g, '_'), ...opts });
   const clientConnection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
@@ -56,6 +59,11 @@ export async function createTestEnv(name: string, overrides: Partial<Settings> =
         overrides: { shutdownGraceTime: '5s', ...options },
       });
       return (await runWorkers(workers, fn)) as Awaited<ReturnType<typeof fn>>;
+    },
+    mongoUri() {
+      const u = new URL(settings.MONGODB_URI);
+      u.pathname = `/${deps.db.databaseName}`;
+      return u.toString();
     },
     async close() {
       await deps.db.dropDatabase().catch(() => undefined);

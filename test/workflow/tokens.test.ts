@@ -1,0 +1,294 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRefreshAll, startRefreshToken } from '../../clients/tokens';
+import { refreshToken, smokeWorkflow } from '../../workflows';
+import { SA } from '../../workflows/search-attributes';
+import { progressQuery } from '../../workflows/tokens';
+import { tsEntry } from '../../stack/proc';
+import { CapturedLog, historiesText, mailsAbout, waitFor } from '../helpers/capture';
+import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
+
+const GOOGLE_CLIENT = { clientId: 'google-client-1.apps.googleusercontent.com', clientSecret: 'GOCSPX-google-client-secret-1' };
+const KOMMO_CLIENT = { clientId: 'kommo-integration-1', clientSecret: 'kommo-client-secret-1', redirectUri: 'https://switchyard.example/kommo/callback' };
+const ZOHO_CLIENT = { clientId: '1000.ZOHOCLIENT1', clientSecret: 'zoho-client-secret-1' };
+
+const repo = path.join(__dirname, '..', '..');
+const log = new CapturedLog();
+const secrets = new Set<string>([GOOGLE_CLIENT.clientSecret, KOMMO_CLIENT.clientSecret, ZOHO_CLIENT.clientSecret]);
+const workflowIds: string[] = [];
+const childLogs: string[] = [];
+let sandbox: RunningSandbox;
+let env: TestEnv;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  env = await createTestEnv(
+    'tokens',
+    { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, GOOGLE_TOKEN_RPS: 150, KOMMO_TOKEN_RPS: 50, ZOHO_TOKEN_RPS: 50, ZOHO_THROTTLE_RETRY_SECONDS: 1, LOG_LEVEL: 'info' },
+    { logDestination: log },
+  );
+  await sandbox.control.seed('google', { clients: [{ ...GOOGLE_CLIENT, redirectUris: [] }] });
+  await env.deps.accounts.upsertClient({ id: 'google-main', provider: 'google', ...GOOGLE_CLIENT });
+  await env.deps.accounts.upsertClient({ id: 'kommo-main', provider: 'kommo', ...KOMMO_CLIENT });
+  await env.deps.accounts.upsertClient({ id: 'zoho-main', provider: 'zoho', ...ZOHO_CLIENT });
+});
+
+afterAll(async () => {
+  // No secret in history or logs: every seeded token, refresh token and client secret is searched for.
+  try {
+    const histories = await historiesText(env.client, workflowIds);
+    const logs = log.text + childLogs.join('');
+    expect(histories.length).toBeGreaterThan(1000);
+    expect(logs).toContain('token refreshed');
+    for (const secret of secrets) {
+      expect(histories.includes(secret), `history contains a secret (${secret.slice(0, 6)}...)`).toBe(false);
+      expect(logs.includes(secret), `logs contain a secret (${secret.slice(0, 6)}...)`).toBe(false);
+    }
+  } finally {
+    await env.close();
+    await sandbox.close();
+  }
+});
+
+async function googleAccounts(count: number, prefix: string): Promise<string[]> {
+  await sandbox.control.seed('google', { generate: { count, prefix, clientId: GOOGLE_CLIENT.clientId } });
+  const ids = Array.from({ length: count }, (_, i) => `g-${prefix}-${String(i + 1).padStart(5, '0')}`);
+  await env.deps.accounts.createMany(
+    ids.map((id, i) => ({ id, provider: 'google', oauthClientId: 'google-main', email: `${prefix}${i + 1}@example.com`, refreshToken: `1//rt-${prefix}${i + 1}` })),
+  );
+  secrets.add(`1//rt-${prefix}1`);
+  secrets.add(`1//rt-${prefix}${count}`);
+  return ids;
+}
+
+describe('token refresh workflows (real Temporal, sandbox providers)', () => {
+  it('bulk-refreshes 1,000 Google accounts under the token endpoint limit, with no failure surfaced from a 429', async () => {
+    await googleAccounts(1000, 'bulk');
+    // The fake allows 20 refreshes/s; the queue lets bursts of up to 150/s through, so 429s do happen and must be
+    // absorbed by retries that wait for Retry-After.
+    await sandbox.control.configure('google', { tokenRateLimitPerSecond: 20, tokenRateLimitRetryAfterSeconds: 1 });
+    const since = (await sandbox.control.requests({ provider: 'google' })).length;
+    const result = await env.withWorker(async () => {
+      const handle = await startRefreshAll(env.client, env.settings, { provider: 'google', concurrency: 60, pageSize: 250 });
+      workflowIds.push(handle.workflowId);
+      const progress = await waitFor('progress query', async () => {
+        const p = await handle.query(progressQuery);
+        return p.refreshed > 0 ? p : undefined;
+      });
+      expect(progress.provider).toBe('google');
+      return handle.result();
+    });
+    await sandbox.control.configure('google', { tokenRateLimitPerSecond: null });
+    expect(result).toMatchObject({ refreshed: 1000, skipped: 0, failedCount: 0, failed: [] });
+    expect(result.pages).toBeGreaterThanOrEqual(4);
+    const tokenCalls = (await sandbox.control.requests({ provider: 'google', path: '/token' })).slice(since);
+    expect(tokenCalls.filter((r) => r.status === 200)).toHaveLength(1000);
+    expect(tokenCalls.some((r) => r.status === 429)).toBe(true);
+    const stored = await env.deps.accounts.get('g-bulk-00500');
+    expect(stored.token.version).toBe(2);
+    expect(stored.token.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
+  }, 180_000);
+
+  it('ten concurrent single refreshes of one account share one run and make one provider call', async () => {
+    const [id] = await googleAccounts(1, 'single');
+    const before = (await sandbox.control.requests({ provider: 'google', path: '/token' })).length;
+    const results = await env.withWorker(async () => {
+      const handles = await Promise.all(Array.from({ length: 10 }, () => startRefreshToken(env.client, env.settings, id!, 'google')));
+      workflowIds.push(handles[0]!.workflowId);
+      expect(new Set(handles.map((h) => h.workflowId)).size).toBe(1);
+      return Promise.all(handles.map((h) => h.result()));
+    });
+    expect(results.every((r) => r.outcome === 'refreshed' && r.version === 2)).toBe(true);
+    const after = (await sandbox.control.requests({ provider: 'google', path: '/token' })).length;
+    expect(after - before).toBe(1);
+  });
+
+  it('a revoked Google account ends in needs_reauth, an error log, an e-mail and a paused sync', async () => {
+    const [id] = await googleAccounts(1, 'revoked');
+    await sandbox.control.call('POST', '/google/revoke', { user: 'revoked1@example.com' });
+    await env.withWorker(async () => {
+      // Stands in for the account's sync: any running workflow tagged with the account id gets the pause signal.
+      const sync = await env.client.workflow.start(smokeWorkflow, {
+        taskQueue: unique('idle-queue'),
+        workflowId: unique('sync-standin'),
+        args: [{ note: 'idle', upload: { bucket: 'none', key: 'none', parts: 1 } }],
+        typedSearchAttributes: [{ key: SA.accountId, value: id! }],
+      });
+      await waitFor('visibility of the sync stand-in', async () => {
+        for await (const _ of env.client.workflow.list({ query: `SwitchyardAccountId="${id}" AND ExecutionStatus="Running"` })) return true;
+        return undefined;
+      });
+      const handle = await startRefreshToken(env.client, env.settings, id!, 'google');
+      workflowIds.push(handle.workflowId);
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/invalid_grant/);
+      const history = await sync.fetchHistory();
+      const signal = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause');
+      expect(signal).toBeDefined();
+      await sync.terminate('test done');
+    });
+    const account = await env.deps.accounts.get(id!);
+    expect(account).toMatchObject({ status: 'needs_reauth', isActive: false });
+    expect(account.lastError?.kind).toBe('AuthRevoked');
+    const logs = await env.deps.errorLogs.list({ accountId: id! });
+    expect(logs[0]).toMatchObject({ source: 'refreshToken', provider: 'google', kind: 'AuthRevoked' });
+    const mails = await waitFor('alert e-mail', async () => {
+      const m = await mailsAbout(env.settings, id!);
+      return m.length ? m : undefined;
+    });
+    expect(mails[0]!.subject).toMatch(/needs to be reconnected/);
+    expect(mails[0]!.to).toContain(env.settings.ALERT_EMAIL_TO);
+    // A bulk run now skips it: it is no longer active.
+    expect(await env.deps.accounts.idsToRefresh({ provider: 'google', limit: 10_000 })).not.toContain(id);
+  });
+
+  it("handles Zoho's throttling answer (HTTP 400 Access Denied) by waiting and retrying", async () => {
+    await sandbox.control.seed('zoho', { clients: [ZOHO_CLIENT], accounts: [{ id: 'zoho1', email: 'zoho1@example.com', dc: 'eu', refreshToken: '1000.zoho-refresh-1', clientId: ZOHO_CLIENT.clientId }] });
+    secrets.add('1000.zoho-refresh-1');
+    await env.deps.accounts.create({ id: 'z-1', provider: 'zoho', oauthClientId: 'zoho-main', email: 'zoho1@example.com', refreshToken: '1000.zoho-refresh-1', zohoDataCentre: 'eu' });
+    await sandbox.control.armFault({
+      provider: 'zoho',
+      path: '/oauth/v2/token',
+      times: 2,
+      status: 400,
+      body: { error: 'Access Denied', error_description: 'You have made too many requests continuously. Please try again after some time.', status: 'failure' },
+    });
+    const result = await env.withWorker(async () => {
+      const handle = await startRefreshToken(env.client, env.settings, 'z-1', 'zoho');
+      workflowIds.push(handle.workflowId);
+      return handle.result();
+    });
+    expect(result.outcome).toBe('refreshed');
+    const calls = await sandbox.control.requests({ provider: 'zoho', path: '/oauth/v2/token' });
+    expect(calls.map((c) => c.status)).toEqual([400, 400, 200]);
+    const account = await env.deps.accounts.get('z-1');
+    expect(account.zoho?.apiDomain).toBe(`${sandbox.baseUrl}/zoho/api`);
+  });
+
+  describe('Kommo refresh tokens rotate on every use', () => {
+    async function kommoAccount(subdomain: string): Promise<{ id: string; access: string; refresh: string }> {
+      const access = `kommo-access-${subdomain}`;
+      const refresh = `kommo-refresh-${subdomain}`;
+      secrets.add(access);
+      secrets.add(refresh);
+      await sandbox.control.seed('kommo', {
+        accounts: [{ subdomain, ...KOMMO_CLIENT, tokens: [{ accessToken: access, refreshToken: refresh, accessExpiresInSeconds: 3600 }] }],
+      });
+      const id = `k-${subdomain}`;
+      await env.deps.accounts.create({ id, provider: 'kommo', oauthClientId: 'kommo-main', kommoSubdomain: subdomain, refreshToken: refresh, accessToken: access, expiresAt: new Date(Date.now() + 3600_000) });
+      return { id, access, refresh };
+    }
+
+    const contactsWith = async (subdomain: string, token: string): Promise<number> =>
+      (await fetch(`${sandbox.baseUrl}/kommo/${subdomain}/api/v4/contacts`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+    it('stores each rotated pair, so the next refresh works with the new refresh token', async () => {
+      const { id, refresh } = await kommoAccount('rotate');
+      await env.withWorker(async () => {
+        for (let i = 0; i < 2; i++) {
+          const workflowId = unique(`kommo-rotate-${i}`);
+          workflowIds.push(workflowId);
+          const r = await env.client.workflow.execute(refreshToken, { taskQueue: env.taskQueue, workflowId, args: [{ accountId: id, minAgeSeconds: 0 }] });
+          expect(r).toMatchObject({ outcome: 'refreshed', version: i + 2 });
+        }
+      });
+      const account = await env.deps.accounts.get(id);
+      const creds = await env.deps.accounts.credentials(account);
+      secrets.add(creds.refreshToken);
+      secrets.add(creds.accessToken!);
+      expect(creds.refreshToken).not.toBe(refresh);
+      expect(account.status).toBe('active');
+      expect(await contactsWith('rotate', creds.accessToken!)).not.toBe(401);
+    });
+
+    it('a connection lost before Kommo answered keeps a usable token: the retry refreshes with the same refresh token', async () => {
+      const { id } = await kommoAccount('reset');
+      await sandbox.control.armFault({ provider: 'kommo', path: '/oauth2/access_token', reset: true, times: 1 });
+      const r = await env.withWorker(async () => {
+        const handle = await startRefreshToken(env.client, env.settings, id, 'kommo');
+        workflowIds.push(handle.workflowId);
+        return handle.result();
+      });
+      expect(r.outcome).toBe('refreshed');
+      const account = await env.deps.accounts.get(id);
+      expect(account).toMatchObject({ status: 'active', rotationPending: null });
+      const creds = await env.deps.accounts.credentials(account);
+      secrets.add(creds.refreshToken);
+      secrets.add(creds.accessToken!);
+      expect(await contactsWith('reset', creds.accessToken!)).not.toBe(401);
+    });
+
+    it('an answer lost after Kommo rotated ends in a clear needs_reauth, with the old access token still usable', async () => {
+      const { id, access } = await kommoAccount('lost');
+      // Kommo rotates, then the connection drops before its answer arrives: the new pair exists only at Kommo.
+      await sandbox.control.configure('kommo', { loseTokenResponses: 1 });
+      const err = await env.withWorker(async () => {
+        const handle = await startRefreshToken(env.client, env.settings, id, 'kommo');
+        workflowIds.push(handle.workflowId);
+        return handle.result().catch((e: unknown) => e);
+      });
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const account = await env.deps.accounts.get(id);
+      expect(account.status).toBe('needs_reauth');
+      expect(account.lastError?.kind).toBe('RotationLost');
+      expect(account.lastError?.message).toMatch(/rotated token was never stored.*stays usable until/);
+      // Never a silent loss: the stored access token still works until it expires, and the operator was told.
+      expect((await env.deps.accounts.credentials(account)).accessToken).toBe(access);
+      expect(await contactsWith('lost', access)).not.toBe(401);
+      expect((await env.deps.errorLogs.list({ accountId: id }))[0]?.kind).toBe('RotationLost');
+      expect(await mailsAbout(env.settings, id)).not.toHaveLength(0);
+    });
+
+    it('a worker killed in the middle of a refresh leaves a usable token or a clear needs_reauth, never a silent loss', async () => {
+      const { id, access } = await kommoAccount('killed');
+      // Kommo takes 3 s to answer; the worker process is killed while it waits.
+      await sandbox.control.armFault({ provider: 'kommo', path: '/oauth2/access_token', delayMs: 3000, times: 1 });
+      const [node, args] = tsEntry(repo, 'workers/main.ts');
+      const workerEnv = {
+        ...process.env,
+        TEMPORAL_TASK_QUEUE: env.taskQueue,
+        MONGODB_URI: env.mongoUri(),
+        PROVIDERS_SANDBOX_URL: sandbox.baseUrl,
+        CREATE_SCHEDULES: 'false',
+        LOG_LEVEL: 'info',
+      };
+      const startWorker = (): ChildProcess => {
+        const child = spawn(node, args, { cwd: repo, env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout!.on('data', (d: Buffer) => childLogs.push(d.toString()));
+        child.stderr!.on('data', (d: Buffer) => childLogs.push(d.toString()));
+        return child;
+      };
+      const first = startWorker();
+      const handle = await startRefreshToken(env.client, env.settings, id, 'kommo');
+      workflowIds.push(handle.workflowId);
+      // The armed fault disappears when the refresh request reaches Kommo; then the worker dies.
+      await waitFor('the refresh to reach Kommo', async () => ((await sandbox.control.call<unknown[]>('GET', '/faults')).length === 0 ? true : undefined), 60_000);
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      const second = startWorker();
+      try {
+        await handle.result().catch((e: unknown) => e);
+      } finally {
+        second.kill('SIGTERM');
+        await new Promise((r) => second.once('exit', r));
+      }
+      const account = await env.deps.accounts.get(id);
+      const creds = await env.deps.accounts.credentials(account);
+      secrets.add(creds.refreshToken);
+      if (creds.accessToken) secrets.add(creds.accessToken);
+      if (account.status === 'active') {
+        // The retry refreshed: the stored pair is the live one.
+        expect(account.token.version).toBeGreaterThan(1);
+        expect(await contactsWith('killed', creds.accessToken!)).not.toBe(401);
+      } else {
+        expect(account.status).toBe('needs_reauth');
+        expect(account.lastError?.kind).toBe('RotationLost');
+        expect(await contactsWith('killed', access)).not.toBe(401);
+      }
+    }, 150_000);
+  });
+});
