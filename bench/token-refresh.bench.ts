@@ -1,0 +1,141 @@
+/**
+ * `npm run bench -- token-refresh [--accounts 5000] [--limit 5]`
+ *
+ * Bulk-refreshes N Google accounts against the sandbox, whose token endpoint allows L requests/s (429 past
+ * that), with the google queue's server-side rate limit set to L. Measures:
+ *  - rate_ratio: achieved refreshes/s divided by L (the pacing is right when it is close to 1 without 429s
+ *    turning into failures);
+ *  - overhead_ms: what Temporal adds per account, from a calibration pass: the same refresh activity run
+ *    sequentially through a workflow, minus the same activity body called directly (no Temporal), per account;
+ *  - failures: accounts the run reported as failed.
+ * Brings up the stack like the tests do; uses its own database and task queue.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadSettings } from '../config';
+import { ensureStack } from '../stack';
+import { buildSandbox } from '../sandbox/app';
+import { SandboxControl } from '../sandbox/client';
+import { buildActivityDeps } from '../workers/deps';
+import { createWorkers, runWorkers } from '../workers/worker';
+import { createTokenActivities } from '../activities/tokens';
+import { startRefreshAll } from '../clients/tokens';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const ACCOUNTS = arg('accounts', 5000);
+const LIMIT = arg('limit', 5);
+const CALIBRATION = arg('calibration', 100);
+const CLIENT = { clientId: 'bench-client.apps.googleusercontent.com', clientSecret: 'GOCSPX-bench-secret' };
+
+async function main(): Promise<void> {
+  const base = loadSettings();
+  const stack = await ensureStack(base, ['temporal', 'mongodb'], (l) => process.stdout.write(`[stack] ${l}\n`));
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const sandbox = await buildSandbox({ baseUrl: 'http://127.0.0.1:0' });
+  await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
+  const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+  sandbox.ctx.baseUrl = sandboxUrl;
+  const control = new SandboxControl(sandboxUrl);
+
+  const run = randomUUID().slice(0, 8);
+  const settings = {
+    ...base,
+    LOG_LEVEL: 'warn' as const,
+    CREATE_SCHEDULES: false,
+    TEMPORAL_TASK_QUEUE: `bench-tokens-${run}`,
+    PROVIDERS_SANDBOX_URL: sandboxUrl,
+    // The queue runs at 95% of the provider's quota: Temporal's limiter and the provider's window do not share a
+    // clock, and a little headroom costs less than the slots that 429s and their retries would waste.
+    GOOGLE_TOKEN_RPS: LIMIT * 0.95,
+  };
+  const { deps, close } = await buildActivityDeps(settings, { dbName: `bench_tokens_${run}` });
+  const clientConn = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });
+  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+
+  try {
+    await control.seed('google', { clients: [{ ...CLIENT, redirectUris: [] }] });
+    await control.seed('google', { generate: { count: ACCOUNTS + CALIBRATION, prefix: 'u', clientId: CLIENT.clientId } });
+    await deps.accounts.upsertClient({ id: 'bench', provider: 'google', ...CLIENT });
+    const ids = Array.from({ length: ACCOUNTS + CALIBRATION }, (_, i) => `g-${String(i + 1).padStart(6, '0')}`);
+    for (let i = 0; i < ids.length; i += 1000) {
+      await deps.accounts.createMany(
+        ids.slice(i, i + 1000).map((id, j) => ({ id, provider: 'google' as const, oauthClientId: 'bench', email: `u${i + j + 1}@example.com`, refreshToken: `1//rt-u${i + j + 1}` })),
+      );
+    }
+    const bulkIds = ids.slice(0, ACCOUNTS);
+    const calibrationIds = ids.slice(ACCOUNTS);
+    const half = Math.floor(CALIBRATION / 2);
+    // Each pass refreshes only its own accounts: the others are inactive meanwhile (bulk runs skip those).
+    const onlyActive = async (active: string[]): Promise<void> => {
+      await deps.accounts.accounts.updateMany({}, { $set: { isActive: false } });
+      await deps.accounts.accounts.updateMany({ _id: { $in: active } }, { $set: { isActive: true } });
+    };
+    await onlyActive(bulkIds);
+
+    // 1. The bulk run under the limit.
+    await control.configure('google', { tokenRateLimitPerSecond: LIMIT, tokenRateLimitRetryAfterSeconds: 1 });
+    const workers = await createWorkers(settings, connection, deps, { overrides: { shutdownGraceTime: '5s' } });
+    const bulk = await runWorkers(workers, async () => {
+      const t0 = Date.now();
+      const handle = await startRefreshAll(client, settings, { provider: 'google', concurrency: Math.max(4, Math.ceil(LIMIT * 2)), pageSize: 500 });
+      const timer = setInterval(() => {
+        void handle.query('progress').then((p) => process.stdout.write(`  ${JSON.stringify(p).slice(0, 160)}\n`), () => undefined);
+      }, 15_000);
+      try {
+        const result = await handle.result();
+        return { result, ms: Date.now() - t0 };
+      } finally {
+        clearInterval(timer);
+      }
+    });
+    const tokenCalls = (await control.requests({ provider: 'google', path: '/token' })).length;
+    const rejected = (await control.requests({ provider: 'google', path: '/token' })).filter((r) => r.status === 429).length;
+    const achieved = bulk!.result.refreshed / (bulk!.ms / 1000);
+
+    // 2. Calibration: the same activity, sequentially, with and without Temporal, no provider limit.
+    await control.configure('google', { tokenRateLimitPerSecond: null });
+    const direct = createTokenActivities(deps);
+    const env = new MockActivityEnvironment();
+    const d0 = Date.now();
+    for (const accountId of calibrationIds.slice(0, half)) await env.run(direct.refreshAccount, { accountId });
+    const directMs = (Date.now() - d0) / half;
+    await onlyActive(calibrationIds.slice(half));
+    const seqSettings = { ...settings, TEMPORAL_TASK_QUEUE: `bench-tokens-seq-${run}`, GOOGLE_TOKEN_RPS: 1000 };
+    const seqWorkers = await createWorkers(seqSettings, connection, deps, { overrides: { shutdownGraceTime: '5s' } });
+    const seq = await runWorkers(seqWorkers, async () => {
+      const t0 = Date.now();
+      const r = await (await startRefreshAll(client, seqSettings, { provider: 'google', concurrency: 1, pageSize: 1000 })).result();
+      return { r, ms: Date.now() - t0 };
+    });
+    const viaTemporalMs = seq!.ms / Math.max(1, seq!.r.refreshed);
+    const overhead = Math.max(0, viaTemporalMs - directMs);
+
+    process.stdout.write(
+      `accounts=${ACCOUNTS} limit=${LIMIT}/s wall=${(bulk!.ms / 1000).toFixed(1)}s achieved=${achieved.toFixed(2)}/s token_calls=${tokenCalls} rejected_429=${rejected}\n` +
+        `calibration: direct ${directMs.toFixed(1)} ms/account, through Temporal ${viaTemporalMs.toFixed(1)} ms/account (${seq!.r.refreshed} accounts)\n`,
+    );
+    process.stdout.write(
+      `bench token-refresh: rate_ratio=${(achieved / LIMIT).toFixed(3)} accounts=${ACCOUNTS} limit=${LIMIT} overhead_ms=${overhead.toFixed(1)} failures=${bulk!.result.failedCount}\n`,
+    );
+  } finally {
+    await deps.db.dropDatabase().catch(() => undefined);
+    await close();
+    await clientConn.close();
+    await connection.close();
+    await sandbox.app.close();
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench token-refresh failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
