@@ -33,6 +33,7 @@ const ACCOUNTS = arg('accounts', 5000);
 const LIMIT = arg('limit', 5);
 const CALIBRATION = arg('calibration', 100);
 const CLIENT = { clientId: 'bench-client.apps.googleusercontent.com', clientSecret: 'GOCSPX-bench-secret' };
+const ZOHO = { clientId: '1000.BENCH', clientSecret: 'bench-zoho-secret' };
 
 async function main(): Promise<void> {
   const base = loadSettings();
@@ -56,29 +57,34 @@ async function main(): Promise<void> {
     GOOGLE_TOKEN_RPS: LIMIT * 0.95,
   };
   const { deps, close } = await buildActivityDeps(settings, { dbName: `bench_tokens_${run}` });
+  const seqSettings = { ...settings, TEMPORAL_TASK_QUEUE: `bench-tokens-seq-${run}`, ZOHO_TOKEN_RPS: 1000 };
+  const { deps: deps2, close: close2 } = await buildActivityDeps(seqSettings, { dbName: `bench_tokens_seq_${run}` });
+  const { deps: deps3, close: close3 } = await buildActivityDeps(seqSettings, { dbName: `bench_tokens_direct_${run}` });
   const clientConn = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
 
   try {
     await control.seed('google', { clients: [{ ...CLIENT, redirectUris: [] }] });
-    await control.seed('google', { generate: { count: ACCOUNTS + CALIBRATION, prefix: 'u', clientId: CLIENT.clientId } });
+    await control.seed('google', { generate: { count: ACCOUNTS, prefix: 'u', clientId: CLIENT.clientId } });
     await deps.accounts.upsertClient({ id: 'bench', provider: 'google', ...CLIENT });
-    const ids = Array.from({ length: ACCOUNTS + CALIBRATION }, (_, i) => `g-${String(i + 1).padStart(6, '0')}`);
-    for (let i = 0; i < ids.length; i += 1000) {
+    const bulkIds = Array.from({ length: ACCOUNTS }, (_, i) => `g-${String(i + 1).padStart(6, '0')}`);
+    for (let i = 0; i < bulkIds.length; i += 1000) {
       await deps.accounts.createMany(
-        ids.slice(i, i + 1000).map((id, j) => ({ id, provider: 'google' as const, oauthClientId: 'bench', email: `u${i + j + 1}@example.com`, refreshToken: `1//rt-u${i + j + 1}` })),
+        bulkIds.slice(i, i + 1000).map((id, j) => ({ id, provider: 'google' as const, oauthClientId: 'bench', email: `u${i + j + 1}@example.com`, refreshToken: `1//rt-u${i + j + 1}` })),
       );
     }
-    const bulkIds = ids.slice(0, ACCOUNTS);
-    const calibrationIds = ids.slice(ACCOUNTS);
+    // Calibration accounts are Zoho's, so the Google bulk run and the calibration never touch each other's.
+    // Each calibration half has a small database of its own (same size, so the store costs the same), and the
+    // Temporal half its own workers.
+    const zohoIds = Array.from({ length: CALIBRATION }, (_, i) => `z-${String(i + 1).padStart(4, '0')}`);
     const half = Math.floor(CALIBRATION / 2);
-    // Each pass refreshes only its own accounts: the others are inactive meanwhile (bulk runs skip those).
-    const onlyActive = async (active: string[]): Promise<void> => {
-      await deps.accounts.accounts.updateMany({}, { $set: { isActive: false } });
-      await deps.accounts.accounts.updateMany({ _id: { $in: active } }, { $set: { isActive: true } });
-    };
-    await onlyActive(bulkIds);
+    await control.seed('zoho', { clients: [ZOHO], accounts: zohoIds.map((id) => ({ id, refreshToken: `1000.rt-${id}`, clientId: ZOHO.clientId })) });
+    const zohoAccount = (id: string) => ({ id, provider: 'zoho' as const, oauthClientId: 'bench-zoho', email: `${id}@example.com`, refreshToken: `1000.rt-${id}` });
+    await deps3.accounts.upsertClient({ id: 'bench-zoho', provider: 'zoho', ...ZOHO });
+    await deps3.accounts.createMany(zohoIds.slice(0, half).map(zohoAccount));
+    await deps2.accounts.upsertClient({ id: 'bench-zoho', provider: 'zoho', ...ZOHO });
+    await deps2.accounts.createMany(zohoIds.slice(half).map(zohoAccount));
 
     // 1. The bulk run under the limit.
     await control.configure('google', { tokenRateLimitPerSecond: LIMIT, tokenRateLimitRetryAfterSeconds: 1 });
@@ -100,19 +106,16 @@ async function main(): Promise<void> {
     const rejected = (await control.requests({ provider: 'google', path: '/token' })).filter((r) => r.status === 429).length;
     const achieved = bulk!.result.refreshed / (bulk!.ms / 1000);
 
-    // 2. Calibration: the same activity, sequentially, with and without Temporal, no provider limit.
-    await control.configure('google', { tokenRateLimitPerSecond: null });
-    const direct = createTokenActivities(deps);
+    // 2. Calibration: the same refresh activity, one account at a time, with and without Temporal.
+    const direct = createTokenActivities(deps3);
     const env = new MockActivityEnvironment();
     const d0 = Date.now();
-    for (const accountId of calibrationIds.slice(0, half)) await env.run(direct.refreshAccount, { accountId });
+    for (const accountId of zohoIds.slice(0, half)) await env.run(direct.refreshAccount, { accountId });
     const directMs = (Date.now() - d0) / half;
-    await onlyActive(calibrationIds.slice(half));
-    const seqSettings = { ...settings, TEMPORAL_TASK_QUEUE: `bench-tokens-seq-${run}`, GOOGLE_TOKEN_RPS: 1000 };
-    const seqWorkers = await createWorkers(seqSettings, connection, deps, { overrides: { shutdownGraceTime: '5s' } });
+    const seqWorkers = await createWorkers(seqSettings, connection, deps2, { overrides: { shutdownGraceTime: '5s' } });
     const seq = await runWorkers(seqWorkers, async () => {
       const t0 = Date.now();
-      const r = await (await startRefreshAll(client, seqSettings, { provider: 'google', concurrency: 1, pageSize: 1000 })).result();
+      const r = await (await startRefreshAll(client, seqSettings, { provider: 'zoho', concurrency: 1, pageSize: 1000 })).result();
       return { r, ms: Date.now() - t0 };
     });
     const viaTemporalMs = seq!.ms / Math.max(1, seq!.r.refreshed);
@@ -127,7 +130,11 @@ async function main(): Promise<void> {
     );
   } finally {
     await deps.db.dropDatabase().catch(() => undefined);
+    await deps2.db.dropDatabase().catch(() => undefined);
+    await deps3.db.dropDatabase().catch(() => undefined);
     await close();
+    await close2();
+    await close3();
     await clientConn.close();
     await connection.close();
     await sandbox.app.close();

@@ -71,6 +71,10 @@ const temporal: ServiceDef = {
       '--log-level', 'warn',
       ...(s.TEMPORAL_NAMESPACE !== 'default' ? ['--namespace', s.TEMPORAL_NAMESPACE] : []),
       ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a]),
+      // One partition per task queue on a single-node server: a queue's rate limit (the provider quotas) is then
+      // enforced by one limiter instead of being split, bursty, across four.
+      '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+      '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
     ];
     const { child, logFile } = startProcess('temporal', binary, args, { logDir: p.logs });
     return { child, logFile, detail: `${binary} (Temporal CLI dev server), Web UI http://${host}:${s.TEMPORAL_UI_PORT}` };
