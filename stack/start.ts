@@ -8,6 +8,7 @@ import { loadSettings, temporalUiUrl } from '../config';
 import { ensureStack } from './index';
 import { startProcess, stopProcess, tsEntry, waitUntil } from './proc';
 import { stackPaths } from './paths';
+import { seedDemo } from './demo';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -17,15 +18,23 @@ async function main(): Promise<void> {
   const stack = await ensureStack(settings, ['temporal', 'mongodb', 's3', 'smtp', 'sandbox'], log);
   for (const s of stack.services) log(`${s.name.padEnd(8)} ${s.reused ? 'reused ' : 'started'} ${s.url}  ${s.detail}`);
 
+  // The local demo talks to the sandbox's fakes unless providers are pointed elsewhere explicitly.
+  const sandboxUrl = `http://127.0.0.1:${settings.SANDBOX_PORT}`;
+  const providersUrl = settings.PROVIDERS_SANDBOX_URL ?? sandboxUrl;
+  const sandboxStarted = stack.services.some((s) => s.name === 'sandbox' && !s.reused);
+  const seeded = await seedDemo(settings, sandboxUrl, sandboxStarted);
+  if (seeded.length) log(`demo     accounts ${seeded.join(', ')} (providers: the sandbox)`);
+  const childEnv = { ...process.env, PROVIDERS_SANDBOX_URL: providersUrl };
+
   const apiUrl = `http://127.0.0.1:${settings.API_PORT}`;
   const apiUp = async (): Promise<boolean> => (await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(3000) })).status < 500;
   const children: ReturnType<typeof startProcess>[] = [];
   if (await apiUp().catch(() => false)) {
     log(`api      reused  ${apiUrl} (a worker is assumed to run beside it)`);
   } else {
-    const worker = startProcess('worker', ...tsEntry(paths.repo, 'workers/main.ts'), { logDir: paths.logs, cwd: paths.repo });
+    const worker = startProcess('worker', ...tsEntry(paths.repo, 'workers/main.ts'), { logDir: paths.logs, cwd: paths.repo, env: childEnv });
     children.push(worker);
-    const api = startProcess('api', ...tsEntry(paths.repo, 'clients/api/main.ts'), { logDir: paths.logs, cwd: paths.repo });
+    const api = startProcess('api', ...tsEntry(paths.repo, 'clients/api/main.ts'), { logDir: paths.logs, cwd: paths.repo, env: childEnv });
     children.push(api);
     await waitUntil('api', apiUp, 60_000, api.child, api.logFile);
     log(`worker   started (logs ${worker.logFile})`);
