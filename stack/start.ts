@@ -21,8 +21,8 @@ async function main(): Promise<void> {
   // The local demo talks to the sandbox's fakes unless providers are pointed elsewhere explicitly.
   const sandboxUrl = `http://127.0.0.1:${settings.SANDBOX_PORT}`;
   const providersUrl = settings.PROVIDERS_SANDBOX_URL ?? sandboxUrl;
-  const sandboxStarted = stack.services.some((s) => s.name === 'sandbox' && !s.reused);
-  const seeded = await seedDemo(settings, sandboxUrl, sandboxStarted);
+  // Seeding the fakes is additive, so a reused sandbox gets the demo users too.
+  const seeded = await seedDemo(settings, sandboxUrl, providersUrl === sandboxUrl);
   if (seeded.length) log(`demo     accounts ${seeded.join(', ')} (providers: the sandbox)`);
   const childEnv = { ...process.env, PROVIDERS_SANDBOX_URL: providersUrl };
 
