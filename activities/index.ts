@@ -7,8 +7,10 @@ import type { Settings } from '../config';
 import type { ProviderEndpoints } from '../providers/endpoints';
 import type { RefreshFn } from '../providers/oauth';
 import type { AccountStore, OAuthProvider } from '../store/accounts';
+import type { ConfigStore } from '../store/configs';
 import type { ErrorLogStore } from '../store/error-logs';
 import { createAlertActivities } from './alerts';
+import { createExtractActivities } from './extract';
 import { createSmokeActivities } from './smoke';
 import { createTokenActivities } from './tokens';
 
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   s3: S3Client;
   accounts: AccountStore;
   errorLogs: ErrorLogStore;
+  /** Extraction configs, run logs, secrets and per-run state. */
+  configs: ConfigStore;
   endpoints: ProviderEndpoints;
   refreshers: Record<OAuthProvider, RefreshFn>;
   mailer: Transporter;
@@ -31,6 +35,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createSmokeActivities(deps),
   ...createAlertActivities({ mailer: deps.mailer, settings: deps.settings }),
   ...createTokenActivities(deps),
+  ...createExtractActivities({ settings: deps.settings, configs: deps.configs, s3: deps.s3, log: deps.log }),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

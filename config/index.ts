@@ -62,6 +62,21 @@ export const settingsSchema = z.object({
   /** Whether workers create the token-refresh schedules at start. */
   CREATE_SCHEDULES: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 
+  /** Extraction: cron of a config's schedule when the config names none (the seed's EVENT_BRIDGE_SCHEDULE, 01:00 UTC). */
+  EXTRACT_DEFAULT_CRON: optional(z.string().default('0 1 * * *')),
+  /** Extraction: S3 multipart part size in MiB (S3 needs at least 5 for every part but the last). */
+  EXTRACT_PART_MIB: optional(z.coerce.number().min(5).max(512).default(5)),
+  /** Extraction: a page-fetching activity returns after about this long (at a part boundary), so progress reaches the workflow. */
+  EXTRACT_BATCH_SECONDS: optional(z.coerce.number().positive().default(10)),
+  /** Extraction: page-fetching activities are declared dead after this long without a heartbeat, then resume elsewhere. */
+  EXTRACT_HEARTBEAT_SECONDS: optional(z.coerce.number().int().min(2).default(30)),
+  /** Extraction: mapping_fetch detail requests in flight at once per run. */
+  EXTRACT_DETAIL_CONCURRENCY: optional(z.coerce.number().int().min(1).max(100).default(8)),
+  /** Extraction: timeout of one HTTP request to an extracted API. */
+  EXTRACT_HTTP_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(60)),
+  /** Extraction: activities per second on the http queue (batches and token refreshes, not pages), across workers. */
+  EXTRACT_HTTP_ACTIVITIES_PER_SECOND: optional(z.coerce.number().positive().default(50)),
+
   /** Project-local folder where the stack installs binaries and keeps its data. */
   STACK_DIR: optional(z.string().default(path.resolve(__dirname, '..', '.stack'))),
 });

@@ -8,6 +8,7 @@ import { providerEndpoints } from '../providers/endpoints';
 import { REFRESHERS } from '../providers';
 import { AccountStore } from '../store/accounts';
 import { createCipher } from '../store/crypto';
+import { ConfigStore } from '../store/configs';
 import { ErrorLogStore } from '../store/error-logs';
 import { connectMongo } from '../store/mongo';
 import { s3Client } from '../store/s3';
@@ -22,7 +23,8 @@ export async function buildActivityDeps(
   const cipher = createCipher(settings.ENCRYPTION_KEY);
   const accounts = new AccountStore(mongo.db, cipher);
   const errorLogs = new ErrorLogStore(mongo.db);
-  await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes()]);
+  const configs = new ConfigStore(mongo.db, cipher);
+  await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes(), configs.ensureIndexes()]);
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
@@ -33,6 +35,7 @@ export async function buildActivityDeps(
       s3,
       accounts,
       errorLogs,
+      configs,
       endpoints: providerEndpoints(settings),
       refreshers: REFRESHERS,
       mailer,

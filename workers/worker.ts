@@ -46,7 +46,15 @@ export async function createWorkers(
       }),
     ),
   );
-  return [main, ...providerWorkers];
+  // Generic REST extraction: page batches are few and long (heartbeating), so the cap is on activity starts.
+  const http = await Worker.create({
+    ...common,
+    taskQueue: providerQueue(settings.TEMPORAL_TASK_QUEUE, 'http'),
+    maxTaskQueueActivitiesPerSecond: settings.EXTRACT_HTTP_ACTIVITIES_PER_SECOND,
+    maxConcurrentActivityTaskExecutions: 50,
+    ...opts.overrides,
+  });
+  return [main, ...providerWorkers, http];
 }
 
 /** Runs workers together until they all stop (shutdown signal), or until fn settles when given. */

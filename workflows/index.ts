@@ -1,3 +1,4 @@
 // Every workflow the worker registers. Workflow code imports nothing but @temporalio/workflow and types.
 export { smokeWorkflow } from './smoke';
 export { refreshAllTokens, refreshToken } from './tokens';
+export { extractConfig, extractRun } from './extract';

@@ -210,7 +210,8 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
     } else {
       return config.offsetPastEnd === 'no-content' ? reply.code(204).send() : json(reply, 200, { data: [] });
     }
-    return json(reply, 200, { data: ids.map(record) });
+    // total: what an offset/limit client needs to know where the end is (the extractor's offset style).
+    return json(reply, 200, { data: ids.map(record), total: view.total });
   }
 
   async function cursorStyle(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -1,0 +1,465 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Logger } from 'pino';
+import type { Settings } from '../config';
+import {
+  accessToken,
+  advance,
+  buildRunLog,
+  destinationFor,
+  detailRequest,
+  extractRecords,
+  extractRefreshedToken,
+  findExtraction,
+  formatIssues,
+  mergeDetail,
+  newWriterState,
+  parseConfig,
+  prepareExtraction,
+  RecordWriter,
+  refreshRequest,
+  requestFor,
+  secretNames,
+  startPagination,
+  toRows,
+  withAccessToken,
+  type Config,
+  type Extraction,
+  type PageState,
+  type ReferenceContext,
+  type WriterState,
+} from '../extraction';
+import { FailureType } from '../providers/errors';
+import type { ConfigStore, RunDoc } from '../store/configs';
+import { createSender, failureFor, type Send, type SentResponse } from './extract-http';
+
+export interface ExtractActivityDeps {
+  settings: Settings;
+  configs: ConfigStore;
+  s3: S3Client;
+  log: Logger;
+  /** Sends extraction requests; the default is fetch with keep-alive (and the sandbox's host map when set). */
+  send?: Send;
+}
+
+export interface PrepareRunInput {
+  configId: string;
+  extractionId: string;
+  /** The run's id: the workflow id of its extractRun, also the run log's id. */
+  runId: string;
+  /** ISO time the run started; names the output file, so every attempt writes the same key. */
+  startedAt: string;
+}
+
+export interface PreparedRun {
+  runId: string;
+  configName: string;
+  extractionName: string;
+  destiny: string;
+  format: 'csv' | 'json';
+  pagination: string;
+}
+
+/** What a run has written so far, consistent with the parts uploaded: plain JSON, heartbeated and passed between batches. */
+export interface Checkpoint {
+  page: PageState;
+  writer: WriterState;
+  parts: { PartNumber: number; ETag: string }[];
+}
+
+export interface FetchPagesInput {
+  runId: string;
+  /** Null for the first batch. */
+  checkpoint: Checkpoint | null;
+  /** Return at the first part boundary after this long. */
+  budgetMs: number;
+}
+
+export interface FetchPagesResult {
+  checkpoint: Checkpoint;
+  done: boolean;
+  /** Pages and records this batch consumed (a resumed attempt counts only its own). */
+  batchPages: number;
+  /** Where pagination stands, for progress displays (a page number, offset, or a fingerprint of a link or cursor). */
+  cursor: string;
+  attempt: number;
+}
+
+/** Heartbeat details of fetchPages: the checkpoint to resume from, plus live counters for the Web UI. */
+interface Heartbeat {
+  checkpoint: Checkpoint;
+  lastRecord: string | null;
+  live: { pages: number; records: number; bytes: number };
+}
+
+export interface FinishRunInput {
+  runId: string;
+  configId: string;
+  extractionId: string;
+  startedAt: string;
+  checkpoint: Checkpoint | null;
+  /** Set for failRun. */
+  error?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  success: boolean;
+  records: number;
+  pages: number;
+  bytes: number;
+  destiny: string | null;
+  error: string | null;
+}
+
+const MiB = 1024 * 1024;
+
+const invalid = (message: string, cause?: Error): ApplicationFailure =>
+  ApplicationFailure.create({ type: FailureType.Invalid, message, nonRetryable: true, ...(cause ? { cause } : {}) });
+
+/** A short description of where pagination stands, never a link's query (it may hold a token). */
+export function cursorOf(state: PageState): string {
+  const p = state.position;
+  switch (p.type) {
+    case 'single':
+      return 'single request';
+    case 'sequential':
+      return `page ${p.value}`;
+    case 'offset':
+      return `offset ${p.value}`;
+    case 'link':
+    case 'link_header':
+      return p.next === null ? 'first page' : `link ${new URL(p.next).pathname}`;
+    case 'cursor':
+      return p.cursor === null ? 'first page' : `cursor #${state.pages}`;
+  }
+}
+
+function loadConfig(json: string, extractionId: string): { config: Config; extraction: Extraction } {
+  const parsed = parseConfig(JSON.parse(json));
+  if (!parsed.ok) throw invalid(`the config is not valid:\n${formatIssues(parsed.errors)}`);
+  const extraction = findExtraction(parsed.config, extractionId);
+  if (!extraction) throw invalid(`the config has no extraction ${extractionId}`);
+  return { config: parsed.config, extraction };
+}
+
+/**
+ * The REST extractor's activities. Tokens and secrets stay here: the per-run document in MongoDB holds the
+ * access token encrypted, and workflows pass run ids, checkpoints (pagination and writer state, part ETags)
+ * and counts, never a page body nor a credential.
+ */
+export const createExtractActivities = (deps: ExtractActivityDeps) => {
+  const send = deps.send ?? createSender({ timeoutMs: deps.settings.EXTRACT_HTTP_TIMEOUT_SECONDS * 1000, sandboxUrl: deps.settings.PROVIDERS_SANDBOX_URL });
+  const store = deps.configs;
+  const partBytes = Math.round(deps.settings.EXTRACT_PART_MIB * MiB);
+
+  /** Sends the token refresh and returns the new token. Revoked credentials never retry. */
+  async function refreshToken(config: Config, secrets: Record<string, string>, signal?: AbortSignal): Promise<string | null> {
+    const req = refreshRequest(config, { secrets });
+    if (req === null) return null;
+    if (!req.ok) throw invalid(req.error);
+    const res = await send(req.value, signal);
+    const transient = failureFor(res, 'token refresh');
+    if (transient) throw transient;
+    const token = extractRefreshedToken(config, res.body);
+    if (!token.ok) {
+      throw ApplicationFailure.create({ type: FailureType.AuthRevoked, message: `token refresh (HTTP ${res.status}): ${token.error}`, nonRetryable: true });
+    }
+    return token.value;
+  }
+
+  async function getRun(runId: string): Promise<RunDoc> {
+    const run = await store.runs.findOne({ _id: runId });
+    if (!run) throw invalid(`run ${runId} has no working state (already finished, or never prepared)`);
+    return run;
+  }
+
+  return {
+    /**
+     * Starts a run: reads the config (kept in the run document, so an edit mid-run does not change the run), the
+     * previous run's `last`, the secrets the config names; refreshes the access token; opens the multipart upload.
+     * Idempotent: a retried attempt finds the run document and answers from it.
+     */
+    async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
+      const existing = await store.runs.findOne({ _id: input.runId });
+      const summary = (run: RunDoc, config: Config, ex: Extraction): PreparedRun => ({
+        runId: run._id,
+        configName: config.name,
+        extractionName: ex.name,
+        destiny: `s3://${run.bucket}/${run.key}`,
+        format: ex.format,
+        pagination: ex.pagination?.type ?? 'single',
+      });
+      if (existing) {
+        const { config, extraction } = loadConfig(existing.config, existing.extractionId);
+        return summary(existing, config, extraction);
+      }
+      const doc = await store.find(input.configId);
+      if (!doc) throw invalid(`no config with id ${input.configId}`);
+      const { config, extraction } = loadConfig(doc.json, input.extractionId);
+      const previousLast = await store.lastOf(extraction.id ?? input.extractionId);
+      const secrets = await store.secretValues(secretNames(config));
+      const token = await refreshToken(config, secrets);
+      const refs: ReferenceContext = { self: token === null ? config : withAccessToken(config, token), secrets, last: previousLast === null ? null : JSON.parse(previousLast) };
+      const prepared = prepareExtraction(extraction, refs);
+      if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
+      const dest = destinationFor(config, prepared.value, { startedAt: new Date(input.startedAt), defaultBucket: deps.settings.S3_DEFAULT_BUCKET });
+      let uploadId: string;
+      try {
+        const created = await deps.s3.send(
+          new CreateMultipartUploadCommand({ Bucket: dest.bucket, Key: dest.key, ContentType: prepared.value.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json' }),
+        );
+        uploadId = created.UploadId ?? '';
+      } catch (err) {
+        if ((err as { name?: string }).name === 'NoSuchBucket') throw invalid(`bucket ${dest.bucket} does not exist`, err as Error);
+        throw err;
+      }
+      const run: RunDoc = {
+        _id: input.runId,
+        configId: input.configId,
+        extractionId: input.extractionId,
+        config: doc.json,
+        previousLast,
+        token: token === null ? null : store.encrypt(token),
+        tokenVersion: 1,
+        startedAt: new Date(input.startedAt),
+        bucket: dest.bucket,
+        key: dest.key,
+        uploadId,
+        lastRecord: null,
+      };
+      await store.runs.insertOne(run);
+      deps.log.info({ runId: input.runId, configId: input.configId, extractionId: input.extractionId, destiny: dest.uri }, 'extraction run prepared');
+      return summary(run, config, extraction);
+    },
+
+    /**
+     * Fetches pages and uploads them as multipart parts until the budget is spent (at a part boundary) or the
+     * pagination ends (then the tail goes up as the last part). After every part it heartbeats the checkpoint;
+     * a retried attempt resumes from it and re-fetches only pages whose rows were not in an uploaded part, so
+     * every record lands in the file exactly once. Rows wait in memory only until a part is full.
+     */
+    async fetchPages(input: FetchPagesInput): Promise<FetchPagesResult> {
+      const ctx = Context.current();
+      const signal = ctx.cancellationSignal;
+      const started = Date.now();
+      const run = await getRun(input.runId);
+      const { config, extraction } = loadConfig(run.config, run.extractionId);
+      const secrets = await store.secretValues(secretNames(config));
+      let token = run.token === null ? null : store.decrypt(run.token);
+      const last = run.previousLast === null ? null : (JSON.parse(run.previousLast) as unknown);
+      const refsFor = (t: string | null): ReferenceContext => ({ self: t === null ? config : withAccessToken(config, t), secrets, last });
+      let refs = refsFor(token);
+      if (token === null) {
+        const staticToken = accessToken(config, refs);
+        if (!staticToken.ok) throw invalid(`auth.access_token: ${staticToken.error}`);
+      }
+      const prepared = prepareExtraction(extraction, refs);
+      if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
+      const ex = prepared.value;
+
+      const resumed = ctx.info.heartbeatDetails as Heartbeat | undefined;
+      let checkpoint: Checkpoint = resumed?.checkpoint ?? input.checkpoint ?? { page: startPagination(ex), writer: newWriterState(ex), parts: [] };
+      let lastRecord: string | null = resumed ? resumed.lastRecord : null;
+      const writer = new RecordWriter(checkpoint.writer);
+      let page = checkpoint.page;
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      let batchPages = 0;
+      let pageLast: unknown;
+      const append = (chunk: string): void => {
+        if (chunk === '') return;
+        const b = Buffer.from(chunk, 'utf8');
+        pending.push(b);
+        pendingBytes += b.length;
+      };
+      const heartbeat = (): void =>
+        ctx.heartbeat({ checkpoint, lastRecord, live: { pages: page.pages, records: writer.state.records, bytes: writer.state.bytes } } satisfies Heartbeat);
+      const uploadPart = async (final: boolean): Promise<void> => {
+        if (final && pendingBytes === 0 && checkpoint.parts.length > 0) {
+          // Nothing after the last full part: that part is the last one.
+          checkpoint = { ...checkpoint, page, writer: writer.state };
+          heartbeat();
+          return;
+        }
+        const PartNumber = checkpoint.parts.length + 1;
+        const body = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        const res = await deps.s3.send(new UploadPartCommand({ Bucket: run.bucket, Key: run.key, UploadId: run.uploadId, PartNumber, Body: body }), { abortSignal: signal });
+        checkpoint = { page, writer: writer.state, parts: [...checkpoint.parts, { PartNumber, ETag: res.ETag ?? '' }] };
+        if (pageLast !== undefined) lastRecord = JSON.stringify(pageLast);
+        heartbeat();
+      };
+
+      /** Sends a request; on a 401 refreshes the token once (when the config can) and sends it again. */
+      const sendAuthed = async (build: (r: ReferenceContext) => ReturnType<typeof requestFor>, what: string): Promise<SentResponse> => {
+        const req = build(refs);
+        if (!req.ok) throw invalid(`${what}: ${req.error}`);
+        let res = await send(req.value, signal);
+        if (res.status === 401 && config.auth?.refresh_token) {
+          token = await refreshToken(config, secrets, signal);
+          refs = refsFor(token);
+          await store.runs.updateOne({ _id: run._id }, { $set: { token: token === null ? null : store.encrypt(token) }, $inc: { tokenVersion: 1 } });
+          deps.log.info({ runId: run._id }, 'access token refreshed after a 401');
+          const again = build(refs);
+          if (!again.ok) throw invalid(`${what}: ${again.error}`);
+          res = await send(again.value, signal);
+        }
+        if (res.status === 401) {
+          throw ApplicationFailure.create({ type: FailureType.AuthExpired, message: `${what}: HTTP 401 ${config.auth?.refresh_token ? 'with a freshly refreshed token' : '(the config has no refresh_token)'}`, nonRetryable: true });
+        }
+        const f = failureFor(res, what);
+        if (f) throw f;
+        return res;
+      };
+
+      const detail = async (records: unknown[]): Promise<unknown[]> => {
+        const mf = ex.mapping_fetch;
+        if (!mf || records.length === 0) return records;
+        const out: unknown[] = new Array<unknown>(records.length);
+        let next = 0;
+        const lane = async (): Promise<void> => {
+          while (next < records.length) {
+            const i = next++;
+            const record = records[i];
+            const res = await sendAuthed((r) => detailRequest(mf, record, r), 'mapping_fetch');
+            if (res.status !== 404 && (res.status < 200 || res.status > 299)) throw invalid(`mapping_fetch: HTTP ${res.status}`);
+            const merged = mergeDetail(mf, record, res.status === 404 ? null : res.body);
+            if (!merged.ok) throw invalid(merged.error);
+            out[i] = merged.value;
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(deps.settings.EXTRACT_DETAIL_CONCURRENCY, records.length) }, lane));
+        return out;
+      };
+
+      append(writer.begin());
+      let done = false;
+      for (;;) {
+        const res = await sendAuthed((r) => requestFor(ex, page, r), `page ${page.pages + 1}`);
+        const ok2xx = res.status >= 200 && res.status <= 299;
+        const raw = ok2xx ? extractRecords(ex, res.body) : { ok: true as const, value: [] as unknown[] };
+        if (!raw.ok) throw invalid(`page ${page.pages + 1}: ${raw.error}`);
+        const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: raw.value.length });
+        if (a.kind === 'error') throw invalid(a.message);
+        if ((a.kind === 'next' || a.keepRecords) && raw.value.length > 0) {
+          const records = await detail(raw.value);
+          append(writer.write(toRows(ex, records)));
+          pageLast = raw.value[raw.value.length - 1];
+        }
+        page = a.state;
+        batchPages++;
+        if (a.kind === 'done') {
+          done = true;
+          append(writer.end());
+          await uploadPart(true);
+          break;
+        }
+        if (pendingBytes >= partBytes) {
+          await uploadPart(false);
+          if (Date.now() - started >= input.budgetMs) break;
+        } else {
+          heartbeat(); // throttled by the SDK; keeps the attempt alive while a part fills
+        }
+      }
+      // `last` is kept beside the run, not in workflow history; it is read back once the upload completes.
+      if (lastRecord !== null) await store.runs.updateOne({ _id: run._id }, { $set: { lastRecord } });
+      return { checkpoint, done, batchPages, cursor: cursorOf(page), attempt: ctx.info.attempt };
+    },
+
+    /**
+     * Publishes the file (CompleteMultipartUpload: the object appears only now), then writes the run log, whose
+     * `last` is what the next run's last:: references read. Retried after the upload completed, S3 no longer
+     * knows the upload id: that is success, since only this run could have completed it.
+     */
+    async completeRun(input: FinishRunInput): Promise<RunSummary> {
+      const run = await store.runs.findOne({ _id: input.runId });
+      if (!run) {
+        const log = (await store.logs.findOne({ _id: input.runId })) ?? null;
+        if (log) return { runId: input.runId, success: log.success, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destiny: log.destiny, error: log.error };
+        throw invalid(`run ${input.runId} has no working state`);
+      }
+      const cp = input.checkpoint;
+      if (!cp) throw invalid('completeRun without a checkpoint');
+      try {
+        await deps.s3.send(new CompleteMultipartUploadCommand({ Bucket: run.bucket, Key: run.key, UploadId: run.uploadId, MultipartUpload: { Parts: cp.parts } }));
+      } catch (err) {
+        if ((err as { name?: string }).name !== 'NoSuchUpload') throw err;
+      }
+      const { config, extraction } = loadConfig(run.config, run.extractionId);
+      const log = buildRunLog({
+        config: { id: run.configId, name: config.name },
+        extraction: { id: run.extractionId, name: extraction.name },
+        workflowId: run._id,
+        startedAt: run.startedAt,
+        finishedAt: new Date(),
+        records: cp.writer.records,
+        pages: cp.page.pages,
+        bytes: cp.writer.bytes,
+        destination: { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` },
+        ...(run.lastRecord !== null ? { lastRecord: JSON.parse(run.lastRecord) as unknown } : {}),
+        ...(run.previousLast !== null ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
+      });
+      await store.addLog(log);
+      await store.runs.deleteOne({ _id: run._id });
+      deps.log.info({ runId: run._id, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destiny: log.destiny }, 'extraction run completed');
+      return { runId: run._id, success: true, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destiny: log.destiny, error: null };
+    },
+
+    /** Aborts the upload (no object appears) and writes a failed run log; `last` does not move. */
+    async failRun(input: FinishRunInput): Promise<RunSummary> {
+      const run = await store.runs.findOne({ _id: input.runId });
+      if (run) {
+        await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: run.bucket, Key: run.key, UploadId: run.uploadId })).catch(() => undefined);
+      }
+      const doc = run ? null : await store.find(input.configId);
+      const json = run?.config ?? doc?.json;
+      let names = { config: input.configId, extraction: input.extractionId };
+      if (json) {
+        const parsed = parseConfig(JSON.parse(json));
+        const ex = parsed.ok ? findExtraction(parsed.config, input.extractionId) : undefined;
+        if (parsed.ok) names = { config: parsed.config.name, extraction: ex?.name ?? input.extractionId };
+      }
+      const cp = input.checkpoint;
+      const log = buildRunLog({
+        config: { id: input.configId, name: names.config },
+        extraction: { id: input.extractionId, name: names.extraction },
+        workflowId: input.runId,
+        startedAt: new Date(input.startedAt),
+        finishedAt: new Date(),
+        records: cp?.writer.records ?? 0,
+        pages: cp?.page.pages ?? 0,
+        bytes: cp?.writer.bytes ?? 0,
+        destination: null,
+        error: input.error ?? 'failed',
+      });
+      await store.addLog(log);
+      if (run) await store.runs.deleteOne({ _id: run._id });
+      deps.log.warn({ runId: input.runId, error: log.error }, 'extraction run failed');
+      return { runId: input.runId, success: false, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destiny: null, error: log.error };
+    },
+
+    /** The extractions of a config, for the workflow that runs them (ids and names only). */
+    async describeConfig(input: { configId: string; extractionIds?: string[] }): Promise<{ name: string; extractions: { id: string; name: string }[] }> {
+      const doc = await store.find(input.configId);
+      if (!doc) throw invalid(`no config with id ${input.configId}`);
+      const parsed = parseConfig(JSON.parse(doc.json));
+      if (!parsed.ok) throw invalid(`the config is not valid:\n${formatIssues(parsed.errors)}`);
+      const all = parsed.config.extractions.map((e) => ({ id: e.id ?? e.name, name: e.name }));
+      if (!input.extractionIds?.length) return { name: parsed.config.name, extractions: all };
+      const wanted = all.filter((e) => input.extractionIds!.includes(e.id) || input.extractionIds!.includes(e.name));
+      if (wanted.length !== input.extractionIds.length) throw invalid(`config ${input.configId} has no extraction ${input.extractionIds.filter((i) => !all.some((e) => e.id === i || e.name === i)).join(', ')}`);
+      return { name: parsed.config.name, extractions: wanted };
+    },
+  };
+};
+
+export type ExtractActivities = ReturnType<typeof createExtractActivities>;

@@ -1,0 +1,232 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  ActivityFailure,
+  ContinueAsNew,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Checkpoint, ExtractActivities, PreparedRun, RunSummary } from '../activities/extract';
+import { providerQueue } from './queues';
+import { SA } from './search-attributes';
+
+/** Knobs the starter passes in from its settings (workflows read no settings). */
+export interface ExtractTuning {
+  /** A page-fetching activity returns after about this long, at a part boundary. */
+  batchSeconds: number;
+  /** Heartbeat timeout of the page-fetching activity: how soon a dead worker's batch resumes elsewhere. */
+  heartbeatSeconds: number;
+  /** Continue as new once the history has this many events (or when the server suggests it). */
+  historyBudget: number;
+}
+
+export const DEFAULT_TUNING: ExtractTuning = { batchSeconds: 10, heartbeatSeconds: 30, historyBudget: 2000 };
+
+export interface ExtractRunInput {
+  configId: string;
+  extractionId: string;
+  /** ISO start of the run: names the output file. */
+  startedAt: string;
+  tuning?: ExtractTuning;
+  /** Carried across continueAsNew. */
+  carry?: { prepared: PreparedRun; checkpoint: Checkpoint; batches: number; generation: number };
+}
+
+export interface ExtractProgress {
+  configId: string;
+  extractionId: string;
+  extractionName: string | null;
+  destiny: string | null;
+  status: 'preparing' | 'fetching' | 'publishing' | 'done' | 'failed';
+  pages: number;
+  records: number;
+  bytes: number;
+  parts: number;
+  batches: number;
+  cursor: string | null;
+  error: string | null;
+}
+
+export const extractProgressQuery = defineQuery<ExtractProgress>('progress');
+
+export interface ExtractConfigInput {
+  configId: string;
+  /** Only these extractions (ids or names); all when absent. */
+  extractionIds?: string[];
+  trigger?: 'manual' | 'schedule' | 'api' | 'cli';
+  tuning?: ExtractTuning;
+}
+
+export interface ExtractConfigResult {
+  configId: string;
+  configName: string;
+  runs: (RunSummary & { extractionId: string; extractionName: string })[];
+}
+
+export interface ExtractConfigProgress {
+  configId: string;
+  /** The extraction running now: query its workflow for pages and records. */
+  current: { extractionId: string; extractionName: string; workflowId: string } | null;
+  total: number;
+  finished: ExtractConfigResult['runs'];
+}
+
+export const extractConfigProgressQuery = defineQuery<ExtractConfigProgress>('progress');
+
+// Store and S3 calls (prepare also calls the token endpoint, hence the http queue): quick and idempotent.
+const runCalls = (): ActivityOptions => ({
+  taskQueue: providerQueue(workflowInfo().taskQueue, 'http'),
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['Invalid', 'AuthRevoked'] },
+});
+
+// Page batches: long-running, alive by heartbeat; a dead worker's batch resumes from its last part after
+// heartbeatSeconds. 429s wait for Retry-After (nextRetryDelay), 5xx back off; invalid answers never retry.
+const pageCalls = (t: ExtractTuning): ActivityOptions => ({
+  taskQueue: providerQueue(workflowInfo().taskQueue, 'http'),
+  startToCloseTimeout: '12h',
+  heartbeatTimeout: `${t.heartbeatSeconds}s`,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30, nonRetryableErrorTypes: ['Invalid', 'AuthRevoked', 'AuthExpired'] },
+});
+
+// Publishing and logging: S3 and MongoDB, retried for a while so a blip does not lose a finished run.
+const finishCalls: ActivityOptions = {
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20 },
+};
+
+function messageOf(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * One run of one extraction: prepare (config snapshot, token, multipart upload), page batches until the
+ * pagination ends, then publish the file and write the run log. Page bodies never enter the history: batches
+ * return checkpoints (pagination and writer state, part ETags) and counts. Continues as new when the history grows.
+ */
+export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
+  const tuning = input.tuning ?? DEFAULT_TUNING;
+  const runId = workflowInfo().workflowId;
+  const { prepareRun } = proxyActivities<ExtractActivities>(runCalls());
+  const { fetchPages } = proxyActivities<ExtractActivities>(pageCalls(tuning));
+  const { completeRun, failRun } = proxyActivities<ExtractActivities>(finishCalls);
+
+  const progress: ExtractProgress = {
+    configId: input.configId,
+    extractionId: input.extractionId,
+    extractionName: input.carry?.prepared.extractionName ?? null,
+    destiny: input.carry?.prepared.destiny ?? null,
+    status: input.carry ? 'fetching' : 'preparing',
+    pages: input.carry?.checkpoint.page.pages ?? 0,
+    records: input.carry?.checkpoint.writer.records ?? 0,
+    bytes: input.carry?.checkpoint.writer.bytes ?? 0,
+    parts: input.carry?.checkpoint.parts.length ?? 0,
+    batches: input.carry?.batches ?? 0,
+    cursor: null,
+    error: null,
+  };
+  setHandler(extractProgressQuery, () => progress);
+  const show = (): void =>
+    setCurrentDetails(
+      `**${progress.extractionName ?? input.extractionId}** ${progress.status}: ${progress.records} records, ${progress.pages} pages, ` +
+        `${(progress.bytes / 1048576).toFixed(1)} MiB in ${progress.parts} parts${progress.cursor ? `; at ${progress.cursor}` : ''}` +
+        (progress.destiny ? `\n\n-> ${progress.destiny}` : ''),
+    );
+
+  let checkpoint: Checkpoint | null = input.carry?.checkpoint ?? null;
+  try {
+    const prepared = input.carry?.prepared ?? (await prepareRun({ configId: input.configId, extractionId: input.extractionId, runId, startedAt: input.startedAt }));
+    progress.extractionName = prepared.extractionName;
+    progress.destiny = prepared.destiny;
+    progress.status = 'fetching';
+    show();
+    let batches = input.carry?.batches ?? 0;
+    for (;;) {
+      const r = await fetchPages({ runId, checkpoint, budgetMs: tuning.batchSeconds * 1000 });
+      checkpoint = r.checkpoint;
+      batches++;
+      Object.assign(progress, {
+        pages: r.checkpoint.page.pages,
+        records: r.checkpoint.writer.records,
+        bytes: r.checkpoint.writer.bytes,
+        parts: r.checkpoint.parts.length,
+        batches,
+        cursor: r.cursor,
+      });
+      show();
+      if (r.done) break;
+      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > tuning.historyBudget) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof extractRun>({ ...input, carry: { prepared, checkpoint, batches, generation: (input.carry?.generation ?? 0) + 1 } });
+      }
+    }
+    progress.status = 'publishing';
+    show();
+    const summary = await completeRun({ runId, configId: input.configId, extractionId: input.extractionId, startedAt: input.startedAt, checkpoint });
+    progress.status = 'done';
+    show();
+    return summary;
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    const message = isCancellation(err) ? 'cancelled' : messageOf(err);
+    progress.status = 'failed';
+    progress.error = message;
+    show();
+    // Abort the upload and log the failure even when the run was cancelled.
+    await CancellationScope.nonCancellable(() =>
+      failRun({ runId, configId: input.configId, extractionId: input.extractionId, startedAt: input.startedAt, checkpoint, error: message }),
+    );
+    if (isCancellation(err)) throw err;
+    throw ApplicationFailure.create({ type: 'ExtractionFailed', message, nonRetryable: true });
+  }
+}
+
+/** `extract:<configId>:<extractionId>:<ms>`, suffixed with the task queue outside the production deployment. */
+export function extractRunWorkflowId(taskQueue: string, configId: string, extractionId: string, at: number): string {
+  const id = `extract:${configId}:${extractionId}:${at}`;
+  return taskQueue === 'switchyard' ? id : `${id}@${taskQueue}`;
+}
+
+/**
+ * Runs every extraction of a config (or the ones asked for), one after the other, each as its own extractRun
+ * child, and reports each one's outcome. A failed extraction does not stop the others.
+ */
+export async function extractConfig(input: ExtractConfigInput): Promise<ExtractConfigResult> {
+  const { describeConfig } = proxyActivities<ExtractActivities>(finishCalls);
+  const plan = await describeConfig({ configId: input.configId, ...(input.extractionIds ? { extractionIds: input.extractionIds } : {}) });
+  const progress: ExtractConfigProgress = { configId: input.configId, current: null, total: plan.extractions.length, finished: [] };
+  setHandler(extractConfigProgressQuery, () => progress);
+  for (const ex of plan.extractions) {
+    const at = Date.now();
+    const workflowId = extractRunWorkflowId(workflowInfo().taskQueue, input.configId, ex.id, at);
+    progress.current = { extractionId: ex.id, extractionName: ex.name, workflowId };
+    setCurrentDetails(`**${plan.name}**: extraction ${progress.finished.length + 1} of ${plan.extractions.length}, ${ex.name} (${workflowId})`);
+    try {
+      const summary = await executeChild(extractRun, {
+        workflowId,
+        args: [{ configId: input.configId, extractionId: ex.id, startedAt: new Date(at).toISOString(), ...(input.tuning ? { tuning: input.tuning } : {}) }],
+        typedSearchAttributes: [{ key: SA.configId, value: input.configId }],
+      });
+      progress.finished.push({ ...summary, extractionId: ex.id, extractionName: ex.name });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      progress.finished.push({ runId: workflowId, success: false, records: 0, pages: 0, bytes: 0, destiny: null, error: messageOf(err), extractionId: ex.id, extractionName: ex.name });
+    }
+  }
+  progress.current = null;
+  const ok = progress.finished.filter((r) => r.success).length;
+  setCurrentDetails(`**${plan.name}**: ${ok} of ${plan.extractions.length} extractions succeeded`);
+  return { configId: input.configId, configName: plan.name, runs: progress.finished };
+}
