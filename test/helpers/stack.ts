@@ -36,7 +36,7 @@ export interface TestEnv {
 /** A per-file environment: its own database, its own task queues, a client and a native connection. */
 export async function createTestEnv(name: string, overrides: Partial<Settings> = {}, opts: { logDestination?: DestinationStream } = {}): Promise<TestEnv> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const taskQueue = unique(`test-${name}`);
