@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
@@ -109,7 +110,7 @@ const mongodb: ServiceDef = {
       server.kind === 'mongod'
         ? ['--dbpath', dataDir, '--bind_ip', target.host, '--port', String(target.port)]
         : ['-listen', `${target.host}:${target.port}`, '-dir', dataDir];
-    if (server.kind === 'mongod') (await import('node:fs')).mkdirSync(dataDir, { recursive: true });
+    if (server.kind === 'mongod') fs.mkdirSync(dataDir, { recursive: true });
     const { child, logFile } = startProcess('mongodb', server.binary, args, { logDir: p.logs });
     return { child, logFile, detail: server.kind === 'mongod' ? `${server.binary} (MongoDB)` : `${server.binary} (FerretDB v1.24.1 on SQLite)` };
   },
@@ -165,7 +166,7 @@ const s3: ServiceDef = {
     if (!isLoopback(u.hostname)) throw new Error(`S3_ENDPOINT=${s.S3_ENDPOINT} does not answer, and the stack only starts servers on loopback.`);
     const binary = weedBinary(p, log);
     const dir = path.join(p.data, 'seaweedfs');
-    (await import('node:fs')).mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
     const args = [
       'mini',
       `-dir=${dir}`,
