@@ -91,6 +91,34 @@ describe('smoke: a workflow on the real servers', () => {
     }
   }, 180_000);
 
+  it('drains an in-flight activity when the worker gets SIGTERM, then exits cleanly', async () => {
+    const workflowId = unique('smoke-drain');
+    const key = `smoke/${workflowId}.bin`;
+    const repo = path.join(__dirname, '..', '..');
+    const [node, args] = tsEntry(repo, 'workers/main.ts');
+    const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: env.taskQueue, MONGODB_URI: mongoUriFor(env), LOG_LEVEL: 'warn', CREATE_SCHEDULES: 'false' };
+    const worker = spawn(node, args, { env: workerEnv, cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    const handle = await env.client.workflow.start(smokeWorkflow, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [{ note: 'drain', upload: { bucket: env.settings.S3_DEFAULT_BUCKET, key, parts: 3, pauseMsPerPart: 1500 } }],
+    });
+    await waitFor(async () => Boolean((await handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails), 60_000);
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // The upload finished inside the grace period: a second worker only has to complete the workflow.
+    const second = spawn(node, args, { env: workerEnv, cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      const result = await handle.result();
+      expect(result).toMatchObject({ attempt: 1, resumedFromPart: 1 });
+      expectParts(await readObject(key), 3);
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+    }
+  }, 120_000);
+
   it('is seen by `temporal workflow list` of the installed CLI', async () => {
     const workflowId = unique('smoke-cli');
     await env.withWorker(() =>
