@@ -4,6 +4,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -31,6 +32,7 @@ import {
   toRows,
   withAccessToken,
   type Config,
+  type Destination,
   type Extraction,
   type PageState,
   type ReferenceContext,
@@ -175,6 +177,35 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
     return token.value;
   }
 
+  /**
+   * The run's S3 key. An explicit s3_destiny.filename is used as is (replaced on every run, as the seed does).
+   * The default name carries the run's start to the second; two runs of an extraction started within the same
+   * second (a manual run beside a scheduled one, an incremental run right after another) would overwrite each
+   * other, so a taken default name gets the milliseconds, then a counter.
+   */
+  async function freeDestination(config: Config, ex: Extraction, input: PrepareRunInput): Promise<Destination> {
+    const startedAt = new Date(input.startedAt);
+    const dest = destinationFor(config, ex, { startedAt, defaultBucket: deps.settings.S3_DEFAULT_BUCKET });
+    if (ex.s3_destiny?.filename !== undefined) return dest;
+    const taken = async (key: string): Promise<boolean> => {
+      if (await store.runs.findOne({ bucket: dest.bucket, key, _id: { $ne: input.runId } })) return true;
+      try {
+        await deps.s3.send(new HeadObjectCommand({ Bucket: dest.bucket, Key: key }));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const ext = `.${ex.format}`;
+    const stem = dest.key.slice(0, -ext.length);
+    const ms = String(startedAt.getUTCMilliseconds()).padStart(3, '0');
+    for (let n = 0; n < 100; n++) {
+      const key = n === 0 ? dest.key : `${stem}-${ms}${n > 1 ? `-${n}` : ''}${ext}`;
+      if (!(await taken(key))) return { bucket: dest.bucket, key, uri: `s3://${dest.bucket}/${key}` };
+    }
+    throw invalid(`no free file name next to ${dest.uri}`);
+  }
+
   async function getRun(runId: string): Promise<RunDoc> {
     const run = await store.runs.findOne({ _id: runId });
     if (!run) throw invalid(`run ${runId} has no working state (already finished, or never prepared)`);
@@ -210,7 +241,7 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
       const refs: ReferenceContext = { self: token === null ? config : withAccessToken(config, token), secrets, last: previousLast === null ? null : JSON.parse(previousLast) };
       const prepared = prepareExtraction(extraction, refs);
       if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
-      const dest = destinationFor(config, prepared.value, { startedAt: new Date(input.startedAt), defaultBucket: deps.settings.S3_DEFAULT_BUCKET });
+      const dest = await freeDestination(config, prepared.value, input);
       let uploadId: string;
       try {
         const created = await deps.s3.send(

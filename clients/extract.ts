@@ -35,9 +35,10 @@ export const configScheduleId = (settings: Settings, configId: string): string =
 
 /** The config's schedule: its own cron, else EXTRACT_DEFAULT_CRON; overlapping runs are skipped. */
 export function configSchedule(settings: Settings, configId: string, cron: string | null): ScheduleOptions {
+  const expression = cron ?? normaliseCron(settings.EXTRACT_DEFAULT_CRON);
   return {
     scheduleId: configScheduleId(settings, configId),
-    spec: { cronExpressions: [cron ?? normaliseCron(settings.EXTRACT_DEFAULT_CRON)] },
+    spec: { cronExpressions: [expression] },
     action: {
       type: 'startWorkflow',
       workflowType: 'extractConfig',

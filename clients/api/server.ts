@@ -1,14 +1,18 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Settings } from '../../config';
 import { AccountStore } from '../../store/accounts';
 import { ApiKeyStore } from '../../store/api-keys';
+import { ConfigStore } from '../../store/configs';
 import { createCipher } from '../../store/crypto';
+import { ExtractService } from '../extract';
 import { checkReachability } from '../health';
 import { registerAccountRoutes } from './accounts';
 import { installErrorHandler } from './errors';
+import { registerExtractRoutes } from './extract';
 import { registerKeyRoutes } from './keys';
 
 export interface ApiDeps {
@@ -22,6 +26,13 @@ export interface ApiDeps {
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
   await app.register(formbody);
+  // The OpenAPI document of every route, served at GET /api/openapi.json.
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Switchyard API', version: '1' },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    },
+  });
   installErrorHandler(app);
 
   const keys = new ApiKeyStore(deps.db);
@@ -37,5 +48,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   registerKeyRoutes(app, keys);
   registerAccountRoutes(app, { settings: deps.settings, accounts, keys, temporal: deps.temporal });
+  const configs = new ConfigStore(deps.db, createCipher(deps.settings.ENCRYPTION_KEY));
+  await configs.ensureIndexes();
+  registerExtractRoutes(app, { keys, configs, service: new ExtractService({ settings: deps.settings, configs, temporal: deps.temporal }) });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,13 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExtractService } from '../../clients/extract';
 import { stackPaths } from '../../stack/paths';
+import { tsEntry } from '../../stack/proc';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
-import type { ExtractConfigResult } from '../../workflows/extract';
-import { CapturedLog, historiesText } from '../helpers/capture';
+import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
+import { CapturedLog, historiesText, waitFor } from '../helpers/capture';
 import { csvObjects, readS3 } from '../helpers/extract';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
@@ -387,4 +389,70 @@ describe("the seed's examples, unchanged", () => {
     expect(rows[0]).toHaveProperty('contact__account__account_name');
     expect(new Set(rows.map((r) => r.id)).size).toBe(350);
   });
+});
+
+describe('durability', () => {
+  it('a worker killed mid-run: a new worker resumes from the last part and the file has every record exactly once', async () => {
+    const count = 40_000;
+    await resetDemo({ count });
+    const body = styleConfig('more-records') as { extractions: { endpoint: { query_params: Record<string, unknown> } }[] };
+    body.extractions[0]!.endpoint.query_params = { per_page: 1000 };
+    const { configId, extractionIds } = await addConfig(body);
+    // Slow pages, so the kill lands in the middle.
+    await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', delayMs: 150, times: 10_000 });
+
+    const queue = `${env.taskQueue}-kill`;
+    const repo = path.join(__dirname, '..', '..');
+    const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: queue, MONGODB_URI: env.mongoUri(), PROVIDERS_SANDBOX_URL: sandbox.baseUrl, LOG_LEVEL: 'warn', CREATE_SCHEDULES: 'false' };
+    const [node, args] = tsEntry(repo, 'workers/main.ts');
+    const startWorker = (): ChildProcess => spawn(node, args, { env: workerEnv, cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+
+    const first = startWorker();
+    const workflowId = unique('extract-kill');
+    workflowIds.push(workflowId);
+    const handle = await env.client.workflow.start(extractConfig, {
+      taskQueue: queue,
+      workflowId,
+      // A tiny history budget: the run continues as new between batches.
+      args: [{ configId, tuning: { batchSeconds: 1, heartbeatSeconds: 5, historyBudget: 10 } }],
+    });
+    const runId = await waitFor('the child run', async () => (await handle.query(extractConfigProgressQuery)).current?.workflowId, 90_000);
+    workflowIds.push(runId);
+    const child = env.client.workflow.getHandle(runId);
+    // Kill once a part is uploaded and the batch after it is under way.
+    await waitFor(
+      'a heartbeated part',
+      async () => {
+        const desc = await child.describe();
+        const details = desc.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+        if (!details) return undefined;
+        const hb = JSON.parse(Buffer.from(details).toString('utf8')) as { checkpoint: { parts: unknown[] }; live: { pages: number } };
+        return hb.checkpoint.parts.length >= 1 && hb.live.pages > 0 ? true : undefined;
+      },
+      90_000,
+    );
+    const progress = await child.query(extractProgressQuery);
+    expect(progress.status).toBe('fetching');
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+
+    const second = startWorker();
+    try {
+      const result = await handle.result();
+      const run = result.runs[0]!;
+      expect(run, run.error ?? '').toMatchObject({ success: true, records: count });
+      const ids = (await jsonRecords(run.destiny!)).map((r) => r.id);
+      expect(ids.length).toBe(count);
+      expect(ids).toEqual(range(count));
+      const [logEntry] = await env.deps.configs.logsOf(extractionIds[0]!);
+      expect(logEntry).toMatchObject({ success: true, data_inserted_len: count, pages: 40 });
+      // The run continued as new at least once.
+      let runs = 0;
+      for await (const _ of env.client.workflow.list({ query: `WorkflowId="${runId}"` })) runs++;
+      expect(runs).toBeGreaterThanOrEqual(2);
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+    }
+  }, 240_000);
 });
