@@ -109,13 +109,13 @@ export function seedGoogle(state: GoogleState, input: unknown): GoogleSeedResult
     }
     for (const g of grants) {
       const clientId = clientFor(state, g.clientId, `user ${u.email}`);
-      const rt = state.issueRefreshToken(user.id, clientId, g.scope ?? CONTACTS_SCOPE, g.token);
+      const rt = state.tokens.issueRefreshToken(user.id, clientId, g.scope ?? CONTACTS_SCOPE, g.token);
       out.refreshTokens.push(rt.token);
     }
     if (u.accessToken) {
       const clientId = clientFor(state, u.clientId ?? grants[0]?.clientId, `user ${u.email}`);
-      const firstRt = out.refreshTokens[0] ? state.refreshTokens.get(out.refreshTokens[0]) : undefined;
-      const at = state.issueAccessToken(
+      const firstRt = out.refreshTokens[0] ? state.tokens.refreshTokens.get(out.refreshTokens[0]) : undefined;
+      const at = state.tokens.issueAccessToken(
         { userId: user.id, clientId, scope: u.scope ?? CONTACTS_SCOPE, ...(firstRt ? { refresh: firstRt } : {}) },
         { token: u.accessToken, ...(u.accessTokenExpiresInSeconds === undefined ? {} : { ttlSeconds: u.accessTokenExpiresInSeconds }) },
       );
@@ -130,8 +130,8 @@ export function seedGoogle(state: GoogleState, input: unknown): GoogleSeedResult
     for (let i = g.start; i < g.start + g.count; i++) {
       const user = state.addUser(`${g.prefix}${i}@${g.domain}`);
       const rtValue = `1//rt-${g.prefix}${i}`;
-      const rt = state.refreshTokens.get(rtValue) ?? state.issueRefreshToken(user.id, clientId, g.scope, rtValue);
-      if (g.accessTokens) state.issueAccessToken({ userId: user.id, clientId, scope: g.scope, refresh: rt }, { token: `ya29.at-${g.prefix}${i}` });
+      const rt = state.tokens.refreshTokens.get(rtValue) ?? state.tokens.issueRefreshToken(user.id, clientId, g.scope, rtValue);
+      if (g.accessTokens) state.tokens.issueAccessToken({ userId: user.id, clientId, scope: g.scope, refresh: rt }, { token: `ya29.at-${g.prefix}${i}` });
       for (let j = 1; j <= g.contactsPerUser; j++) {
         state.createPerson(user, {
           names: [{ givenName: `Contact${j}`, familyName: `${g.prefix}${i}` }],
@@ -193,15 +193,15 @@ export function revokeControl(state: GoogleState, input: unknown): { revoked: st
   const b = revokeSchema.parse(input);
   const revoked: string[] = [];
   if (b.token) {
-    if (!state.revoke(b.token)) throw controlError(`revoke: unknown token`);
+    if (!state.tokens.revoke(b.token)) throw controlError(`revoke: unknown token`);
     revoked.push(b.token);
   }
   if (b.user) {
     const user = state.findUser(b.user);
     if (!user) throw controlError(`revoke: unknown user ${b.user}`);
-    for (const rt of state.refreshTokens.values()) {
+    for (const rt of state.tokens.refreshTokens.values()) {
       if (rt.userId === user.id && !rt.revoked) {
-        state.revoke(rt.token);
+        state.tokens.revoke(rt.token);
         revoked.push(rt.token);
       }
     }
@@ -223,10 +223,10 @@ export function googleState(state: GoogleState, query: Record<string, string>): 
   if (query.user) {
     const user = state.findUser(query.user);
     if (!user) throw Object.assign(new Error(`unknown user ${query.user}`), { statusCode: 404 });
-    const refreshTokens = [...state.refreshTokens.values()]
+    const refreshTokens = [...state.tokens.refreshTokens.values()]
       .filter((r) => r.userId === user.id)
-      .map((r) => ({ token: r.token, clientId: r.clientId, scope: r.scope, issuedAt: new Date(r.issuedAt).toISOString(), revoked: r.revoked, usable: state.refreshTokenUsable(r) }));
-    const accessTokens = [...state.accessTokens.values()]
+      .map((r) => ({ token: r.token, clientId: r.clientId, scope: r.scope, issuedAt: new Date(r.issuedAt).toISOString(), revoked: r.revoked, usable: state.tokens.refreshTokenUsable(r) }));
+    const accessTokens = [...state.tokens.accessTokens.values()]
       .filter((a) => a.userId === user.id)
       .map((a) => ({ token: a.token, clientId: a.clientId, scope: a.scope, expiresAt: new Date(a.expiresAt).toISOString(), expired: a.expiresAt <= now, revoked: a.revoked }));
     return {
@@ -244,8 +244,8 @@ export function googleState(state: GoogleState, query: Record<string, string>): 
     clients: [...state.clients.values()].map((c) => ({ clientId: c.clientId, redirectUris: c.redirectUris })),
     userCount: users.length,
     users: users.slice(0, USER_LIST_LIMIT).map((u) => ({ id: u.id, email: u.email, contacts: u.people.size, deleted: u.tombstones.size })),
-    refreshTokenCount: state.refreshTokens.size,
-    liveAccessTokenCount: [...state.accessTokens.values()].filter((a) => !a.revoked && a.expiresAt > now).length,
+    refreshTokenCount: state.tokens.refreshTokens.size,
+    liveAccessTokenCount: [...state.tokens.accessTokens.values()].filter((a) => state.tokens.accessTokenUsable(a)).length,
     counters: { ...state.counters },
   };
 }

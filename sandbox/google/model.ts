@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FakeClock } from '../clock';
+import { OAuthLedger, type LedgerAccessToken, type LedgerRefreshToken } from '../oauth-ledger';
 import { defaultGoogleConfig, type GoogleConfig } from './config';
 import { FixedWindow, KeyedWindows } from './limits';
 import { makeEtags, type PersonData, type StoredPerson, type Tombstone } from './person';
@@ -24,26 +25,9 @@ export interface GoogleUser {
   tombstones: Map<string, Tombstone>;
 }
 
-export interface RefreshTokenRec {
-  token: string;
-  userId: string;
-  clientId: string;
-  scope: string;
-  issuedAt: number;
-  revoked: boolean;
-  /** Live access tokens minted from it (pruned as they expire). */
-  accessTokens: Set<string>;
-}
+export type RefreshTokenRec = LedgerRefreshToken<'userId'>;
 
-export interface AccessTokenRec {
-  token: string;
-  userId: string;
-  clientId: string;
-  scope: string;
-  expiresAt: number;
-  revoked: boolean;
-  refreshToken?: string;
-}
+export type AccessTokenRec = LedgerAccessToken<'userId'>;
 
 export interface AuthCodeRec {
   code: string;
@@ -88,8 +72,19 @@ export class GoogleState {
   clients = new Map<string, GoogleClient>();
   users = new Map<string, GoogleUser>();
   usersByEmail = new Map<string, string>();
-  refreshTokens = new Map<string, RefreshTokenRec>();
-  accessTokens = new Map<string, AccessTokenRec>();
+  /** Refresh and access tokens; revoking an access token revokes its grant too. */
+  readonly tokens = new OAuthLedger('userId', {
+    now: () => this.now(),
+    newRefreshToken: () => `1//0g${randomToken(48)}`,
+    newAccessToken: () => `ya29.a0${randomToken(96)}`,
+    refreshExtras: () => ({}),
+    accessTokenTtlSeconds: () => this.config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: () => this.config.refreshTokenTtlSeconds,
+    revokeAccessRevokesGrant: true,
+    onAccessTokenIssued: () => {
+      this.counters.accessTokensIssued++;
+    },
+  });
   authCodes = new Map<string, AuthCodeRec>();
   syncTokens = new Map<string, SyncTokenRec>();
   pageTokens = new Map<string, PageTokenRec>();
@@ -109,8 +104,7 @@ export class GoogleState {
     this.clients.clear();
     this.users.clear();
     this.usersByEmail.clear();
-    this.refreshTokens.clear();
-    this.accessTokens.clear();
+    this.tokens.clear();
     this.authCodes.clear();
     this.syncTokens.clear();
     this.pageTokens.clear();
@@ -147,75 +141,6 @@ export class GoogleState {
   /** A user by id or email. */
   findUser(ref: string): GoogleUser | undefined {
     return this.users.get(ref) ?? this.users.get(this.usersByEmail.get(ref.toLowerCase()) ?? '');
-  }
-
-  // ---- tokens ------------------------------------------------------------------------------------------
-
-  issueRefreshToken(userId: string, clientId: string, scope: string, token?: string): RefreshTokenRec {
-    const rec: RefreshTokenRec = {
-      token: token ?? `1//0g${randomToken(48)}`,
-      userId,
-      clientId,
-      scope,
-      issuedAt: this.now(),
-      revoked: false,
-      accessTokens: new Set(),
-    };
-    this.refreshTokens.set(rec.token, rec);
-    return rec;
-  }
-
-  refreshTokenUsable(rec: RefreshTokenRec): boolean {
-    if (rec.revoked) return false;
-    const ttl = this.config.refreshTokenTtlSeconds;
-    return ttl === null || this.now() < rec.issuedAt + ttl * 1000;
-  }
-
-  issueAccessToken(grant: { userId: string; clientId: string; scope: string; refresh?: RefreshTokenRec }, opts: { token?: string; ttlSeconds?: number } = {}): AccessTokenRec {
-    const now = this.now();
-    const rec: AccessTokenRec = {
-      token: opts.token ?? `ya29.a0${randomToken(96)}`,
-      userId: grant.userId,
-      clientId: grant.clientId,
-      scope: grant.scope,
-      expiresAt: now + (opts.ttlSeconds ?? this.config.accessTokenTtlSeconds) * 1000,
-      revoked: false,
-      ...(grant.refresh ? { refreshToken: grant.refresh.token } : {}),
-    };
-    if (grant.refresh) {
-      // Drop the expired tokens of this grant so thousands of refreshes do not pile up.
-      for (const old of grant.refresh.accessTokens) {
-        const o = this.accessTokens.get(old);
-        if (!o || o.expiresAt <= now) {
-          this.accessTokens.delete(old);
-          grant.refresh.accessTokens.delete(old);
-        }
-      }
-      grant.refresh.accessTokens.add(rec.token);
-    }
-    this.accessTokens.set(rec.token, rec);
-    this.counters.accessTokensIssued++;
-    return rec;
-  }
-
-  /** Revokes a refresh token (with its access tokens) or an access token (with the grant behind it). */
-  revoke(token: string): boolean {
-    const rt = this.refreshTokens.get(token);
-    if (rt) {
-      rt.revoked = true;
-      for (const at of rt.accessTokens) {
-        const rec = this.accessTokens.get(at);
-        if (rec) rec.revoked = true;
-      }
-      return true;
-    }
-    const at = this.accessTokens.get(token);
-    if (at) {
-      at.revoked = true;
-      if (at.refreshToken) this.revoke(at.refreshToken);
-      return true;
-    }
-    return false;
   }
 
   // ---- contacts ----------------------------------------------------------------------------------------

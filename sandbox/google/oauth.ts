@@ -51,18 +51,18 @@ export function registerOAuthRoutes(app: FastifyInstance, state: GoogleState): v
     const p = readParams(req);
     const tokenValue = p.token;
     if (!tokenValue) return reply.code(400).send({ error: 'invalid_request', error_description: 'Missing required parameter: token' });
-    const rec = state.refreshTokens.get(tokenValue) ?? state.accessTokens.get(tokenValue);
+    const rec = state.tokens.refreshTokens.get(tokenValue) ?? state.tokens.accessTokens.get(tokenValue);
     if (!rec || rec.revoked) return reply.code(400).send({ error: 'invalid_token', error_description: 'Token expired or revoked' });
-    state.revoke(tokenValue);
+    state.tokens.revoke(tokenValue);
     return reply.code(200).send({});
   });
 
   // google-auth-library POSTs with the token as a bearer header; curl users GET ?access_token=.
   const tokenInfo = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const at = state.accessTokens.get(readParams(req).access_token ?? bearer ?? '');
+    const at = state.tokens.accessTokens.get(readParams(req).access_token ?? bearer ?? '');
     const now = state.now();
-    if (!at || at.revoked || at.expiresAt <= now) return reply.code(400).send({ error: 'invalid_token', error_description: 'Invalid Value' });
+    if (!at || !state.tokens.accessTokenUsable(at)) return reply.code(400).send({ error: 'invalid_token', error_description: 'Invalid Value' });
     const user = state.users.get(at.userId);
     return reply.code(200).send({
       azp: at.clientId,
@@ -107,11 +107,11 @@ function token(state: GoogleState, req: FastifyRequest): Record<string, unknown>
   if (grantType === 'refresh_token') {
     const rt = p.refresh_token;
     if (!rt) throw new OAuthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
-    const rec = state.refreshTokens.get(rt);
-    if (!rec || !state.refreshTokenUsable(rec)) throw new OAuthError(400, 'invalid_grant', 'Token has been expired or revoked.');
+    const rec = state.tokens.refreshTokens.get(rt);
+    if (!rec || !state.tokens.refreshTokenUsable(rec)) throw new OAuthError(400, 'invalid_grant', 'Token has been expired or revoked.');
     // GUESS: a refresh token presented by another client of the same project is refused as unauthorized_client.
     if (rec.clientId !== clientId) throw new OAuthError(401, 'unauthorized_client', 'Unauthorized');
-    const at = state.issueAccessToken({ userId: rec.userId, clientId, scope: rec.scope, refresh: rec });
+    const at = state.tokens.issueAccessToken({ userId: rec.userId, clientId, scope: rec.scope, refresh: rec });
     // No new refresh_token: Google keeps the old one valid.
     return { access_token: at.token, expires_in: cfg.accessTokenTtlSeconds, scope: rec.scope, token_type: 'Bearer' };
   }
@@ -127,8 +127,8 @@ function token(state: GoogleState, req: FastifyRequest): Record<string, unknown>
     if (p.redirect_uri !== code.redirectUri) throw new OAuthError(400, 'redirect_uri_mismatch', 'Bad Request');
   }
   code.used = true;
-  const rec = state.issueRefreshToken(code.userId, clientId, code.scope);
-  const at = state.issueAccessToken({ userId: code.userId, clientId, scope: code.scope, refresh: rec });
+  const rec = state.tokens.issueRefreshToken(code.userId, clientId, code.scope);
+  const at = state.tokens.issueAccessToken({ userId: code.userId, clientId, scope: code.scope, refresh: rec });
   return { access_token: at.token, expires_in: cfg.accessTokenTtlSeconds, refresh_token: rec.token, scope: code.scope, token_type: 'Bearer' };
 }
 

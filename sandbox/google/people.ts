@@ -91,7 +91,7 @@ export function registerPeopleRoutes(app: FastifyInstance, state: GoogleState): 
 function authenticate(state: GoogleState, header: string | undefined, route: PeopleRoute): GoogleUser {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!m?.[1]) throw credentialsMissing(route.rpc);
-  const rec = state.accessTokens.get(m[1]);
+  const rec = state.tokens.accessTokens.get(m[1]);
   if (!rec || rec.revoked) throw invalidCredentials(route.rpc);
   if (rec.expiresAt <= state.now()) throw accessTokenExpired(route.rpc);
   const scopes = rec.scope.split(/\s+/);

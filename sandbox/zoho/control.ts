@@ -135,12 +135,12 @@ export function seedZoho(state: ZohoState, input: unknown): ZohoSeedResult {
       grants.unshift({ ...(a.refreshToken ? { token: a.refreshToken } : {}), ...(a.clientId ? { clientId: a.clientId } : {}), ...(a.scope ? { scope: a.scope } : {}) });
     }
     for (const g of grants) {
-      const rt = state.issueRefreshToken(account.id, clientFor(state, g.clientId, `account ${a.id}`), g.scope ?? DEFAULT_SCOPE, g.token);
+      const rt = state.tokens.issueRefreshToken(account.id, clientFor(state, g.clientId, `account ${a.id}`), g.scope ?? DEFAULT_SCOPE, g.token);
       out.refreshTokens.push(rt.token);
     }
     if (a.accessToken) {
-      const firstRt = out.refreshTokens[0] ? state.refreshTokens.get(out.refreshTokens[0]) : undefined;
-      const at = state.issueAccessToken(
+      const firstRt = out.refreshTokens[0] ? state.tokens.refreshTokens.get(out.refreshTokens[0]) : undefined;
+      const at = state.tokens.issueAccessToken(
         { accountId: account.id, clientId: firstRt?.clientId ?? clientFor(state, a.clientId, `account ${a.id}`), scope: a.scope ?? DEFAULT_SCOPE, ...(firstRt ? { refresh: firstRt } : {}) },
         { token: a.accessToken, ...(a.accessTokenExpiresInSeconds === undefined ? {} : { ttlSeconds: a.accessTokenExpiresInSeconds }) },
       );
@@ -230,7 +230,7 @@ export const zohoRevokeSchema = z.object({ token: z.string().min(1) }).strict();
 
 export function revokeZoho(state: ZohoState, input: unknown): { revoked: string } {
   const { token } = zohoRevokeSchema.parse(input);
-  if (!state.revoke(token)) throw controlError('revoke: unknown token');
+  if (!state.tokens.revoke(token)) throw controlError('revoke: unknown token');
   return { revoked: token };
 }
 
@@ -248,10 +248,10 @@ export function zohoStateView(state: ZohoState, q: Record<string, string>): unkn
     if (!a) throw Object.assign(new Error(`unknown account ${q.account}`), { statusCode: 404 });
     return {
       account: a,
-      refreshTokens: [...state.refreshTokens.values()]
+      refreshTokens: [...state.tokens.refreshTokens.values()]
         .filter((r) => r.accountId === a.id)
         .map((r) => ({ token: r.token, clientId: r.clientId, scope: r.scope, revoked: r.revoked, refreshesInWindow: r.recent.filter((t) => t > now - state.config.refreshWindowSeconds * 1000).length })),
-      accessTokens: [...state.accessTokens.values()]
+      accessTokens: [...state.tokens.accessTokens.values()]
         .filter((t) => t.accountId === a.id)
         .map((t) => ({ token: t.token, clientId: t.clientId, scope: t.scope, expiresAt: new Date(t.expiresAt).toISOString(), expired: t.expiresAt <= now, revoked: t.revoked })),
     };
@@ -304,7 +304,7 @@ export function zohoStateView(state: ZohoState, q: Record<string, string>): unkn
       deskOrgId: o.deskOrgId,
     })),
     creatorApps: [...state.creatorApps.values()].map((a) => ({ owner: a.owner, app: a.app, forms: Object.fromEntries([...a.forms.values()].map((f) => [f.name, f.records.length])) })),
-    refreshTokenCount: state.refreshTokens.size,
+    refreshTokenCount: state.tokens.refreshTokens.size,
     counters: { ...state.counters },
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FakeClock } from '../clock';
+import { OAuthLedger, type LedgerAccessToken, type LedgerRefreshToken } from '../oauth-ledger';
 import { defaultZohoConfig, type ZohoConfig } from './config';
 import { KeyedFixedWindows, RollingBudget } from './limits';
 
@@ -30,27 +31,10 @@ export interface ZohoAccount {
   user: UserRef;
 }
 
-export interface ZohoRefreshToken {
-  token: string;
-  accountId: string;
-  clientId: string;
-  scope: string;
-  revoked: boolean;
-  issuedAt: number;
-  /** Times of recent successful refreshes (throttling). */
-  recent: number[];
-  accessTokens: Set<string>;
-}
+/** A refresh token, with the times of its recent successful refreshes (throttling). */
+export type ZohoRefreshToken = LedgerRefreshToken<'accountId', { recent: number[] }>;
 
-export interface ZohoAccessToken {
-  token: string;
-  accountId: string;
-  clientId: string;
-  scope: string;
-  expiresAt: number;
-  revoked: boolean;
-  refreshToken?: string;
-}
+export type ZohoAccessToken = LedgerAccessToken<'accountId'>;
 
 export interface ZohoAuthCode {
   code: string;
@@ -143,8 +127,19 @@ export class ZohoState {
   config: ZohoConfig = defaultZohoConfig();
   clients = new Map<string, ZohoClient>();
   accounts = new Map<string, ZohoAccount>();
-  refreshTokens = new Map<string, ZohoRefreshToken>();
-  accessTokens = new Map<string, ZohoAccessToken>();
+  /** Refresh and access tokens; refresh tokens never expire, revoking an access token leaves its grant alone. */
+  readonly tokens = new OAuthLedger('accountId', {
+    now: () => this.now(),
+    newRefreshToken: () => `1000.${hex(16)}.${hex(16)}`,
+    newAccessToken: () => `1000.${hex(16)}.${hex(16)}`,
+    refreshExtras: (): { recent: number[] } => ({ recent: [] }),
+    accessTokenTtlSeconds: () => this.config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: () => null,
+    revokeAccessRevokesGrant: false,
+    onAccessTokenIssued: () => {
+      this.counters.accessTokensIssued++;
+    },
+  });
   authCodes = new Map<string, ZohoAuthCode>();
   orgs = new Map<string, OrgData>();
   pageTokens = new Map<string, CrmPageToken>();
@@ -161,8 +156,7 @@ export class ZohoState {
     this.config = defaultZohoConfig();
     this.clients.clear();
     this.accounts.clear();
-    this.refreshTokens.clear();
-    this.accessTokens.clear();
+    this.tokens.clear();
     this.authCodes.clear();
     this.orgs.clear();
     this.pageTokens.clear();
@@ -217,66 +211,6 @@ export class ZohoState {
     this.accounts.set(a.id, account);
     this.org(a.org);
     return account;
-  }
-
-  issueRefreshToken(accountId: string, clientId: string, scope: string, token?: string): ZohoRefreshToken {
-    const rec: ZohoRefreshToken = {
-      token: token ?? `1000.${hex(16)}.${hex(16)}`,
-      accountId,
-      clientId,
-      scope,
-      revoked: false,
-      issuedAt: this.now(),
-      recent: [],
-      accessTokens: new Set(),
-    };
-    this.refreshTokens.set(rec.token, rec);
-    return rec;
-  }
-
-  issueAccessToken(grant: { accountId: string; clientId: string; scope: string; refresh?: ZohoRefreshToken }, opts: { token?: string; ttlSeconds?: number } = {}): ZohoAccessToken {
-    const now = this.now();
-    const rec: ZohoAccessToken = {
-      token: opts.token ?? `1000.${hex(16)}.${hex(16)}`,
-      accountId: grant.accountId,
-      clientId: grant.clientId,
-      scope: grant.scope,
-      expiresAt: now + (opts.ttlSeconds ?? this.config.accessTokenTtlSeconds) * 1000,
-      revoked: false,
-      ...(grant.refresh ? { refreshToken: grant.refresh.token } : {}),
-    };
-    if (grant.refresh) {
-      for (const old of grant.refresh.accessTokens) {
-        const o = this.accessTokens.get(old);
-        if (!o || o.expiresAt <= now) {
-          this.accessTokens.delete(old);
-          grant.refresh.accessTokens.delete(old);
-        }
-      }
-      grant.refresh.accessTokens.add(rec.token);
-    }
-    this.accessTokens.set(rec.token, rec);
-    this.counters.accessTokensIssued++;
-    return rec;
-  }
-
-  /** Revokes a refresh token and the access tokens it minted. */
-  revoke(token: string): boolean {
-    const rt = this.refreshTokens.get(token);
-    if (rt) {
-      rt.revoked = true;
-      for (const at of rt.accessTokens) {
-        const a = this.accessTokens.get(at);
-        if (a) a.revoked = true;
-      }
-      return true;
-    }
-    const at = this.accessTokens.get(token);
-    if (at) {
-      at.revoked = true;
-      return true;
-    }
-    return false;
   }
 
   newPageToken(rec: Omit<CrmPageToken, 'token'>): CrmPageToken {

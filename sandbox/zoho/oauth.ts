@@ -44,8 +44,8 @@ export function registerZohoOAuthRoutes(app: FastifyInstance, state: ZohoState, 
   // GUESS at the answers of the revoke endpoint: {"status":"success"}, or an error for an unknown token.
   app.post('/accounts/oauth/v2/token/revoke', async (req, reply) => {
     const t = readParams(req).token ?? '';
-    if (!state.refreshTokens.has(t) && !state.accessTokens.has(t)) return reply.code(200).send({ status: 'failure', error: 'invalid_token' });
-    state.revoke(t);
+    if (!state.tokens.refreshTokens.has(t) && !state.tokens.accessTokens.has(t)) return reply.code(200).send({ status: 'failure', error: 'invalid_token' });
+    state.tokens.revoke(t);
     return reply.code(200).send({ status: 'success' });
   });
 }
@@ -63,8 +63,8 @@ function token(state: ZohoState, ctx: SandboxContext, p: Record<string, string>)
   const now = state.now();
 
   if (grantType === 'refresh_token') {
-    const rt = state.refreshTokens.get(p.refresh_token ?? '');
-    if (!rt || rt.revoked || rt.clientId !== client.clientId) return fail('invalid_code');
+    const rt = state.tokens.refreshTokens.get(p.refresh_token ?? '');
+    if (!rt || !state.tokens.refreshTokenUsable(rt) || rt.clientId !== client.clientId) return fail('invalid_code');
     const account = state.accounts.get(rt.accountId);
     if (!account) return fail('invalid_code');
     // A refresh token only works at its own data centre's accounts server (the `dc` parameter stands in for
@@ -75,7 +75,7 @@ function token(state: ZohoState, ctx: SandboxContext, p: Record<string, string>)
       return { status: 400, body: { ...THROTTLED } };
     }
     rt.recent.push(now);
-    const at = state.issueAccessToken({ accountId: account.id, clientId: client.clientId, scope: rt.scope, refresh: rt });
+    const at = state.tokens.issueAccessToken({ accountId: account.id, clientId: client.clientId, scope: rt.scope, refresh: rt });
     return { status: 200, body: { access_token: at.token, scope: rt.scope, api_domain: apiDomain, token_type: 'Bearer', expires_in: cfg.accessTokenTtlSeconds } };
   }
 
@@ -86,8 +86,8 @@ function token(state: ZohoState, ctx: SandboxContext, p: Record<string, string>)
   const account = state.accounts.get(code.accountId);
   if (!account || (p.dc !== undefined && p.dc !== account.dc)) return fail('invalid_code');
   code.used = true;
-  const rt = state.issueRefreshToken(account.id, client.clientId, code.scope);
-  const at = state.issueAccessToken({ accountId: account.id, clientId: client.clientId, scope: code.scope, refresh: rt });
+  const rt = state.tokens.issueRefreshToken(account.id, client.clientId, code.scope);
+  const at = state.tokens.issueAccessToken({ accountId: account.id, clientId: client.clientId, scope: code.scope, refresh: rt });
   return {
     status: 200,
     body: { access_token: at.token, refresh_token: rt.token, scope: code.scope, api_domain: apiDomain, token_type: 'Bearer', expires_in: cfg.accessTokenTtlSeconds },
@@ -101,8 +101,8 @@ export function authenticate(state: ZohoState, header: string | undefined): ApiA
   const m = /^(Zoho-oauthtoken|Bearer)\s+(\S+)$/i.exec(header ?? '');
   if (!m?.[1] || !m[2]) return { ok: false, reason: 'missing' };
   if (m[1].toLowerCase() === 'bearer' && !state.config.acceptBearerAuth) return { ok: false, reason: 'invalid' };
-  const token = state.accessTokens.get(m[2]);
-  if (!token || token.revoked || token.expiresAt <= state.now()) return { ok: false, reason: 'invalid' };
+  const token = state.tokens.accessTokens.get(m[2]);
+  if (!token || !state.tokens.accessTokenUsable(token)) return { ok: false, reason: 'invalid' };
   const account = state.accounts.get(token.accountId);
   if (!account) return { ok: false, reason: 'invalid' };
   return { ok: true, token, account };
