@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 
 // The demo REST API: one data set through every pagination style, and the switches that break pagination.
 
-let sb: RunningSandbox;
 const N = 250;
 
 interface Rec {
@@ -22,14 +22,7 @@ interface Got {
   link: string | null;
 }
 
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
+const sb: RunningSandbox = useSandbox(async () => {
   await sb.control.configure('demo', { count: N });
 });
 

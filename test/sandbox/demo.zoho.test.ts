@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 
 // The Zoho-shaped demo variants the extractor's seed configs target: CRM v2 deals and Desk v1 tickets.
 
-let sb: RunningSandbox;
 
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
+const sb: RunningSandbox = useSandbox(async () => {
 });
 
 const get = async (path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; text: string }> => {

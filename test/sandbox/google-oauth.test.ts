@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { google } from 'googleapis';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 import { ALICE, BOB, CLIENT, failure, oauthClient, peopleFor, peopleRaw, peopleWithAccessToken, postToken, reasonOf, seedBasics, accessTokenFor, controlPost } from './google-fixtures';
 
-let sb: RunningSandbox;
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
+const sb: RunningSandbox = useSandbox(async () => {
   await seedBasics(sb);
 });
 

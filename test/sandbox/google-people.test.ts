@@ -1,20 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { google, type people_v1 } from 'googleapis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 import { accessTokenFor, ALICE, BOB, failure, peopleFor, peopleRaw, reasonOf, seedBasics } from './google-fixtures';
 
-let sb: RunningSandbox;
 let people: people_v1.People;
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
+const sb: RunningSandbox = useSandbox(async () => {
   await seedBasics(sb);
   people = peopleFor(sb, ALICE.refreshToken);
 });

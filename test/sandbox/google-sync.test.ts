@@ -1,18 +1,11 @@
 import type { people_v1 } from 'googleapis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 import { accessTokenFor, ALICE, failure, peopleFor, peopleRaw, reasonOf, seedBasics } from './google-fixtures';
 
-let sb: RunningSandbox;
 let people: people_v1.People;
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
+const sb: RunningSandbox = useSandbox(async () => {
   await seedBasics(sb);
   // Listing many pages takes many reads: lift the per-minute quota out of the way here.
   await sb.control.configure('google', { readsPerMinute: 10_000, writesPerMinute: 10_000 });

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 
 // Kommo limits: 7 requests/s per account (429, body not JSON), repeated violations -> 403 block; generic faults.
 
-let sb: RunningSandbox;
 const SUB = 'busy';
 const AT = 'at-busy';
 
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
+const sb: RunningSandbox = useSandbox(async () => {
   await sb.control.seed('kommo', { accounts: [{ subdomain: SUB, tokens: [{ accessToken: AT }], generateContacts: { count: 30 } }] });
 });
 

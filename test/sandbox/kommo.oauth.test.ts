@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 
 // Kommo OAuth: single-use rotating refresh tokens, 24 h access tokens, league/oauth2-server problem bodies.
 
-let sb: RunningSandbox;
 const SUB = 'acme';
 const REDIRECT = 'https://switchyard.test/kommo/callback';
 const CLIENT = { client_id: 'cid-acme', client_secret: 'secret-acme' };
@@ -12,14 +12,7 @@ interface Seeded {
   accounts: { accountId: number; baseUrl: string; authorizationCodes: string[]; tokens: { accessToken: string; refreshToken: string }[] }[];
 }
 
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
+const sb: RunningSandbox = useSandbox(async () => {
   await sb.control.configure('kommo', { rateLimit: { perSecond: 0 } });
 });
 

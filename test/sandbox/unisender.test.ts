@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 
 // Unisender: every answer is HTTP 200, errors are {"error","code"}; PHP-style bracketed form parameters.
 
-let sb: RunningSandbox;
 const KEY = 'uni-key-1';
 
 type Answer = { status: number; body: { result?: unknown; error?: string; code?: string } };
 
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
+const sb: RunningSandbox = useSandbox(async () => {
   await sb.control.seed('unisender', {
     accounts: [
       {
