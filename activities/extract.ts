@@ -20,6 +20,7 @@ import {
   extractRefreshedToken,
   findExtraction,
   formatIssues,
+  hashString,
   mergeDetail,
   newWriterState,
   parseConfig,
@@ -311,9 +312,18 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         pending.push(b);
         pendingBytes += b.length;
       };
-      const heartbeat = (): void =>
-        ctx.heartbeat({ checkpoint, lastRecord, live: { pages: page.pages, records: writer.state.records, bytes: writer.state.bytes } } satisfies Heartbeat);
+      let lastBeat = 0;
+      const heartbeat = (): void => {
+        lastBeat = Date.now();
+        const w = writer.state;
+        ctx.heartbeat({ checkpoint, lastRecord, live: { pages: page.pages, records: w.records, bytes: w.bytes } } satisfies Heartbeat);
+      };
+      // One part uploads while the next one fills. The checkpoint moves only when a part's upload completed, so
+      // a resumed attempt re-fetches exactly the pages whose rows were not yet in an uploaded part.
+      let uploading: Promise<void> | null = null;
       const uploadPart = async (final: boolean): Promise<void> => {
+        if (uploading) await uploading;
+        uploading = null;
         if (final && pendingBytes === 0 && checkpoint.parts.length > 0) {
           // Nothing after the last full part: that part is the last one.
           checkpoint = { ...checkpoint, page, writer: writer.state };
@@ -324,10 +334,20 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         const body = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
-        const res = await deps.s3.send(new UploadPartCommand({ Bucket: run.bucket, Key: run.key, UploadId: run.uploadId, PartNumber, Body: body }), { abortSignal: signal });
-        checkpoint = { page, writer: writer.state, parts: [...checkpoint.parts, { PartNumber, ETag: res.ETag ?? '' }] };
-        if (pageLast !== undefined) lastRecord = JSON.stringify(pageLast);
-        heartbeat();
+        const snap = { page, writer: writer.state, pageLast };
+        const upload = (async () => {
+          const res = await deps.s3.send(new UploadPartCommand({ Bucket: run.bucket, Key: run.key, UploadId: run.uploadId, PartNumber, Body: body }), { abortSignal: signal });
+          checkpoint = { page: snap.page, writer: snap.writer, parts: [...checkpoint.parts, { PartNumber, ETag: res.ETag ?? '' }] };
+          if (snap.pageLast !== undefined) lastRecord = JSON.stringify(snap.pageLast);
+          heartbeat();
+        })();
+        if (final) return upload;
+        upload.catch(() => undefined); // awaited before the next part or at the end of the batch
+        uploading = upload;
+      };
+      const settle = async (): Promise<void> => {
+        if (uploading) await uploading;
+        uploading = null;
       };
 
       /** Sends a request; on a 401 refreshes the token once (when the config can) and sends it again. */
@@ -374,17 +394,29 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
 
       append(writer.begin());
       let done = false;
+      const fetchPage = (state: PageState): Promise<SentResponse> => {
+        const p = sendAuthed((r) => requestFor(ex, state, r), `page ${state.pages + 1}`);
+        p.catch(() => undefined); // awaited below; a prefetch abandoned at the end of a batch must not go unhandled
+        return p;
+      };
+      let inFlight = fetchPage(page);
       for (;;) {
-        const res = await sendAuthed((r) => requestFor(ex, page, r), `page ${page.pages + 1}`);
+        const res = await inFlight;
         const ok2xx = res.status >= 200 && res.status <= 299;
         const raw = ok2xx ? extractRecords(ex, res.body) : { ok: true as const, value: [] as unknown[] };
         if (!raw.ok) throw invalid(`page ${page.pages + 1}: ${raw.error}`);
-        const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: raw.value.length });
+        const n = raw.value.length;
+        // The "same page twice" check needs a fingerprint of the page's records; first, last and count identify a
+        // page without serialising all of it again.
+        const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
+        const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, ...(hash ? { hash } : {}) });
         if (a.kind === 'error') throw invalid(a.message);
-        if ((a.kind === 'next' || a.keepRecords) && raw.value.length > 0) {
+        // The next page is on its way while this one is mapped and written.
+        if (a.kind === 'next') inFlight = fetchPage(a.state);
+        if ((a.kind === 'next' || a.keepRecords) && n > 0) {
           const records = await detail(raw.value);
           append(writer.write(toRows(ex, records)));
-          pageLast = raw.value[raw.value.length - 1];
+          pageLast = raw.value[n - 1];
         }
         page = a.state;
         batchPages++;
@@ -396,9 +428,12 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         }
         if (pendingBytes >= partBytes) {
           await uploadPart(false);
-          if (Date.now() - started >= input.budgetMs) break;
-        } else {
-          heartbeat(); // throttled by the SDK; keeps the attempt alive while a part fills
+          if (Date.now() - started >= input.budgetMs) {
+            await settle();
+            break;
+          }
+        } else if (Date.now() - lastBeat >= 1000) {
+          heartbeat(); // keeps the attempt alive while a part fills
         }
       }
       // `last` is kept beside the run, not in workflow history; it is read back once the upload completes.

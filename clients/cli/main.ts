@@ -4,6 +4,7 @@ import { loadSettings, temporalUiUrl, type Settings } from '../../config';
 import { connectMongo } from '../../store/mongo';
 import type { AccountStore, OAuthProvider } from '../../store/accounts';
 import { checkReachability } from '../health';
+import { addExtractCommands } from './extract';
 import { accountStore, addAccount } from '../onboarding';
 import { connectClient } from '../temporal';
 import { startRefreshAll, startRefreshToken } from '../tokens';
@@ -158,6 +159,7 @@ export function buildCli(): Command {
       }
     });
 
+  addExtractCommands(program);
   return program;
 }
 
