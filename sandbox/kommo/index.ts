@@ -12,6 +12,7 @@ import {
   tokenRequestSchema,
   webhookApiSchema,
   type ApiContact,
+  type ContactSeed,
 } from './schemas';
 import {
   accountFromSeed,
@@ -748,27 +749,33 @@ export const createKommoFake: FakeProviderFactory = (ctx: SandboxContext): FakeP
         return { code, redirectUrl: url.toString(), baseUrl: accountUrl(acc) };
       });
 
-      // Contact changes made "by a user in the Kommo UI": they fire webhooks like API writes do.
-      app.post('/contacts', async (req) => {
-        const b = controlContactsSchema.parse(req.body ?? {});
-        const acc = requireAccount(b.subdomain);
-        const now = ctx.clock.nowSeconds();
-        const created = b.contacts.map((s) => {
+      // Contact changes made "by a user in the Kommo UI": each contact of the body is written, then the webhooks
+      // fire like API writes do.
+      const uiWrite =
+        (event: 'add' | 'update', write: (acc: KommoAccount, s: ContactSeed, now: number) => KommoContact) =>
+        async (req: FastifyRequest) => {
+          const b = controlContactsSchema.parse(req.body ?? {});
+          const acc = requireAccount(b.subdomain);
+          const now = ctx.clock.nowSeconds();
+          const changed = b.contacts.map((s) => write(acc, s, now));
+          acc.touch();
+          const deliveries = emitter.emit(acc, event, changed);
+          return { contacts: changed.map((c) => contactJson(acc, c)), deliveries: deliveries.map((d) => d.id) };
+        };
+
+      app.post(
+        '/contacts',
+        uiWrite('add', (acc, s, now) => {
           const c = acc.contactFromSeed(s, now);
           if (acc.contacts.has(c.id)) throw Object.assign(new Error(`contact ${c.id} exists`), { statusCode: 409 });
           acc.contacts.set(c.id, c);
           return c;
-        });
-        acc.touch();
-        const deliveries = emitter.emit(acc, 'add', created);
-        return { contacts: created.map((c) => contactJson(acc, c)), deliveries: deliveries.map((d) => d.id) };
-      });
+        }),
+      );
 
-      app.patch('/contacts', async (req) => {
-        const b = controlContactsSchema.parse(req.body ?? {});
-        const acc = requireAccount(b.subdomain);
-        const now = ctx.clock.nowSeconds();
-        const updated = b.contacts.map((s) => {
+      app.patch(
+        '/contacts',
+        uiWrite('update', (acc, s, now) => {
           const existing = s.id !== undefined ? acc.contacts.get(s.id) : undefined;
           if (!existing) throw Object.assign(new Error(`contact ${s.id ?? '(no id)'} not found`), { statusCode: 404 });
           // Rebuild from the seed shape, keeping what the patch does not mention.
@@ -790,11 +797,8 @@ export const createKommoFake: FakeProviderFactory = (ctx: SandboxContext): FakeP
           };
           acc.contacts.set(merged.id, merged);
           return merged;
-        });
-        acc.touch();
-        const deliveries = emitter.emit(acc, 'update', updated);
-        return { contacts: updated.map((c) => contactJson(acc, c)), deliveries: deliveries.map((d) => d.id) };
-      });
+        }),
+      );
 
       app.post('/contacts/delete', async (req) => {
         const b = controlDeleteSchema.parse(req.body ?? {});
