@@ -160,6 +160,14 @@ export const createKommoFake: FakeProviderFactory = (ctx: SandboxContext): FakeP
   // ---- guards ---------------------------------------------------------------------------------------------
 
   /** Rate limit, then auth, as Kommo's edge does: a throttled request is refused before its token is looked at. */
+  /** The answer to a contacts batch body that is not a non-empty array of at most maxBatch entries. */
+  function refuseBatch(body: unknown, reply: FastifyReply): FastifyReply {
+    if (!Array.isArray(body) || body.length === 0) {
+      return httpProblem(reply, 400, 'Bad Request', 'Request body must be a non-empty JSON array of contacts');
+    }
+    return validationProblem(reply, [{ request_id: '0', errors: [{ code: 'LessThanOrEqual', path: '', detail: `A request may carry at most ${config.maxBatch} entities.` }] }]);
+  }
+
   function guard(req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): KommoAccount | undefined {
     const acc = accounts.get(req.params.subdomain);
     if (!acc) {
@@ -486,12 +494,7 @@ export const createKommoFake: FakeProviderFactory = (ctx: SandboxContext): FakeP
       app.post<{ Params: Params }>('/:subdomain/api/v4/contacts', async (req, reply) => {
         const acc = guard(req, reply);
         if (!acc) return reply;
-        if (!Array.isArray(req.body) || req.body.length === 0) {
-          return httpProblem(reply, 400, 'Bad Request', 'Request body must be a non-empty JSON array of contacts');
-        }
-        if (req.body.length > config.maxBatch) {
-          return validationProblem(reply, [{ request_id: '0', errors: [{ code: 'LessThanOrEqual', path: '', detail: `A request may carry at most ${config.maxBatch} entities.` }] }]);
-        }
+        if (!Array.isArray(req.body) || req.body.length === 0 || req.body.length > config.maxBatch) return refuseBatch(req.body, reply);
         const v = validateContacts(acc, req.body, 'create');
         if (!v.ok) return validationProblem(reply, v.items);
         const now = ctx.clock.nowSeconds();
@@ -540,12 +543,7 @@ export const createKommoFake: FakeProviderFactory = (ctx: SandboxContext): FakeP
       app.patch<{ Params: Params }>('/:subdomain/api/v4/contacts', async (req, reply) => {
         const acc = guard(req, reply);
         if (!acc) return reply;
-        if (!Array.isArray(req.body) || req.body.length === 0) {
-          return httpProblem(reply, 400, 'Bad Request', 'Request body must be a non-empty JSON array of contacts');
-        }
-        if (req.body.length > config.maxBatch) {
-          return validationProblem(reply, [{ request_id: '0', errors: [{ code: 'LessThanOrEqual', path: '', detail: `A request may carry at most ${config.maxBatch} entities.` }] }]);
-        }
+        if (!Array.isArray(req.body) || req.body.length === 0 || req.body.length > config.maxBatch) return refuseBatch(req.body, reply);
         return patch(acc, req.body, reply, false);
       });
 
