@@ -85,7 +85,9 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
     expect(result).toMatchObject({ refreshed: 1000, skipped: 0, failedCount: 0, failed: [] });
     expect(result.pages).toBeGreaterThanOrEqual(4);
     const tokenCalls = (await sandbox.control.requests({ provider: 'google', path: '/token' })).slice(since);
-    expect(tokenCalls.filter((r) => r.status === 200)).toHaveLength(1000);
+    // At least one successful call per account: on a loaded machine an attempt can outlive its start-to-close
+    // timeout after Google answered, and its retry then refreshes once more (harmless: Google does not rotate).
+    expect(tokenCalls.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1000);
     expect(tokenCalls.some((r) => r.status === 429)).toBe(true);
     const stored = await env.deps.accounts.get('g-bulk-00500');
     expect(stored.token.version).toBe(2);
