@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { ExtractService } from '../clients/extract';
+import { ExtractService, tuningFrom } from '../clients/extract';
 import { loadSettings } from '../config';
 import { SandboxControl } from '../sandbox/client';
 import { ensureStack } from '../stack';
@@ -131,7 +131,8 @@ async function main(): Promise<void> {
       const handle = await client.workflow.start(extractConfig, {
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         workflowId: `bench-extract-${run}`,
-        args: [{ configId, tuning: { batchSeconds: 5, heartbeatSeconds: 30, historyBudget: 2000 } }],
+        // The production defaults (EXTRACT_BATCH_SECONDS, EXTRACT_HEARTBEAT_SECONDS).
+        args: [{ configId, tuning: tuningFrom(settings) }],
       });
       let done = false;
       const poll = (async () => {
