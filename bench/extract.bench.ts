@@ -132,7 +132,7 @@ async function main(): Promise<void> {
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         workflowId: `bench-extract-${run}`,
         // The production defaults (EXTRACT_BATCH_SECONDS, EXTRACT_HEARTBEAT_SECONDS).
-        args: [{ configId, tuning: tuningFrom(settings) }],
+        args: [{ configId, tuning: tuningFrom(settings), taskQueue: settings.TEMPORAL_TASK_QUEUE }],
       });
       let done = false;
       const poll = (async () => {

@@ -44,7 +44,7 @@ export function configSchedule(settings: Settings, configId: string, cron: strin
       workflowType: 'extractConfig',
       workflowId: deploymentWorkflowId(settings, `extract-config:${configId}`),
       taskQueue: settings.TEMPORAL_TASK_QUEUE,
-      args: [{ configId, trigger: 'schedule', tuning: tuningFrom(settings) } satisfies ExtractConfigInput],
+      args: [{ configId, trigger: 'schedule', tuning: tuningFrom(settings), taskQueue: settings.TEMPORAL_TASK_QUEUE } satisfies ExtractConfigInput],
       typedSearchAttributes: [{ key: SA.configId, value: configId }],
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1h' },
@@ -136,11 +136,11 @@ export class ExtractService {
   }
 }
 
-export async function startExtractConfig(client: Client, settings: Settings, input: Omit<ExtractConfigInput, 'tuning'>): Promise<WorkflowHandle<typeof extractConfig>> {
+export async function startExtractConfig(client: Client, settings: Settings, input: Omit<ExtractConfigInput, 'tuning' | 'taskQueue'>): Promise<WorkflowHandle<typeof extractConfig>> {
   return client.workflow.start(extractConfig, {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     workflowId: deploymentWorkflowId(settings, `extract-config:${input.configId}:${Date.now()}`),
-    args: [{ ...input, tuning: tuningFrom(settings) }],
+    args: [{ ...input, tuning: tuningFrom(settings), taskQueue: settings.TEMPORAL_TASK_QUEUE }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     typedSearchAttributes: [{ key: SA.configId, value: input.configId }],
   });

@@ -65,6 +65,11 @@ export interface ExtractConfigInput {
   extractionIds?: string[];
   trigger?: 'manual' | 'schedule' | 'api' | 'cli';
   tuning?: ExtractTuning;
+  /**
+   * The deployment's main task queue, which suffixes run workflow ids outside production. Passed in rather than
+   * read from workflowInfo() so a replay on another queue (Worker.runReplayHistories) schedules the same ids.
+   */
+  taskQueue?: string;
 }
 
 export interface ExtractConfigResult {
@@ -210,7 +215,7 @@ export async function extractConfig(input: ExtractConfigInput): Promise<ExtractC
   setHandler(extractConfigProgressQuery, () => progress);
   for (const ex of plan.extractions) {
     const at = Date.now();
-    const workflowId = extractRunWorkflowId(workflowInfo().taskQueue, input.configId, ex.id, at);
+    const workflowId = extractRunWorkflowId(input.taskQueue ?? workflowInfo().taskQueue, input.configId, ex.id, at);
     progress.current = { extractionId: ex.id, extractionName: ex.name, workflowId };
     setCurrentDetails(`**${plan.name}**: extraction ${progress.finished.length + 1} of ${plan.extractions.length}, ${ex.name} (${workflowId})`);
     try {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExtractService } from '../../clients/extract';
 import { stackPaths } from '../../stack/paths';
@@ -64,7 +64,7 @@ async function runConfig(configId: string): Promise<ExtractConfigResult> {
   const result = await env.client.workflow.execute(extractConfig, {
     taskQueue: env.taskQueue,
     workflowId,
-    args: [{ configId, tuning: { batchSeconds: 1, heartbeatSeconds: 10, historyBudget: 2000 } }],
+    args: [{ configId, taskQueue: env.taskQueue, tuning: { batchSeconds: 1, heartbeatSeconds: 10, historyBudget: 2000 } }],
   });
   for (const r of result.runs) workflowIds.push(r.runId);
   return result;
@@ -414,7 +414,7 @@ describe('durability', () => {
       taskQueue: queue,
       workflowId,
       // A tiny history budget: the run continues as new between batches.
-      args: [{ configId, tuning: { batchSeconds: 1, heartbeatSeconds: 5, historyBudget: 10 } }],
+      args: [{ configId, taskQueue: queue, tuning: { batchSeconds: 1, heartbeatSeconds: 5, historyBudget: 10 } }],
     });
     const runId = await waitFor('the child run', async () => (await handle.query(extractConfigProgressQuery)).current?.workflowId, 90_000);
     workflowIds.push(runId);
@@ -455,4 +455,18 @@ describe('durability', () => {
       await new Promise((r) => second.once('exit', r));
     }
   }, 240_000);
+});
+
+describe('determinism', () => {
+  it('replays the histories of the runs above with the current workflow code', async () => {
+    const bundle = path.join(stackPaths(env.settings).root, 'cache', 'workflow-bundle.js');
+    const ids = [...new Set(workflowIds)].slice(0, 12);
+    let replayed = 0;
+    for (const id of ids) {
+      const history = await env.client.workflow.getHandle(id).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { codePath: bundle }, replayName: 'extract' }, history, id);
+      replayed++;
+    }
+    expect(replayed).toBeGreaterThanOrEqual(10);
+  });
 });
