@@ -46,6 +46,26 @@ export interface TokenState {
   refreshedBy?: string | null;
 }
 
+/**
+ * One committed token change, in `token_journal`: `_id` is `<accountId>#<version>`, so inserting it is the
+ * compare-and-swap on the account's token version (only one writer can claim a version), and an insert is
+ * cheap on any MongoDB-wire server whatever the number of accounts. `set` lists the account fields it changes
+ * (dotted paths); it is applied to the account right after, and re-applied by the next reader if the writer died
+ * in between, so a committed token (a rotated Kommo pair above all) is never lost once the insert succeeded.
+ */
+export interface TokenJournalDoc {
+  _id: string;
+  accountId: string;
+  version: number;
+  kind: 'refresh' | 'reconnect';
+  /** The lease owner (activity attempt) that wrote it; a retry of that attempt recognises its own entry. */
+  owner: string | null;
+  at: Date;
+  set: { path: string; value: unknown }[];
+}
+
+const journalId = (accountId: string, version: number): string => `${accountId}#${version}`;
+
 /** The seed's `auth` record, typed: one connected account of one provider. */
 export interface AccountDoc {
   _id: string;
@@ -163,12 +183,14 @@ export class AccountStore {
   readonly accounts: Collection<AccountDoc>;
   readonly clients: Collection<OAuthClientDoc>;
   readonly leases: Collection<{ _id: string; owner: string; until: Date }>;
+  readonly journal: Collection<TokenJournalDoc>;
   private readonly clientCache = new Map<string, { client: Credentials['client']; until: number }>();
 
   constructor(db: Db, private readonly cipher: Cipher) {
     this.accounts = db.collection<AccountDoc>('accounts');
     this.clients = db.collection<OAuthClientDoc>('oauth_clients');
     this.leases = db.collection('refresh_leases');
+    this.journal = db.collection<TokenJournalDoc>('token_journal');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -254,7 +276,55 @@ export class AccountStore {
   async get(id: string): Promise<AccountDoc> {
     const doc = await this.accounts.findOne({ _id: id });
     if (!doc) throw new AccountNotFound(id);
-    return doc;
+    return this.settle(doc);
+  }
+
+  /**
+   * Applies journal entries committed past the version the account shows (a writer died between its journal
+   * insert and the account update, or is just between the two): every read on the refresh path goes through here.
+   */
+  async settle(doc: AccountDoc): Promise<AccountDoc> {
+    let current = doc;
+    for (;;) {
+      const next = await this.journal.findOne({ _id: journalId(current._id, current.token.version + 1) });
+      if (!next) return current;
+      await this.apply(next);
+      current = (await this.accounts.findOne({ _id: current._id })) ?? current;
+      if (current.token.version < next.version) return current; // applied by nobody: give up rather than loop
+    }
+  }
+
+  /** Writes a journal entry's fields to its account, then drops the entry before it (the latest one stays). */
+  private async apply(entry: TokenJournalDoc): Promise<void> {
+    const set = Object.fromEntries(entry.set.map((f) => [f.path, f.value]));
+    await this.accounts.updateOne({ _id: entry.accountId }, { $set: { ...set, 'token.version': entry.version } }, { writeConcern: { w: 'majority', j: true } });
+    await this.journal.deleteOne({ _id: journalId(entry.accountId, entry.version - 1) });
+  }
+
+  /**
+   * Commits a token change as version `expected + 1` and applies it. Returns false when another change claimed
+   * that version, or `expected` is stale (the account has moved on).
+   */
+  private async commit(id: string, expected: number, kind: TokenJournalDoc['kind'], set: TokenJournalDoc['set'], owner: string | null): Promise<boolean> {
+    const entry: TokenJournalDoc = { _id: journalId(id, expected + 1), accountId: id, version: expected + 1, kind, owner, at: new Date(), set };
+    try {
+      await this.journal.insertOne(entry, { writeConcern: { w: 'majority', j: true } });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      // Claimed already: by another writer (lost), or by this very attempt before a retry (carry on).
+      const existing = await this.journal.findOne({ _id: entry._id });
+      if (!owner || existing?.owner !== owner) return false;
+    }
+    const now = await this.accounts.findOne({ _id: id }, { projection: { 'token.version': 1 } });
+    const version = now?.token.version ?? -1;
+    if (version === expected) {
+      await this.apply(entry);
+      return true;
+    }
+    if (version === expected + 1) return true; // a reader applied it first
+    // `expected` was stale by more than one version (that slot's entry was already dropped): withdraw the claim.
+    await this.journal.deleteOne({ _id: entry._id });
+    return false;
   }
 
   async list(filter: { provider?: OAuthProvider; status?: AccountStatus; limit?: number; afterId?: string } = {}): Promise<AccountView[]> {
@@ -314,7 +384,7 @@ export class AccountStore {
         await this.leases.insertOne({ _id: id, owner, until });
         const doc = await this.accounts.findOne({ _id: id });
         if (!doc) await this.releaseLease(id, owner);
-        return doc;
+        return doc && this.settle(doc);
       } catch (err) {
         if ((err as { code?: number }).code !== 11000) throw err;
       }
@@ -322,7 +392,8 @@ export class AccountStore {
       if (held && held.owner === owner) {
         // A retried attempt of the same activity takes its own lease back.
         await this.leases.updateOne({ _id: id, owner }, { $set: { until } });
-        return this.accounts.findOne({ _id: id });
+        const doc = await this.accounts.findOne({ _id: id });
+        return doc && this.settle(doc);
       }
       if (held && held.until.getTime() > Date.now()) return null;
       // Lapsed: remove exactly that lease; if another taker removed it first, the insert race decides.
@@ -346,8 +417,8 @@ export class AccountStore {
   }
 
   /**
-   * Stores a refreshed token pair if nobody stored another since `expectedVersion` was read (compare-and-swap),
-   * then releases the lease. Returns the new version, or null when the swap lost.
+   * Stores a refreshed token pair if nobody stored another since `expectedVersion` was read (compare-and-swap
+   * through the token journal), then releases the lease. Returns the new version, or null when the swap lost.
    */
   async storeRefreshed(
     id: string,
@@ -357,21 +428,20 @@ export class AccountStore {
     refreshedBy?: string,
   ): Promise<number | null> {
     const now = new Date();
-    const set: Record<string, unknown> = {
-      'token.access': this.cipher.encrypt(t.accessToken),
-      'token.expiresAt': t.expiresAt,
-      'token.version': expectedVersion + 1,
-      'token.refreshedAt': now,
-      'token.refreshedBy': refreshedBy ?? null,
-      rotationPending: null,
-      lastError: null,
-      updatedAt: now,
-    };
-    if (t.refreshToken) set['token.refresh'] = this.cipher.encrypt(t.refreshToken);
-    if (t.apiDomain) set['zoho.apiDomain'] = t.apiDomain;
-    const res = await this.accounts.updateOne({ _id: id, 'token.version': expectedVersion }, { $set: set }, { writeConcern: { w: 'majority', j: true } });
+    const set: TokenJournalDoc['set'] = [
+      { path: 'token.access', value: this.cipher.encrypt(t.accessToken) },
+      { path: 'token.expiresAt', value: t.expiresAt },
+      { path: 'token.refreshedAt', value: now },
+      { path: 'token.refreshedBy', value: refreshedBy ?? null },
+      { path: 'rotationPending', value: null },
+      { path: 'lastError', value: null },
+      { path: 'updatedAt', value: now },
+    ];
+    if (t.refreshToken) set.push({ path: 'token.refresh', value: this.cipher.encrypt(t.refreshToken) });
+    if (t.apiDomain) set.push({ path: 'zoho.apiDomain', value: t.apiDomain });
+    const stored = await this.commit(id, expectedVersion, 'refresh', set, leaseOwner ?? null);
     if (leaseOwner) await this.releaseLease(id, leaseOwner);
-    return res.modifiedCount === 1 ? expectedVersion + 1 : null;
+    return stored ? expectedVersion + 1 : null;
   }
 
   async recordError(id: string, kind: string, message: string): Promise<void> {
@@ -390,23 +460,21 @@ export class AccountStore {
 
   /** A person reconnected the account with a new refresh token. */
   async reconnect(id: string, refreshToken: string, accessToken?: string, expiresAt?: Date): Promise<void> {
-    const doc = await this.get(id);
-    const now = new Date();
-    await this.accounts.updateOne(
-      { _id: id },
-      {
-        $set: {
-          status: 'active',
-          isActive: true,
-          lastError: null,
-          rotationPending: null,
-          'token.refresh': this.cipher.encrypt(refreshToken),
-          'token.access': accessToken ? this.cipher.encrypt(accessToken) : null,
-          'token.expiresAt': expiresAt ?? null,
-          'token.version': doc.token.version + 1,
-          updatedAt: now,
-        },
-      },
-    );
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const doc = await this.get(id);
+      const now = new Date();
+      const set: TokenJournalDoc['set'] = [
+        { path: 'status', value: 'active' },
+        { path: 'isActive', value: true },
+        { path: 'lastError', value: null },
+        { path: 'rotationPending', value: null },
+        { path: 'token.refresh', value: this.cipher.encrypt(refreshToken) },
+        { path: 'token.access', value: accessToken ? this.cipher.encrypt(accessToken) : null },
+        { path: 'token.expiresAt', value: expiresAt ?? null },
+        { path: 'updatedAt', value: now },
+      ];
+      if (await this.commit(id, doc.token.version, 'reconnect', set, null)) return;
+    }
+    throw new Error(`account ${id} keeps being refreshed while it is reconnected; try again`);
   }
 }
