@@ -2,6 +2,7 @@ import { Context, activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { Settings } from '../config';
 import { FailureType, ProviderError, toApplicationFailure } from '../providers/errors';
 import type { ProviderEndpoints } from '../providers/endpoints';
 import { ROTATES_REFRESH_TOKEN, type RefreshFn } from '../providers/oauth';
@@ -16,6 +17,12 @@ export interface TokenActivityDeps {
   /** For pausing an account's other workflows when its access is revoked. */
   temporal: Client | null;
   log: Logger;
+  settings: Pick<Settings, 'TOKEN_REFRESH_MAX_TRANSIENT_FAILURES'>;
+}
+
+/** What an attempt leaves for the next one in its heartbeat details (failure reports carry them to the server). */
+interface RefreshAttemptDetails {
+  transientFailures: number;
 }
 
 export interface RefreshAccountInput {
@@ -118,7 +125,8 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const rotationWasPending = rotates && account.rotationPending !== null;
     const creds = await deps.accounts.credentials(account);
     if (rotates) await deps.accounts.markRotationPending(account._id, owner);
-    Context.current().heartbeat();
+    const transientFailures = (info.heartbeatDetails as RefreshAttemptDetails | undefined)?.transientFailures ?? 0;
+    Context.current().heartbeat({ transientFailures } satisfies RefreshAttemptDetails);
 
     let refreshed;
     try {
@@ -138,6 +146,18 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       // A rate limit says nothing about the account: no write for it.
       if (pe.kind !== FailureType.RateLimited) await deps.accounts.recordError(account._id, pe.kind, pe.message);
       await deps.accounts.releaseLease(account._id, owner);
+      // The retry policy sets no attempt limit, so that a storm of 429s (each one waits for Retry-After) never
+      // fails an account; other transient failures are counted here, across attempts, against their own limit.
+      const failures = transientFailures + (pe.kind === FailureType.RateLimited ? 0 : 1);
+      if (failures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {
+        throw ApplicationFailure.create({
+          type: pe.kind,
+          message: `${pe.provider}: ${pe.message} (gave up after ${failures} failed attempts)`,
+          nonRetryable: true,
+          cause: pe,
+        });
+      }
+      Context.current().heartbeat({ transientFailures: failures } satisfies RefreshAttemptDetails);
       throw toApplicationFailure(pe);
     }
 

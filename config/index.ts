@@ -57,6 +57,11 @@ export const settingsSchema = z.object({
   KOMMO_TOKEN_RPS: optional(z.coerce.number().positive().default(5)),
   /** Zoho's token throttling ("too many requests continuously") carries no Retry-After; its window is a minute. */
   ZOHO_THROTTLE_RETRY_SECONDS: optional(z.coerce.number().int().min(1).default(60)),
+  /**
+   * Failed attempts of one account's refresh (timeouts, 5xx, network) before it is given up as failed. Rate-limit
+   * answers do not count: they wait for the provider's Retry-After as long as the 30-minute refresh budget lasts.
+   */
+  TOKEN_REFRESH_MAX_TRANSIENT_FAILURES: optional(z.coerce.number().int().min(1).default(8)),
   /** Minutes before expiry at which the scheduled refresh picks a token up. */
   TOKEN_REFRESH_MARGIN_MINUTES: optional(z.coerce.number().int().positive().default(15)),
   /** Whether workers create the token-refresh schedules at start. */

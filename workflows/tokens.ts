@@ -23,13 +23,15 @@ const storeCalls = {
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
 } as const;
 
-// Token endpoint calls: 30 s is twice the HTTP timeout; 429s wait for the provider's delay (nextRetryDelay),
-// revoked or invalid credentials never retry. Runs on the provider's queue, whose workers cap the global rate.
+// Token endpoint calls: 30 s is twice the HTTP timeout; 429s wait for the provider's delay (nextRetryDelay) for
+// as long as the 30-minute budget lasts (no attempt limit: the activity counts its other transient failures and
+// gives up after TOKEN_REFRESH_MAX_TRANSIENT_FAILURES); revoked or invalid credentials never retry. Runs on the
+// provider's queue, whose workers cap the global rate.
 const refreshCalls = (provider: Provider): ActivityOptions => ({
   taskQueue: providerQueue(workflowInfo().taskQueue, provider),
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8, nonRetryableErrorTypes: ['AuthRevoked', 'RotationLost', 'Invalid'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['AuthRevoked', 'RotationLost', 'Invalid'] },
 });
 
 /** Failure types after which the account waits for a person to reconnect it. */
@@ -53,6 +55,8 @@ export interface RefreshAllInput {
   concurrency?: number;
   /** Accounts read per page; the workflow continues as new after a page when its history grows. */
   pageSize?: number;
+  /** Continue as new once the history has this many events (default 10,000; lower only to test it). */
+  historyBudget?: number;
   /** Carried across continueAsNew. */
   state?: RefreshAllState;
 }
@@ -76,6 +80,8 @@ export interface RefreshAllResult {
   failedCount: number;
   pages: number;
   durationMs: number;
+  /** Runs of the workflow chain so far (1 + how many times it continued as new). */
+  runs: number;
 }
 
 export interface RefreshProgress extends RefreshAllResult {
@@ -105,6 +111,7 @@ function failureOf(err: unknown): { kind: string; message: string } {
 export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshAllResult> {
   const concurrency = Math.max(1, Math.min(input.concurrency ?? 20, 200));
   const pageSize = Math.max(concurrency, Math.min(input.pageSize ?? 500, 2000));
+  const historyBudget = Math.max(100, Math.min(input.historyBudget ?? HISTORY_EVENTS_BUDGET, HISTORY_EVENTS_BUDGET));
   const state: RefreshAllState = input.state ?? {
     refreshed: 0,
     skipped: 0,
@@ -124,6 +131,7 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
     failedCount: state.failedCount,
     pages: state.pages,
     durationMs: Date.now() - state.startedAt,
+    runs: state.runs,
   });
   setHandler(progressQuery, () => ({ ...result(), inFlight, cursor: state.afterId ?? null, provider: input.provider }));
   const refresh = refresher(input.provider);
@@ -133,47 +141,72 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
         (state.expiringBefore ? `; expiring before ${state.expiringBefore}` : ''),
     );
 
-  for (;;) {
-    const ids = await listAccountsToRefresh({
-      provider: input.provider,
-      limit: pageSize,
-      ...(state.afterId ? { afterId: state.afterId } : {}),
-      ...(state.expiringBefore ? { expiringBefore: state.expiringBefore } : {}),
-    });
-    if (!ids.length) break;
-
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < ids.length) {
-        const accountId = ids[next++]!;
-        inFlight++;
-        try {
-          const r: RefreshAccountResult = await refresh({ accountId, minAgeSeconds: 60 });
-          if (r.outcome === 'refreshed') state.refreshed++;
-          else state.skipped++;
-        } catch (err) {
-          const f = failureOf(err);
-          state.failedCount++;
-          if (state.failed.length < MAX_FAILURES_KEPT) state.failed.push({ accountId, reason: f.message, kind: f.kind });
-          await reportRefreshFailure({ accountId, provider: input.provider, kind: f.kind, message: f.message, source: 'refreshAllTokens' });
-          if (NEEDS_REAUTH.includes(f.kind)) {
-            await sendAlert({ subject: `${input.provider} account ${accountId} needs to be reconnected`, text: revokedText(accountId, input.provider, f.message) });
-          }
-        } finally {
-          inFlight--;
-        }
+  // Accounts stream through the lanes: the next page is read while the current one is still being refreshed, so
+  // neither a page boundary nor one account waiting out a long Retry-After holds the other lanes back. Ids are
+  // taken in order, so "every id up to the last one taken is done" holds once the lanes are drained, and that id is
+  // where a continued run resumes.
+  let listCursor = state.afterId;
+  let buffer: string[] = [];
+  let exhausted = false;
+  let listing: Promise<void> | null = null;
+  let stopping = false;
+  const readPage = (): Promise<void> =>
+    (listing ??= (async () => {
+      const ids = await listAccountsToRefresh({
+        provider: input.provider,
+        limit: pageSize,
+        ...(listCursor ? { afterId: listCursor } : {}),
+        ...(state.expiringBefore ? { expiringBefore: state.expiringBefore } : {}),
+      });
+      if (ids.length) {
+        buffer = buffer.concat(ids);
+        listCursor = ids[ids.length - 1]!;
+        state.pages++;
+        showProgress();
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, lane));
+      if (ids.length < pageSize) exhausted = true;
+    })().finally(() => {
+      listing = null;
+    }));
 
-    state.afterId = ids[ids.length - 1]!;
-    state.pages++;
-    showProgress();
-    if (ids.length < pageSize) break;
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BUDGET) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof refreshAllTokens>({ ...input, state });
+  const lane = async (): Promise<void> => {
+    while (!stopping) {
+      if (!buffer.length) {
+        if (exhausted) return;
+        await readPage();
+        continue;
+      }
+      // Keep a page ahead: start reading the next one when fewer than two rounds of lanes are left.
+      if (buffer.length < concurrency * 2 && !exhausted && !listing) {
+        readPage().catch(() => undefined); // a failed read-ahead is read again by the lane that needs it
+      }
+      const accountId = buffer.shift()!;
+      state.afterId = accountId;
+      inFlight++;
+      try {
+        const r: RefreshAccountResult = await refresh({ accountId, minAgeSeconds: 60 });
+        if (r.outcome === 'refreshed') state.refreshed++;
+        else state.skipped++;
+      } catch (err) {
+        const f = failureOf(err);
+        state.failedCount++;
+        if (state.failed.length < MAX_FAILURES_KEPT) state.failed.push({ accountId, reason: f.message, kind: f.kind });
+        await reportRefreshFailure({ accountId, provider: input.provider, kind: f.kind, message: f.message, source: 'refreshAllTokens' });
+        if (NEEDS_REAUTH.includes(f.kind)) {
+          await sendAlert({ subject: `${input.provider} account ${accountId} needs to be reconnected`, text: revokedText(accountId, input.provider, f.message) });
+        }
+      } finally {
+        inFlight--;
+      }
+      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyBudget) stopping = true;
     }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  if (stopping && !(exhausted && !buffer.length)) {
+    // Every account up to state.afterId is done; the next run lists from there.
+    if (listing) await listing;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof refreshAllTokens>({ ...input, state });
   }
 
   const otherFailures = state.failed.filter((f) => !NEEDS_REAUTH.includes(f.kind));

@@ -27,7 +27,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv(
     'tokens',
-    { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, GOOGLE_TOKEN_RPS: 150, KOMMO_TOKEN_RPS: 50, ZOHO_TOKEN_RPS: 50, ZOHO_THROTTLE_RETRY_SECONDS: 1, LOG_LEVEL: 'info' },
+    { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, GOOGLE_TOKEN_RPS: 150, KOMMO_TOKEN_RPS: 50, ZOHO_TOKEN_RPS: 50, ZOHO_THROTTLE_RETRY_SECONDS: 1, TOKEN_REFRESH_MAX_TRANSIENT_FAILURES: 3, LOG_LEVEL: 'info' },
     { logDestination: log },
   );
   await sandbox.control.seed('google', { clients: [{ ...GOOGLE_CLIENT, redirectUris: [] }] });
@@ -92,8 +92,25 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
     const stored = await env.deps.accounts.get('g-bulk-00500');
     expect(stored.token.version).toBe(2);
     expect(stored.token.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
-    // The local MongoDB-wire server (FerretDB on SQLite) bounds this run's speed, not the limit: allow it time.
-  }, 420_000);
+  }, 240_000);
+
+  it('continues as new in the middle of the account list and refreshes every account exactly once', async () => {
+    const ids = await googleAccounts(90, 'can');
+    const since = (await sandbox.control.requests({ provider: 'google', path: '/token' })).length;
+    // A tiny history budget forces several continue-as-new hops, each with lanes in flight and a page read ahead.
+    const result = await env.withWorker(async () => {
+      const handle = await startRefreshAll(env.client, env.settings, { provider: 'google', expiringWithinMinutes: 5, concurrency: 4, pageSize: 16, historyBudget: 100 });
+      workflowIds.push(handle.workflowId);
+      return handle.result();
+    });
+    expect(result.runs).toBeGreaterThanOrEqual(3);
+    // Only the new accounts have no expiry yet (the earlier test's expire in an hour): each is refreshed once,
+    // none skipped as "refreshed moments ago", none missed at a hop.
+    expect(result).toMatchObject({ refreshed: 90, skipped: 0, failedCount: 0 });
+    const tokenCalls = (await sandbox.control.requests({ provider: 'google', path: '/token' })).slice(since).filter((r) => r.status === 200);
+    expect(tokenCalls.length).toBe(result.refreshed);
+    for (const id of ids) expect((await env.deps.accounts.get(id)).token.version, id).toBe(2);
+  }, 180_000);
 
   it('ten concurrent single refreshes of one account share one run and make one provider call', async () => {
     const [id] = await googleAccounts(1, 'single');
@@ -171,6 +188,32 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
     const account = await env.deps.accounts.get('z-1');
     expect(account.zoho?.apiDomain).toBe(`${sandbox.baseUrl}/zoho/api`);
   });
+
+  it('gives up after the configured number of transient failures, not counting 429s', async () => {
+    const [id] = await googleAccounts(1, 'flaky');
+    const since = (await sandbox.control.requests({ provider: 'google', path: '/token' })).length;
+    // Faults fire in the order armed: 503, 503, then four 429s (more than the limit of 3 failures, and they must
+    // not count), then 503: the third transient failure, given up.
+    await sandbox.control.armFault({ provider: 'google', path: '/token', times: 2, status: 503, body: { error: 'backend_error' } });
+    await sandbox.control.armFault({ provider: 'google', path: '/token', times: 4, status: 429, retryAfter: 1, body: { error: 'rate_limit_exceeded' } });
+    await sandbox.control.armFault({ provider: 'google', path: '/token', times: 1, status: 503, body: { error: 'backend_error' } });
+    try {
+      const err = await env.withWorker(async () => {
+        const handle = await startRefreshToken(env.client, env.settings, id!, 'google');
+        workflowIds.push(handle.workflowId);
+        return handle.result().then(() => null, (e: unknown) => e);
+      });
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/gave up after 3 failed attempts/);
+      const statuses = (await sandbox.control.requests({ provider: 'google', path: '/token' })).slice(since).map((r) => r.status);
+      expect(statuses).toEqual([503, 503, 429, 429, 429, 429, 503]);
+      const account = await env.deps.accounts.get(id!);
+      expect(account.status).toBe('active'); // transient: the account stays active for the next run
+      expect(account.lastError?.kind).toBe('Transient');
+    } finally {
+      await sandbox.control.clearFaults();
+    }
+  }, 120_000);
 
   describe('Kommo refresh tokens rotate on every use', () => {
     async function kommoAccount(subdomain: string): Promise<{ id: string; access: string; refresh: string }> {
