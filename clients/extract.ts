@@ -33,6 +33,13 @@ export function normaliseCron(cron: string): string {
 
 export const configScheduleId = (settings: Settings, configId: string): string => deploymentWorkflowId(settings, `extract:${configId}`);
 
+/** The config id of one of this deployment's extraction schedule ids, else null (another deployment's, or not an extraction's). */
+export function configIdOfSchedule(settings: Settings, scheduleId: string): string | null {
+  const m = /^extract:([^@]+)(?:@(.+))?$/.exec(scheduleId);
+  if (!m) return null;
+  return configScheduleId(settings, m[1]!) === scheduleId ? m[1]! : null;
+}
+
 /** The config's schedule: its own cron, else EXTRACT_DEFAULT_CRON; overlapping runs are skipped. */
 export function configSchedule(settings: Settings, configId: string, cron: string | null): ScheduleOptions {
   const expression = cron ?? normaliseCron(settings.EXTRACT_DEFAULT_CRON);
@@ -122,6 +129,28 @@ export class ExtractService {
     await handle.delete().catch((err: unknown) => {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     });
+  }
+
+  /**
+   * Brings the schedules in step with the stored configs, for configs written or removed behind the API's back
+   * (a restore, a script writing to MongoDB): every config gets its schedule, and this deployment's extraction
+   * schedules whose config is gone are deleted. Run at worker start; safe to run from several workers at once.
+   */
+  async reconcileSchedules(): Promise<{ ensured: string[]; deleted: string[] }> {
+    const client = await this.deps.temporal();
+    const docs = await this.deps.configs.list();
+    const ensured = await ensureSchedules(client, this.deps.settings, docs.map((d) => configSchedule(this.deps.settings, d._id, d.cron)));
+    const known = new Set(ensured);
+    const deleted: string[] = [];
+    for await (const summary of client.schedule.list()) {
+      const id = summary.scheduleId;
+      if (known.has(id) || configIdOfSchedule(this.deps.settings, id) === null) continue;
+      await client.schedule.getHandle(id).delete().catch((err: unknown) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
+      deleted.push(id);
+    }
+    return { ensured, deleted };
   }
 
   async syncSchedule(configId: string, cron: string | null): Promise<void> {

@@ -10,12 +10,14 @@ import {
   defineQuery,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import type { AlertActivities } from '../activities/alerts';
 import type { Checkpoint, ExtractActivities, PreparedRun, RunSummary } from '../activities/extract';
 import { providerQueue } from './queues';
 import { SA } from './search-attributes';
@@ -110,6 +112,11 @@ const finishCalls: ActivityOptions = {
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20 },
 };
 
+const alertCalls: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 5 },
+};
+
 function messageOf(err: unknown): string {
   let e: unknown = err;
   while (e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) e = e.cause;
@@ -127,6 +134,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
   const { prepareRun } = proxyActivities<ExtractActivities>(runCalls());
   const { fetchPages } = proxyActivities<ExtractActivities>(pageCalls(tuning));
   const { completeRun, failRun } = proxyActivities<ExtractActivities>(finishCalls);
+  const { sendAlert } = proxyActivities<AlertActivities>(alertCalls);
 
   const progress: ExtractProgress = {
     configId: input.configId,
@@ -194,6 +202,17 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
       failRun({ runId, configId: input.configId, extractionId: input.extractionId, startedAt: input.startedAt, checkpoint, error: message }),
     );
     if (isCancellation(err)) throw err;
+    // An operator's cancellation is not worth an e-mail; a failure is. Added after runs were recorded, hence the
+    // patch marker (histories without it replay without the alert).
+    if (patched('extract-failure-alert')) {
+      await sendAlert({
+        subject: `extraction ${progress.extractionName ?? input.extractionId} of config ${input.configId} failed`,
+        text:
+          `The extraction run ${runId} failed after ${progress.pages} page(s) and ${progress.records} record(s); ` +
+          `nothing was published and last:: did not move.\n\n${message}\n\n` +
+          `Run log: switchyard extract logs ${input.extractionId}`,
+      }).catch(() => undefined); // a mail server outage must not hide the run's own failure
+    }
     throw ApplicationFailure.create({ type: 'ExtractionFailed', message, nonRetryable: true });
   }
 }

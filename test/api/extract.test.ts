@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
-import { configScheduleId } from '../../clients/extract';
+import { ExtractService, configSchedule, configScheduleId } from '../../clients/extract';
 import { waitFor } from '../helpers/capture';
 import { readS3 } from '../helpers/extract';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
@@ -114,6 +114,39 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     expect((await call('GET', `/api/configs/${body.id}`, maria)).statusCode).toBe(404);
     const after = (await call('GET', `/api/configs/${body.id}/history`, maria)).json();
     expect(after[0]).toMatchObject({ action: 'delete', keyName: 'root' });
+  });
+
+  it('brings schedules in step at worker start with configs written or removed outside the API', async () => {
+    // A config restored straight into MongoDB (no schedule yet), and a schedule left behind by a config that was
+    // removed from MongoDB by hand; plus another deployment's schedule, which is not this worker's to touch.
+    const service = new ExtractService({ settings: env.settings, configs: env.deps.configs, temporal: async () => env.client });
+    const restoredId = 'cfg_restored0000001';
+    const { json, name, cron } = service.prepare({ ...demoConfig('restored'), cron: '15 4 * * *' }, restoredId, null);
+    await env.deps.configs.insert({ id: restoredId, json, name, cron }, 'restore-script');
+    createdConfigs.push(restoredId);
+    const orphan = configSchedule(env.settings, 'cfg_gone00000000001', null);
+    const foreign = configSchedule({ ...env.settings, TEMPORAL_TASK_QUEUE: `${env.settings.TEMPORAL_TASK_QUEUE}-other` }, 'cfg_other0000000001', null);
+    await env.client.schedule.create(orphan);
+    await env.client.schedule.create(foreign);
+    try {
+      // Schedule listing reads the visibility store, which trails the writes a little.
+      await waitFor('the orphan listed', async () => {
+        for await (const s of env.client.schedule.list()) if (s.scheduleId === orphan.scheduleId) return true;
+        return undefined;
+      });
+      const result = await service.reconcileSchedules();
+      expect(result.ensured).toContain(configScheduleId(env.settings, restoredId));
+      expect(result.deleted).toEqual([orphan.scheduleId]);
+      const restored = await env.client.schedule.getHandle(configScheduleId(env.settings, restoredId)).describe();
+      expect(restored.spec.calendars?.[0]).toMatchObject({ minute: [{ start: 15 }], hour: [{ start: 4 }] });
+      await expect(env.client.schedule.getHandle(orphan.scheduleId).describe()).rejects.toThrow();
+      expect((await env.client.schedule.getHandle(foreign.scheduleId).describe()).scheduleId).toBe(foreign.scheduleId);
+      // A second pass changes nothing.
+      expect((await service.reconcileSchedules()).deleted).toEqual([]);
+    } finally {
+      await env.client.schedule.getHandle(foreign.scheduleId).delete().catch(() => undefined);
+      await env.client.schedule.getHandle(orphan.scheduleId).delete().catch(() => undefined);
+    }
   });
 
   it('sets secrets with the root key only, encrypted at rest and never answered', async () => {

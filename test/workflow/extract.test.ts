@@ -9,7 +9,7 @@ import { tsEntry } from '../../stack/proc';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
 import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
-import { CapturedLog, historiesText, waitFor } from '../helpers/capture';
+import { CapturedLog, historiesText, mailsAbout, waitFor } from '../helpers/capture';
 import { csvObjects, readS3 } from '../helpers/extract';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
@@ -187,6 +187,11 @@ describe('pagination edge cases', () => {
     const run = await runStyle('more-records', { omitMoreRecords: 'last' });
     expect(run.success).toBe(false);
     expect(run.error).toContain('info.more_records');
+    // Failed runs are e-mailed to operations, with the error and where to read the run log.
+    const [mail] = await waitFor('the failure e-mail', async () => (await mailsAbout(env.settings, run.runId)).filter((m) => m.subject.includes('failed')));
+    expect(mail!.subject).toMatch(/extraction .* of config .* failed/);
+    expect(mail!.text).toContain('info.more_records');
+    expect(mail!.text).toContain('nothing was published');
   });
 });
 
