@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Settings } from '../config';
+import { ensureBucket, s3Client } from '../store/s3';
 import { mongoServer, temporalBinary, weedBinary } from './install';
 import type { StackPaths } from './paths';
 import { startProcess, stopProcess, tcpOpen, tsEntry, waitUntil, type StackLog } from './proc';
@@ -131,18 +132,6 @@ export function redactUri(uri: string): string {
   return uri.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
 }
 
-export function s3Client(s: Settings): S3Client {
-  return new S3Client({
-    endpoint: s.S3_ENDPOINT,
-    region: s.S3_REGION,
-    forcePathStyle: s.S3_FORCE_PATH_STYLE,
-    credentials: { accessKeyId: s.S3_ACCESS_KEY_ID, secretAccessKey: s.S3_SECRET_ACCESS_KEY },
-    // SeaweedFS and other S3-compatible servers reject the SDK's default streaming checksums on some calls.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
-
 const s3: ServiceDef = {
   name: 's3',
   url: (s) => s.S3_ENDPOINT,
@@ -194,18 +183,6 @@ const s3: ServiceDef = {
     }
   },
 };
-
-export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
-  try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status !== 404 && status !== 403 && status !== 301) throw err;
-    await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((e: { name?: string }) => {
-      if (e.name !== 'BucketAlreadyOwnedByYou' && e.name !== 'BucketAlreadyExists') throw e;
-    });
-  }
-}
 
 const httpOk = async (url: string): Promise<boolean> => {
   const res = await fetch(url, { signal: AbortSignal.timeout(1500) });
