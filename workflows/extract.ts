@@ -37,6 +37,9 @@ export const DEFAULT_TUNING: ExtractTuning = { batchSeconds: 10, heartbeatSecond
 export interface ExtractRunInput {
   configId: string;
   extractionId: string;
+  /** Names, for people reading the Web UI and alerts (the run itself works from the ids). */
+  extractionName?: string;
+  configName?: string;
   /** ISO start of the run: names the output file. */
   startedAt: string;
   tuning?: ExtractTuning;
@@ -139,7 +142,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
   const progress: ExtractProgress = {
     configId: input.configId,
     extractionId: input.extractionId,
-    extractionName: input.carry?.prepared.extractionName ?? null,
+    extractionName: input.carry?.prepared.extractionName ?? input.extractionName ?? null,
     destiny: input.carry?.prepared.destiny ?? null,
     status: input.carry ? 'fetching' : 'preparing',
     pages: input.carry?.checkpoint.page.pages ?? 0,
@@ -206,7 +209,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
     // patch marker (histories without it replay without the alert).
     if (patched('extract-failure-alert')) {
       await sendAlert({
-        subject: `extraction ${progress.extractionName ?? input.extractionId} of config ${input.configId} failed`,
+        subject: `extraction ${progress.extractionName ?? input.extractionId} of config ${input.configName ?? input.configId} failed`,
         text:
           `The extraction run ${runId} failed after ${progress.pages} page(s) and ${progress.records} record(s); ` +
           `nothing was published and last:: did not move.\n\n${message}\n\n` +
@@ -240,7 +243,7 @@ export async function extractConfig(input: ExtractConfigInput): Promise<ExtractC
     try {
       const summary = await executeChild(extractRun, {
         workflowId,
-        args: [{ configId: input.configId, extractionId: ex.id, startedAt: new Date(at).toISOString(), ...(input.tuning ? { tuning: input.tuning } : {}) }],
+        args: [{ configId: input.configId, extractionId: ex.id, extractionName: ex.name, configName: plan.name, startedAt: new Date(at).toISOString(), ...(input.tuning ? { tuning: input.tuning } : {}) }],
         typedSearchAttributes: [{ key: SA.configId, value: input.configId }],
       });
       progress.finished.push({ ...summary, extractionId: ex.id, extractionName: ex.name });

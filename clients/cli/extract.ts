@@ -137,4 +137,29 @@ export function addExtractCommands(program: Command): void {
         print(h.map((e) => ({ version: e.version, action: e.action, by: e.keyName, at: e.at.toISOString(), changed: e.changed, ...(o.snapshots ? { snapshot: JSON.parse(e.snapshot) as unknown } : {}) })));
       }),
     );
+
+  // The CLI reaches MongoDB directly, so it holds what the root key holds over HTTP.
+  const secrets = program.command('secrets').description('values configs reference as ${secret::name} (stored encrypted, never printed)');
+  secrets
+    .command('set <name> <value>')
+    .description("store or replace a secret; '-' reads the value from standard input")
+    .action(async (name: string, value: string) =>
+      withService(async ({ configs }) => {
+        const v = value === '-' ? fs.readFileSync(0, 'utf8').trim() : value;
+        if (!v) throw new Error(`secret ${name}: empty value`);
+        await configs.setSecret(name, v, cliName());
+        process.stdout.write(`secret ${name} stored\n`);
+      }),
+    );
+  secrets.command('list').action(async () =>
+    withService(async ({ configs }) => {
+      for (const s of await configs.secretNames()) process.stdout.write(`${s.name.padEnd(32)} ${s.updatedAt}  ${s.updatedBy}\n`);
+    }),
+  );
+  secrets.command('delete <name>').action(async (name: string) =>
+    withService(async ({ configs }) => {
+      if (!(await configs.deleteSecret(name))) throw new Error(`no secret named ${name}`);
+      process.stdout.write(`secret ${name} deleted\n`);
+    }),
+  );
 }

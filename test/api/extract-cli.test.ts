@@ -23,11 +23,12 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+function cli(args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, MONGODB_URI: env.mongoUri(), TEMPORAL_TASK_QUEUE: env.taskQueue, LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
+    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, MONGODB_URI: env.mongoUri(), TEMPORAL_TASK_QUEUE: env.taskQueue, LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
       resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
     );
+    child.stdin?.end(input ?? '');
   });
 }
 
@@ -52,6 +53,20 @@ const writeConfig = (name: string, perPage: number): string => {
 };
 
 describe('switchyard configs / extract', () => {
+  it('stores secrets from standard input, lists their names only, and deletes them', async () => {
+    const value = 'cli-secret-value-1234567890';
+    const set = await cli(['secrets', 'set', 'demo_token', '-'], `${value}\n`);
+    expect(set.code, set.stderr).toBe(0);
+    expect(await env.deps.configs.secretValues(['demo_token'])).toEqual({ demo_token: value });
+    const list = await cli(['secrets', 'list']);
+    expect(list.stdout).toMatch(/^demo_token\s+\S+\s+cli:/m);
+    expect(list.stdout).not.toContain(value);
+    expect((await cli(['secrets', 'delete', 'demo_token'])).code).toBe(0);
+    const again = await cli(['secrets', 'delete', 'demo_token']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('no secret named demo_token');
+  });
+
   it('creates, lists, shows, updates a config, records its history, and deletes it', async () => {
     const created = await cli(['configs', 'create', writeConfig('cli config', 100)]);
     expect(created.code, created.stderr).toBe(0);
