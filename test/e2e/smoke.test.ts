@@ -1,5 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +6,8 @@ import { smokeWorkflow } from '../../workflows';
 import { smokePartBody } from '../../activities/smoke';
 import { temporalBinary } from '../../stack/install';
 import { stackPaths } from '../../stack/paths';
-import { tsEntry } from '../../stack/proc';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
+import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
 
 const MiB = 1024 * 1024;
 let env: TestEnv;
@@ -17,6 +16,7 @@ beforeAll(async () => {
   env = await createTestEnv('smoke');
 });
 afterAll(async () => {
+  await stopWorkers();
   await env.close();
 });
 
@@ -57,8 +57,7 @@ describe('smoke: a workflow on the real servers', () => {
     const key = `smoke/${workflowId}.bin`;
     const parts = 5;
     const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: env.taskQueue, MONGODB_URI: mongoUriFor(env), LOG_LEVEL: 'warn', CREATE_SCHEDULES: 'false' };
-    const [node, args] = tsEntry(path.join(__dirname, '..', '..'), 'workers/main.ts');
-    const startWorker = (): ChildProcess => spawn(node, args, { env: workerEnv, cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'ignore', 'inherit'] });
+    const startWorker = (): ChildProcess => spawnWorker(workerEnv);
 
     const first = startWorker();
     const handle = await env.client.workflow.start(smokeWorkflow, {
@@ -76,8 +75,7 @@ describe('smoke: a workflow on the real servers', () => {
       const progress = JSON.parse(Buffer.from(details).toString('utf8')) as { done: unknown[] };
       return progress.done.length >= 2;
     }, 90_000);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await stopWorker(first, 'SIGKILL');
 
     const second = startWorker();
     try {
@@ -86,18 +84,15 @@ describe('smoke: a workflow on the real servers', () => {
       expect(result.resumedFromPart).toBeGreaterThanOrEqual(3);
       expectParts(await readObject(key), parts);
     } finally {
-      second.kill('SIGTERM');
-      await new Promise((r) => second.once('exit', r));
+      await stopWorker(second);
     }
   }, 180_000);
 
   it('drains an in-flight activity when the worker gets SIGTERM, then exits cleanly', async () => {
     const workflowId = unique('smoke-drain');
     const key = `smoke/${workflowId}.bin`;
-    const repo = path.join(__dirname, '..', '..');
-    const [node, args] = tsEntry(repo, 'workers/main.ts');
     const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: env.taskQueue, MONGODB_URI: mongoUriFor(env), LOG_LEVEL: 'warn', CREATE_SCHEDULES: 'false' };
-    const worker = spawn(node, args, { env: workerEnv, cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    const worker = spawnWorker(workerEnv);
     const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
     const handle = await env.client.workflow.start(smokeWorkflow, {
       taskQueue: env.taskQueue,
@@ -108,14 +103,13 @@ describe('smoke: a workflow on the real servers', () => {
     worker.kill('SIGTERM');
     expect(await exited).toBe(0);
     // The upload finished inside the grace period: a second worker only has to complete the workflow.
-    const second = spawn(node, args, { env: workerEnv, cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    const second = spawnWorker(workerEnv);
     try {
       const result = await handle.result();
       expect(result).toMatchObject({ attempt: 1, resumedFromPart: 1 });
       expectParts(await readObject(key), 3);
     } finally {
-      second.kill('SIGTERM');
-      await new Promise((r) => second.once('exit', r));
+      await stopWorker(second);
     }
   }, 120_000);
 

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExtractService } from '../../clients/extract';
 import { stackPaths } from '../../stack/paths';
-import { tsEntry } from '../../stack/proc';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
 import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
@@ -13,6 +12,7 @@ import { CapturedLog, historiesText, mailsAbout, waitFor } from '../helpers/capt
 import { csvObjects, readS3 } from '../helpers/extract';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
+import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
 
 const examples = path.join(__dirname, '..', '..', 'extraction', 'examples');
 const log = new CapturedLog();
@@ -42,6 +42,7 @@ afterAll(async () => {
     expect(histories).not.toContain('demo-refresh-token');
     expect(log.text).not.toMatch(/demo-at-|demo-refresh-token/);
   } finally {
+    await stopWorkers();
     for (const w of workers) w.shutdown();
     await running;
     await env.close();
@@ -407,10 +408,8 @@ describe('durability', () => {
     await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', delayMs: 150, times: 10_000 });
 
     const queue = `${env.taskQueue}-kill`;
-    const repo = path.join(__dirname, '..', '..');
     const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: queue, MONGODB_URI: env.mongoUri(), PROVIDERS_SANDBOX_URL: sandbox.baseUrl, LOG_LEVEL: 'warn', CREATE_SCHEDULES: 'false' };
-    const [node, args] = tsEntry(repo, 'workers/main.ts');
-    const startWorker = (): ChildProcess => spawn(node, args, { env: workerEnv, cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    const startWorker = (): ChildProcess => spawnWorker(workerEnv);
 
     const first = startWorker();
     const workflowId = unique('extract-kill');
@@ -438,8 +437,7 @@ describe('durability', () => {
     );
     const progress = await child.query(extractProgressQuery);
     expect(progress.status).toBe('fetching');
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await stopWorker(first, 'SIGKILL');
 
     const second = startWorker();
     try {
@@ -456,8 +454,7 @@ describe('durability', () => {
       for await (const _ of env.client.workflow.list({ query: `WorkflowId="${runId}"` })) runs++;
       expect(runs).toBeGreaterThanOrEqual(2);
     } finally {
-      second.kill('SIGTERM');
-      await new Promise((r) => second.once('exit', r));
+      await stopWorker(second);
     }
   }, 240_000);
 });

@@ -1,21 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRefreshAll, startRefreshToken } from '../../clients/tokens';
 import { refreshToken, smokeWorkflow } from '../../workflows';
 import { SA } from '../../workflows/search-attributes';
 import { progressQuery } from '../../workflows/tokens';
-import { tsEntry } from '../../stack/proc';
 import { CapturedLog, historiesText, mailsAbout, waitFor } from '../helpers/capture';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
+import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
 
 const GOOGLE_CLIENT = { clientId: 'google-client-1.apps.googleusercontent.com', clientSecret: 'GOCSPX-google-client-secret-1' };
 const KOMMO_CLIENT = { clientId: 'kommo-integration-1', clientSecret: 'kommo-client-secret-1', redirectUri: 'https://switchyard.example/kommo/callback' };
 const ZOHO_CLIENT = { clientId: '1000.ZOHOCLIENT1', clientSecret: 'zoho-client-secret-1' };
 
-const repo = path.join(__dirname, '..', '..');
 const log = new CapturedLog();
 const secrets = new Set<string>([GOOGLE_CLIENT.clientSecret, KOMMO_CLIENT.clientSecret, ZOHO_CLIENT.clientSecret]);
 const workflowIds: string[] = [];
@@ -48,6 +46,7 @@ afterAll(async () => {
       expect(logs.includes(secret), `logs contain a secret (${secret.slice(0, 6)}...)`).toBe(false);
     }
   } finally {
+    await stopWorkers();
     await env.close();
     await sandbox.close();
   }
@@ -293,7 +292,6 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
       const { id, access } = await kommoAccount('killed');
       // Kommo takes 3 s to answer; the worker process is killed while it waits.
       await sandbox.control.armFault({ provider: 'kommo', path: '/oauth2/access_token', delayMs: 3000, times: 1 });
-      const [node, args] = tsEntry(repo, 'workers/main.ts');
       const workerEnv = {
         ...process.env,
         TEMPORAL_TASK_QUEUE: env.taskQueue,
@@ -303,24 +301,26 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
         LOG_LEVEL: 'info',
       };
       const startWorker = (): ChildProcess => {
-        const child = spawn(node, args, { cwd: repo, env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawnWorker(workerEnv, ['ignore', 'pipe', 'pipe']);
         child.stdout!.on('data', (d: Buffer) => childLogs.push(d.toString()));
         child.stderr!.on('data', (d: Buffer) => childLogs.push(d.toString()));
         return child;
       };
       const first = startWorker();
-      const handle = await startRefreshToken(env.client, env.settings, id, 'kommo');
-      workflowIds.push(handle.workflowId);
-      // The armed fault disappears when the refresh request reaches Kommo; then the worker dies.
-      await waitFor('the refresh to reach Kommo', async () => ((await sandbox.control.call<unknown[]>('GET', '/faults')).length === 0 ? true : undefined), 60_000);
-      first.kill('SIGKILL');
-      await new Promise((r) => first.once('exit', r));
+      let handle;
+      try {
+        handle = await startRefreshToken(env.client, env.settings, id, 'kommo');
+        workflowIds.push(handle.workflowId);
+        // The armed fault disappears when the refresh request reaches Kommo; then the worker dies.
+        await waitFor('the refresh to reach Kommo', async () => ((await sandbox.control.call<unknown[]>('GET', '/faults')).length === 0 ? true : undefined), 60_000);
+      } finally {
+        await stopWorker(first, 'SIGKILL');
+      }
       const second = startWorker();
       try {
         await handle.result().catch((e: unknown) => e);
       } finally {
-        second.kill('SIGTERM');
-        await new Promise((r) => second.once('exit', r));
+        await stopWorker(second);
       }
       const account = await env.deps.accounts.get(id);
       const creds = await env.deps.accounts.credentials(account);

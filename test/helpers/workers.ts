@@ -1,0 +1,32 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import path from 'node:path';
+import { tsEntry } from '../../stack/proc';
+
+const repo = path.join(__dirname, '..', '..');
+const running = new Set<ChildProcess>();
+
+/**
+ * Starts `npm run worker`'s entry point as a child process with the given environment (tests that kill workers).
+ * Every process started here is tracked, so `stopWorkers()` in afterAll leaves none behind when a test fails
+ * half-way.
+ */
+export function spawnWorker(env: NodeJS.ProcessEnv, stdio: StdioOptions = ['ignore', 'ignore', 'inherit']): ChildProcess {
+  const [node, args] = tsEntry(repo, 'workers/main.ts');
+  const child = spawn(node, args, { cwd: repo, env, stdio });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+/** Signals a worker process and waits for it to exit; nothing when it is gone already. */
+export async function stopWorker(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+/** Kills whatever worker processes this test file started and are still running. */
+export async function stopWorkers(): Promise<void> {
+  await Promise.all([...running].map((c) => stopWorker(c, 'SIGKILL')));
+}
