@@ -2,17 +2,30 @@
  * Demo data for `npm start`: a few connected accounts whose providers are the sandbox's fakes, so the schedules
  * and every CLI command have something real to work on from the first minute.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Settings } from '../config';
+import { ExtractService } from '../clients/extract';
 import { SandboxControl } from '../sandbox/client';
 import { AccountStore, type NewAccount } from '../store/accounts';
+import { ConfigStore, newId } from '../store/configs';
 import { createCipher } from '../store/crypto';
 import { connectMongo } from '../store/mongo';
+
+/** The sandbox's Zoho-shaped demo API takes this refresh token (any client id and secret). */
+const DEMO_ZOHO_SECRETS = { zoho_refresh_token: 'demo-refresh-token', zoho_client_id: '1000.DEMO', zoho_client_secret: 'demo-secret' };
 
 const GOOGLE = { clientId: 'demo-project.apps.googleusercontent.com', clientSecret: 'GOCSPX-demo-secret' };
 const ZOHO = { clientId: '1000.DEMOCLIENT', clientSecret: 'demo-zoho-secret' };
 const KOMMO = { clientId: 'demo-kommo-integration', clientSecret: 'demo-kommo-secret', redirectUri: 'http://127.0.0.1:3000/kommo/callback' };
 
-export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandbox: boolean): Promise<string[]> {
+export interface DemoSeeded {
+  accounts: string[];
+  /** The id of the demo extraction config when it was created now. */
+  config: string | null;
+}
+
+export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandbox: boolean): Promise<DemoSeeded> {
   if (seedSandbox) {
     const control = new SandboxControl(sandboxUrl);
     await control.seed('google', {
@@ -39,8 +52,30 @@ export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandb
     const existing = new Set((await store.list({ limit: 1000 })).map((a) => a.id));
     const missing = wanted.filter((a) => !existing.has(a.id!));
     await store.createMany(missing);
-    return missing.map((a) => a.id!);
+    const config = seedSandbox ? await seedExtraction(settings, new ConfigStore(mongo.db, createCipher(settings.ENCRYPTION_KEY))) : null;
+    return { accounts: missing.map((a) => a.id!), config };
   } finally {
     await mongo.close();
   }
+}
+
+/**
+ * The seed's Zoho deals config, unchanged, with the secrets it references: with the providers on the sandbox it
+ * extracts from the sandbox's Zoho-shaped demo API. It is written straight to MongoDB (history entry "demo"); the
+ * worker, which starts next, creates its schedule like it does for any config restored that way.
+ */
+async function seedExtraction(settings: Settings, configs: ConfigStore): Promise<string | null> {
+  await configs.ensureIndexes();
+  const have = new Set((await configs.secretNames()).map((s) => s.name));
+  for (const [name, value] of Object.entries(DEMO_ZOHO_SECRETS)) if (!have.has(name)) await configs.setSecret(name, value, 'demo');
+  const body = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'extraction', 'examples', 'zoho-deals.json'), 'utf8')) as { name: string };
+  if (await configs.findByName(body.name)) return null;
+  const service = new ExtractService({
+    settings,
+    configs,
+    temporal: () => Promise.reject(new Error('the demo seeding does not talk to Temporal')),
+  });
+  const id = newId('cfg');
+  await configs.insert({ id, ...service.prepare(body, id, null) }, 'demo');
+  return id;
 }

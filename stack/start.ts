@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   const providersUrl = settings.PROVIDERS_SANDBOX_URL ?? sandboxUrl;
   // Seeding the fakes is additive, so a reused sandbox gets the demo users too.
   const seeded = await seedDemo(settings, sandboxUrl, providersUrl === sandboxUrl);
-  if (seeded.length) log(`demo     accounts ${seeded.join(', ')} (providers: the sandbox)`);
+  if (seeded.accounts.length) log(`demo     accounts ${seeded.accounts.join(', ')} (providers: the sandbox)`);
+  if (seeded.config) log(`demo     extraction config ${seeded.config} (the seed's Zoho deals): npx switchyard extract run ${seeded.config} --wait`);
   const childEnv = { ...process.env, PROVIDERS_SANDBOX_URL: providersUrl };
 
   const apiUrl = `http://127.0.0.1:${settings.API_PORT}`;
