@@ -23,6 +23,8 @@ export interface TokenActivityDeps {
 /** What an attempt leaves for the next one in its heartbeat details (failure reports carry them to the server). */
 interface RefreshAttemptDetails {
   transientFailures: number;
+  /** Set while the provider is being called: still set after the attempt means it ended mid-call. */
+  calling?: boolean;
 }
 
 export interface RefreshAccountInput {
@@ -88,6 +90,20 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
    */
   async refreshAccount(input: RefreshAccountInput): Promise<RefreshAccountResult> {
     const info = activityInfo();
+    // Transient failures so far, across attempts. An attempt that was still calling the provider when it ended
+    // (timed out, or its worker died) could not count itself: the next attempt counts it, once, right away.
+    const prev = info.heartbeatDetails as RefreshAttemptDetails | undefined;
+    const transientFailures = (prev?.transientFailures ?? 0) + (prev?.calling ? 1 : 0);
+    if (prev?.calling) {
+      if (transientFailures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {
+        throw ApplicationFailure.create({
+          type: FailureType.Transient,
+          message: `account ${input.accountId}: gave up after ${transientFailures} failed attempts (the last one timed out or lost its worker while calling the provider)`,
+          nonRetryable: true,
+        });
+      }
+      Context.current().heartbeat({ transientFailures, calling: false } satisfies RefreshAttemptDetails);
+    }
     // One owner per attempt: a retry never shares the lease with an earlier attempt that may still be running.
     const caller = `${info.workflowExecution?.workflowId ?? 'direct'}/${info.activityId}`;
     const owner = `${caller}/${info.attempt}`;
@@ -125,8 +141,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const rotationWasPending = rotates && account.rotationPending !== null;
     const creds = await deps.accounts.credentials(account);
     if (rotates) await deps.accounts.markRotationPending(account._id, owner);
-    const transientFailures = (info.heartbeatDetails as RefreshAttemptDetails | undefined)?.transientFailures ?? 0;
-    Context.current().heartbeat({ transientFailures } satisfies RefreshAttemptDetails);
+    Context.current().heartbeat({ transientFailures, calling: true } satisfies RefreshAttemptDetails);
 
     let refreshed;
     try {
@@ -157,7 +172,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
           cause: pe,
         });
       }
-      Context.current().heartbeat({ transientFailures: failures } satisfies RefreshAttemptDetails);
+      Context.current().heartbeat({ transientFailures: failures, calling: false } satisfies RefreshAttemptDetails);
       throw toApplicationFailure(pe);
     }
 
