@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { ExtractService, tuningFrom } from '../clients/extract';
+import { prepareConfig, tuningFrom } from '../clients/extract';
 import { loadSettings } from '../config';
 import { SandboxControl } from '../sandbox/client';
 import { ensureStack } from '../stack';
@@ -94,9 +94,8 @@ async function main(): Promise<void> {
     const baselineSeconds = [baselineRun()];
 
     // 2. Ours: the config through the store, the workflow on a worker in this process.
-    const service = new ExtractService({ settings, configs: deps.configs, temporal: async () => client });
     const configId = `bench-${run}`;
-    const prepared = service.prepare(
+    const prepared = prepareConfig(
       {
         name: 'bench',
         extractions: [

@@ -35,7 +35,7 @@ export const configScheduleId = (settings: Settings, configId: string): string =
 
 /** The config id of one of this deployment's extraction schedule ids, else null (another deployment's, or not an extraction's). */
 export function configIdOfSchedule(settings: Settings, scheduleId: string): string | null {
-  const m = /^extract:([^@]+)(?:@(.+))?$/.exec(scheduleId);
+  const m = /^extract:([^@]+)/.exec(scheduleId);
   if (!m) return null;
   return configScheduleId(settings, m[1]!) === scheduleId ? m[1]! : null;
 }
@@ -62,37 +62,37 @@ export function configSchedule(settings: Settings, configId: string, cron: strin
 /** The stored document as the API shows it: the config as written, with its ids. */
 export const configView = (doc: ConfigDoc): Record<string, unknown> => JSON.parse(doc.json) as Record<string, unknown>;
 
+/** Validates a config body and gives it ids: the config's, and one per extraction (kept from `prev` by id or name). */
+export function prepareConfig(body: unknown, id: string, prev: ConfigDoc | null): { json: string; name: string; cron: string | null } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ConfigInvalid([{ path: '', message: 'Expected a JSON object' }]);
+  const { cron: rawCron, id: _ignored, ...rest } = body as Record<string, unknown>;
+  let cron: string | null = null;
+  if (rawCron !== undefined && rawCron !== null) {
+    if (typeof rawCron !== 'string') throw new ConfigInvalid([{ path: 'cron', message: 'Expected a cron expression (string) or null' }]);
+    try {
+      cron = normaliseCron(rawCron);
+    } catch (err) {
+      throw new ConfigInvalid([{ path: 'cron', message: (err as Error).message }]);
+    }
+  }
+  const parsed = parseConfig(rest);
+  if (!parsed.ok) throw new ConfigInvalid(parsed.errors);
+  const prevExtractions = prev ? ((JSON.parse(prev.json) as { extractions?: { id?: string; name?: string }[] }).extractions ?? []) : [];
+  const extractions = (rest.extractions as Record<string, unknown>[]).map((ex) => {
+    const given = typeof ex.id === 'string' ? ex.id : undefined;
+    const kept = given && prevExtractions.some((p) => p.id === given) ? given : prevExtractions.find((p) => p.name === ex.name)?.id;
+    return { id: kept ?? newId('ex'), ...Object.fromEntries(Object.entries(ex).filter(([k]) => k !== 'id')) };
+  });
+  const doc = { id, ...rest, ...(cron !== null ? { cron } : {}), extractions };
+  return { json: JSON.stringify(doc), name: parsed.config.name, cron };
+}
+
 /**
  * Config changes and runs, shared by the HTTP API and the CLI: validate, assign ids, store with history,
  * and keep each config's Temporal Schedule in step.
  */
 export class ExtractService {
   constructor(private readonly deps: { settings: Settings; configs: ConfigStore; temporal: () => Promise<Client> }) {}
-
-  /** Validates a config body and gives it ids: the config's, and one per extraction (kept from `prev` by id or name). */
-  prepare(body: unknown, id: string, prev: ConfigDoc | null): { json: string; name: string; cron: string | null } {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ConfigInvalid([{ path: '', message: 'Expected a JSON object' }]);
-    const { cron: rawCron, id: _ignored, ...rest } = body as Record<string, unknown>;
-    let cron: string | null = null;
-    if (rawCron !== undefined && rawCron !== null) {
-      if (typeof rawCron !== 'string') throw new ConfigInvalid([{ path: 'cron', message: 'Expected a cron expression (string) or null' }]);
-      try {
-        cron = normaliseCron(rawCron);
-      } catch (err) {
-        throw new ConfigInvalid([{ path: 'cron', message: (err as Error).message }]);
-      }
-    }
-    const parsed = parseConfig(rest);
-    if (!parsed.ok) throw new ConfigInvalid(parsed.errors);
-    const prevExtractions = prev ? ((JSON.parse(prev.json) as { extractions?: { id?: string; name?: string }[] }).extractions ?? []) : [];
-    const extractions = (rest.extractions as Record<string, unknown>[]).map((ex) => {
-      const given = typeof ex.id === 'string' ? ex.id : undefined;
-      const kept = given && prevExtractions.some((p) => p.id === given) ? given : prevExtractions.find((p) => p.name === ex.name)?.id;
-      return { id: kept ?? newId('ex'), ...Object.fromEntries(Object.entries(ex).filter(([k]) => k !== 'id')) };
-    });
-    const doc = { id, ...rest, ...(cron !== null ? { cron } : {}), extractions };
-    return { json: JSON.stringify(doc), name: parsed.config.name, cron };
-  }
 
   async list(): Promise<Record<string, unknown>[]> {
     return (await this.deps.configs.list()).map(configView);
@@ -104,7 +104,7 @@ export class ExtractService {
 
   async create(body: unknown, keyName: string): Promise<Record<string, unknown>> {
     const id = newId('cfg');
-    const next = this.prepare(body, id, null);
+    const next = prepareConfig(body, id, null);
     const doc = await this.deps.configs.insert({ id, ...next }, keyName);
     await this.syncSchedule(doc._id, doc.cron);
     return configView(doc);
@@ -113,7 +113,7 @@ export class ExtractService {
   async update(id: string, body: unknown, keyName: string): Promise<Record<string, unknown>> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const prev = await this.deps.configs.get(id);
-      const next = this.prepare(body, id, prev);
+      const next = prepareConfig(body, id, prev);
       const doc = await this.deps.configs.replace(prev, next, keyName);
       if (!doc) continue; // a concurrent change: read again and retry
       await this.syncSchedule(id, doc.cron);

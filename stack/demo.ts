@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config';
-import { ExtractService } from '../clients/extract';
+import { prepareConfig } from '../clients/extract';
 import { SandboxControl } from '../sandbox/client';
 import { AccountStore, type NewAccount } from '../store/accounts';
 import { ConfigStore, newId } from '../store/configs';
@@ -52,7 +52,7 @@ export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandb
     const existing = new Set((await store.list({ limit: 1000 })).map((a) => a.id));
     const missing = wanted.filter((a) => !existing.has(a.id!));
     await store.createMany(missing);
-    const config = seedSandbox ? await seedExtraction(settings, new ConfigStore(mongo.db, createCipher(settings.ENCRYPTION_KEY))) : null;
+    const config = seedSandbox ? await seedExtraction(new ConfigStore(mongo.db, createCipher(settings.ENCRYPTION_KEY))) : null;
     return { accounts: missing.map((a) => a.id!), config };
   } finally {
     await mongo.close();
@@ -64,18 +64,13 @@ export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandb
  * extracts from the sandbox's Zoho-shaped demo API. It is written straight to MongoDB (history entry "demo"); the
  * worker, which starts next, creates its schedule like it does for any config restored that way.
  */
-async function seedExtraction(settings: Settings, configs: ConfigStore): Promise<string | null> {
+async function seedExtraction(configs: ConfigStore): Promise<string | null> {
   await configs.ensureIndexes();
   const have = new Set((await configs.secretNames()).map((s) => s.name));
   for (const [name, value] of Object.entries(DEMO_ZOHO_SECRETS)) if (!have.has(name)) await configs.setSecret(name, value, 'demo');
   const body = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'extraction', 'examples', 'zoho-deals.json'), 'utf8')) as { name: string };
   if (await configs.findByName(body.name)) return null;
-  const service = new ExtractService({
-    settings,
-    configs,
-    temporal: () => Promise.reject(new Error('the demo seeding does not talk to Temporal')),
-  });
   const id = newId('cfg');
-  await configs.insert({ id, ...service.prepare(body, id, null) }, 'demo');
+  await configs.insert({ id, ...prepareConfig(body, id, null) }, 'demo');
   return id;
 }

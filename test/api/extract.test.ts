@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
-import { ExtractService, configSchedule, configScheduleId } from '../../clients/extract';
+import { ExtractService, configSchedule, configScheduleId, prepareConfig } from '../../clients/extract';
 import { waitFor } from '../helpers/capture';
 import { readS3 } from '../helpers/extract';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
@@ -121,7 +121,7 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     // removed from MongoDB by hand; plus another deployment's schedule, which is not this worker's to touch.
     const service = new ExtractService({ settings: env.settings, configs: env.deps.configs, temporal: async () => env.client });
     const restoredId = 'cfg_restored0000001';
-    const { json, name, cron } = service.prepare({ ...demoConfig('restored'), cron: '15 4 * * *' }, restoredId, null);
+    const { json, name, cron } = prepareConfig({ ...demoConfig('restored'), cron: '15 4 * * *' }, restoredId, null);
     await env.deps.configs.insert({ id: restoredId, json, name, cron }, 'restore-script');
     createdConfigs.push(restoredId);
     const orphan = configSchedule(env.settings, 'cfg_gone00000000001', null);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtractService } from '../../clients/extract';
+import { prepareConfig } from '../../clients/extract';
 import { stackPaths } from '../../stack/paths';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
@@ -19,14 +19,12 @@ const log = new CapturedLog();
 const workflowIds: string[] = [];
 let sandbox: RunningSandbox;
 let env: TestEnv;
-let service: ExtractService;
 let workers: Worker[];
 let running: Promise<unknown>;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('extract', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, EXTRACT_BATCH_SECONDS: 1, LOG_LEVEL: 'info' }, { logDestination: log });
-  service = new ExtractService({ settings: env.settings, configs: env.deps.configs, temporal: async () => env.client });
   const bundle = path.join(stackPaths(env.settings).root, 'cache', 'workflow-bundle.js');
   workers = await createWorkers(env.settings, env.connection, env.deps, { workflows: { workflowBundle: { codePath: bundle } }, overrides: { shutdownGraceTime: '5s' } });
   running = runWorkers(workers);
@@ -53,7 +51,7 @@ afterAll(async () => {
 /** Stores a config like the API does (ids assigned), without a schedule. */
 async function addConfig(body: unknown): Promise<{ configId: string; extractionIds: string[] }> {
   const id = unique('cfg');
-  const prepared = service.prepare(body, id, null);
+  const prepared = prepareConfig(body, id, null);
   await env.deps.configs.insert({ id, ...prepared }, 'test');
   const stored = JSON.parse(prepared.json) as { extractions: { id: string }[] };
   return { configId: id, extractionIds: stored.extractions.map((e) => e.id) };
