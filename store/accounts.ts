@@ -274,9 +274,15 @@ export class AccountStore {
   }
 
   async get(id: string): Promise<AccountDoc> {
-    const doc = await this.accounts.findOne({ _id: id });
+    const doc = await this.findSettled(id);
     if (!doc) throw new AccountNotFound(id);
-    return this.settle(doc);
+    return doc;
+  }
+
+  /** The account with any committed journal entries applied (see settle), or null. */
+  private async findSettled(id: string): Promise<AccountDoc | null> {
+    const doc = await this.accounts.findOne({ _id: id });
+    return doc && this.settle(doc);
   }
 
   /**
@@ -382,9 +388,9 @@ export class AccountStore {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await this.leases.insertOne({ _id: id, owner, until });
-        const doc = await this.accounts.findOne({ _id: id });
+        const doc = await this.findSettled(id);
         if (!doc) await this.releaseLease(id, owner);
-        return doc && this.settle(doc);
+        return doc;
       } catch (err) {
         if ((err as { code?: number }).code !== 11000) throw err;
       }
@@ -392,8 +398,7 @@ export class AccountStore {
       if (held && held.owner === owner) {
         // A retried attempt of the same activity takes its own lease back.
         await this.leases.updateOne({ _id: id, owner }, { $set: { until } });
-        const doc = await this.accounts.findOne({ _id: id });
-        return doc && this.settle(doc);
+        return this.findSettled(id);
       }
       if (held && held.until.getTime() > Date.now()) return null;
       // Lapsed: remove exactly that lease; if another taker removed it first, the insert race decides.
