@@ -53,7 +53,7 @@ export interface RefreshAllInput {
   expiringWithinMinutes?: number;
   /** Refreshes in flight at once; the provider queue's rate limit paces them globally. */
   concurrency?: number;
-  /** Accounts read per page; the workflow continues as new after a page when its history grows. */
+  /** Accounts read per page; the next page is read while the current one is being refreshed. */
   pageSize?: number;
   /** Continue as new once the history has this many events (default 10,000; lower only to test it). */
   historyBudget?: number;
@@ -148,7 +148,8 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
   let listCursor = state.afterId;
   let buffer: string[] = [];
   let exhausted = false;
-  let listing: Promise<void> | null = null;
+  // Typed by assertion: it is assigned in closures, which a plain `= null` would let narrowing ignore.
+  let listing = null as Promise<void> | null;
   let stopping = false;
   const readPage = (): Promise<void> =>
     (listing ??= (async () => {
@@ -203,8 +204,9 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
   if (stopping && !(exhausted && !buffer.length)) {
-    // Every account up to state.afterId is done; the next run lists from there.
-    if (listing) await listing;
+    // Every account up to state.afterId is done; the next run lists from there. A read-ahead still in flight is
+    // let finish (its page is read again by the next run), and its failure does not matter any more.
+    if (listing) await listing.catch(() => undefined);
     await condition(allHandlersFinished);
     await continueAsNew<typeof refreshAllTokens>({ ...input, state });
   }
