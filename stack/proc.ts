@@ -100,8 +100,11 @@ export function startProcess(name: string, cmd: string, args: string[], opts: { 
   return { child, logFile };
 }
 
-/** SIGTERM to the process group, then SIGKILL if it has not exited within graceMs. */
-export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+/**
+ * `first` (SIGTERM unless told) to the process group (or the process, when it leads none), then SIGKILL if it has
+ * not exited within graceMs. Nothing when it is gone already.
+ */
+export async function stopProcess(child: ChildProcess, graceMs = 10_000, first: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const signal = (sig: NodeJS.Signals): void => {
@@ -115,7 +118,7 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
       }
     }
   };
-  signal('SIGTERM');
+  signal(first);
   const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
   if ((await Promise.race([exited, timer])) === 'timeout') {
     signal('SIGKILL');

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import path from 'node:path';
-import { tsEntry } from '../../stack/proc';
+import { stopProcess, tsEntry } from '../../stack/proc';
 
 const repo = path.join(__dirname, '..', '..');
 const running = new Set<ChildProcess>();
@@ -18,13 +18,8 @@ export function spawnWorker(env: NodeJS.ProcessEnv, stdio: StdioOptions = ['igno
   return child;
 }
 
-/** Signals a worker process and waits for it to exit; nothing when it is gone already. */
-export async function stopWorker(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
-}
+/** Signals a worker process and waits for it to exit (SIGKILL after 30 s); nothing when it is gone already. */
+export const stopWorker = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => stopProcess(child, 30_000, signal);
 
 /** Kills whatever worker processes this test file started and are still running. */
 export async function stopWorkers(): Promise<void> {
