@@ -2,29 +2,30 @@ import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Settings } from '../../config';
-import { newOAuthClientSchema, PROVIDERS, toView, type AccountStore } from '../../store/accounts';
+import { OAUTH_PROVIDERS } from '../../common/names';
+import { newOAuthClientSchema, toView, type AccountStore } from '../../store/accounts';
 import type { ApiKeyStore } from '../../store/api-keys';
 import { addAccount } from '../onboarding';
 import { startRefreshAll, startRefreshToken } from '../tokens';
 import { requireKey } from './auth';
 
 const listQuery = z.object({
-  provider: z.enum(PROVIDERS).optional(),
+  provider: z.enum(OAUTH_PROVIDERS).optional(),
   status: z.enum(['active', 'needs_reauth', 'disabled']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   after: z.string().optional(),
 });
 
 const refreshAllBody = z.object({
-  provider: z.enum(PROVIDERS),
+  provider: z.enum(OAUTH_PROVIDERS),
   expiringWithinMinutes: z.number().int().positive().optional(),
   concurrency: z.number().int().min(1).max(200).optional(),
 });
 
 /** Accounts, OAuth clients and token refreshes. Anything that carries a secret is root-only. */
 export function registerAccountRoutes(app: FastifyInstance, deps: { settings: Settings; accounts: AccountStore; keys: ApiKeyStore; temporal: () => Promise<Client> }): void {
-  const anyKey = { preHandler: requireKey(deps.keys) };
-  const rootKey = { preHandler: requireKey(deps.keys, { root: true }) };
+  const anyKey = { onRequest: requireKey(deps.keys) };
+  const rootKey = { onRequest: requireKey(deps.keys, { root: true }) };
 
   app.get('/api/oauth-clients', anyKey, async () => deps.accounts.listClients());
   app.post('/api/oauth-clients', rootKey, async (req, reply) => {
