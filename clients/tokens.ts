@@ -19,11 +19,17 @@ export const refreshTokenWorkflowId = (settings: Pick<Settings, 'TEMPORAL_TASK_Q
  * Starts (or joins) the single refresh of an account: the workflow id is the account's, and a request while one
  * runs attaches to that run instead of starting a second.
  */
-export async function startRefreshToken(client: Client, settings: Settings, accountId: string, provider?: Provider): Promise<WorkflowHandle<typeof refreshToken>> {
+export async function startRefreshToken(
+  client: Client,
+  settings: Settings,
+  accountId: string,
+  provider?: Provider,
+  opts: { force?: boolean } = {},
+): Promise<WorkflowHandle<typeof refreshToken>> {
   return client.workflow.start(refreshToken, {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     workflowId: refreshTokenWorkflowId(settings, accountId),
-    args: [{ accountId }],
+    args: [{ accountId, ...(opts.force ? { force: true } : {}) }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     typedSearchAttributes: [

@@ -53,6 +53,11 @@ export interface RefreshAllInput {
   concurrency?: number;
   /** Accounts read per page; the next page is read while the current one is being refreshed. */
   pageSize?: number;
+  /**
+   * Refresh even the accounts another run refreshed within the last minute (which are otherwise skipped, saying
+   * so: a second manual run right after the first would only spend the provider's quota).
+   */
+  force?: boolean;
   /** Continue as new once the history has this many events (default 10,000; lower only to test it). */
   historyBudget?: number;
   /** Carried across continueAsNew. */
@@ -89,6 +94,9 @@ export interface RefreshProgress extends RefreshAllResult {
 }
 
 export const progressQuery = defineQuery<RefreshProgress>('progress');
+
+/** A token another run stored this recently is not refreshed again, unless forced. */
+const RECENTLY_REFRESHED_SECONDS = 60;
 
 /** At most this many failures are kept in the result (the count is exact). */
 const MAX_FAILURES_KEPT = 500;
@@ -185,7 +193,7 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
       state.afterId = accountId;
       inFlight++;
       try {
-        const r: RefreshAccountResult = await refresh({ accountId, minAgeSeconds: 60 });
+        const r: RefreshAccountResult = await refresh({ accountId, minAgeSeconds: input.force ? 0 : RECENTLY_REFRESHED_SECONDS });
         if (r.outcome === 'refreshed') state.refreshed++;
         else state.skipped++;
       } catch (err) {
@@ -237,6 +245,8 @@ export interface RefreshTokenInput {
   accountId: string;
   /** Seconds within which a refresh by another run counts as "just happened" (default 60). */
   minAgeSeconds?: number;
+  /** Refresh even when another run just did (minAgeSeconds 0). */
+  force?: boolean;
 }
 
 /**
@@ -248,7 +258,7 @@ export async function refreshToken(input: RefreshTokenInput): Promise<RefreshAcc
   if (!account) throw ApplicationFailure.create({ type: FailureType.Invalid, message: `account ${input.accountId} not found`, nonRetryable: true });
   setCurrentDetails(`refreshing **${account.provider}** account ${account.id}`);
   try {
-    const r = await refresher(account.provider)({ accountId: input.accountId, minAgeSeconds: input.minAgeSeconds ?? 60 });
+    const r = await refresher(account.provider)({ accountId: input.accountId, minAgeSeconds: input.force ? 0 : (input.minAgeSeconds ?? RECENTLY_REFRESHED_SECONDS) });
     setCurrentDetails(`${r.outcome}: ${account.provider} account ${account.id}${r.reason ? ` (${r.reason})` : ''}`);
     return r;
   } catch (err) {
