@@ -18,7 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { prepareConfig, tuningFrom } from '../clients/extract';
+import { tuningFrom } from '../clients/schedules';
+import { prepareConfig } from '../extraction';
+import { newId } from '../store/configs';
 import { loadSettings } from '../config';
 import { SandboxControl } from '../sandbox/client';
 import { ensureStack } from '../stack';
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
       },
       configId,
       null,
+      newId,
     );
     await deps.configs.insert({ id: configId, ...prepared }, 'bench');
 

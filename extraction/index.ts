@@ -16,6 +16,8 @@ export { extractRecords, applySchema, toRow, toRows } from './records';
 export { applyTransformations, transformValue } from './transforms';
 export * from './mapping-fetch';
 export * from './prepare';
+export * from './prepare-config';
+export * from './cron';
 export * from './writers';
 export * from './destination';
 export * from './run-log';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config';
-import { prepareConfig } from '../clients/extract';
+import { prepareConfig } from '../extraction';
 import { SandboxControl } from '../sandbox/client';
 import { AccountStore, type NewAccount } from '../store/accounts';
 import { ConfigStore, newId } from '../store/configs';
@@ -71,6 +71,6 @@ async function seedExtraction(configs: ConfigStore): Promise<string | null> {
   const body = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'extraction', 'examples', 'zoho-deals.json'), 'utf8')) as { name: string };
   if (await configs.findByName(body.name)) return null;
   const id = newId('cfg');
-  await configs.insert({ id, ...prepareConfig(body, id, null) }, 'demo');
+  await configs.insert({ id, ...prepareConfig(body, id, null, newId) }, 'demo');
   return id;
 }

@@ -17,6 +17,8 @@ export interface ConfigDoc {
   json: string;
   /** The config's own cron, or null for the default schedule. */
   cron: string | null;
+  /** Its extractions' ids and names, for listings that do not read the whole config (absent on older documents). */
+  extractions?: { id: string; name: string }[];
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -68,6 +70,22 @@ export interface RunDoc {
   uploadId: string;
   /** JSON text of the last raw record in an uploaded part, written when a batch ends. */
   lastRecord: string | null;
+}
+
+/** A config in a listing: what it is and when it changed, without its body. */
+export interface ConfigSummary {
+  id: string;
+  name: string;
+  cron: string | null;
+  extractions: { id: string; name: string }[] | null;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+function extractionsOf(json: string): { id: string; name: string }[] {
+  const exs = (JSON.parse(json) as { extractions?: { id?: unknown; name?: unknown }[] }).extractions ?? [];
+  return exs.map((e) => ({ id: String(e.id ?? ''), name: String(e.name ?? '') }));
 }
 
 export const newId = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
@@ -123,6 +141,26 @@ export class ConfigStore {
     return this.configs.find({}).sort({ _id: 1 }).toArray();
   }
 
+  /** Every config's id and cron, for the schedule reconciliation (no bodies). */
+  async crons(): Promise<{ id: string; cron: string | null }[]> {
+    const docs = await this.configs.find({}, { projection: { cron: 1 } }).sort({ _id: 1 }).toArray();
+    return docs.map((d) => ({ id: d._id, cron: d.cron }));
+  }
+
+  /** One page of configs by id, without their bodies; `next` is the cursor of the page after, or null. */
+  async page(q: { limit: number; afterId?: string }): Promise<{ configs: ConfigSummary[]; next: string | null }> {
+    const docs = await this.configs
+      .find(q.afterId ? { _id: { $gt: q.afterId } } : {}, { projection: { json: 0 } })
+      .sort({ _id: 1 })
+      .limit(q.limit + 1)
+      .toArray();
+    const page = docs.slice(0, q.limit);
+    return {
+      configs: page.map((d) => ({ id: d._id, name: d.name, cron: d.cron, extractions: d.extractions ?? null, version: d.version, updatedAt: d.updatedAt.toISOString(), updatedBy: d.updatedBy })),
+      next: docs.length > q.limit ? page[page.length - 1]!._id : null,
+    };
+  }
+
   async find(id: string): Promise<ConfigDoc | null> {
     return this.configs.findOne({ _id: id });
   }
@@ -140,7 +178,7 @@ export class ConfigStore {
   /** Inserts a config (its JSON already carries its ids) and its first history entry. */
   async insert(doc: { id: string; name: string; json: string; cron: string | null }, keyName: string): Promise<ConfigDoc> {
     const now = new Date();
-    const stored: ConfigDoc = { _id: doc.id, name: doc.name, json: doc.json, cron: doc.cron, version: 1, createdAt: now, updatedAt: now, updatedBy: keyName };
+    const stored: ConfigDoc = { _id: doc.id, name: doc.name, json: doc.json, cron: doc.cron, extractions: extractionsOf(doc.json), version: 1, createdAt: now, updatedAt: now, updatedBy: keyName };
     await this.configs.insertOne(stored);
     await this.history.insertOne({
       configId: doc.id,
@@ -160,7 +198,7 @@ export class ConfigStore {
     const version = prev.version + 1;
     const res = await this.configs.updateOne(
       { _id: prev._id, version: prev.version },
-      { $set: { name: next.name, json: next.json, cron: next.cron, version, updatedAt: now, updatedBy: keyName } },
+      { $set: { name: next.name, json: next.json, cron: next.cron, extractions: extractionsOf(next.json), version, updatedAt: now, updatedBy: keyName } },
     );
     if (!res.matchedCount) return null;
     await this.history.insertOne({
@@ -172,7 +210,7 @@ export class ConfigStore {
       changed: diffPaths(JSON.parse(prev.json), JSON.parse(next.json)),
       snapshot: next.json,
     });
-    return { ...prev, ...next, version, updatedAt: now, updatedBy: keyName };
+    return { ...prev, ...next, extractions: extractionsOf(next.json), version, updatedAt: now, updatedBy: keyName };
   }
 
   async delete(prev: ConfigDoc, keyName: string): Promise<void> {

@@ -1,10 +1,9 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadSettings } from '../config';
 import { createLogger } from '../config/logger';
-import { ensureSchedules } from '../clients/schedules';
-import { ExtractService } from '../clients/extract';
 import { buildActivityDeps } from './deps';
 import { installRuntime } from './logging';
+import { bringSchedulesInStep } from './schedules';
 import { createWorkers, runWorkers } from './worker';
 
 /** `npm run worker`: polls every task queue until SIGTERM/SIGINT, then drains in-flight activities and exits. */
@@ -16,11 +15,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   try {
     if (settings.CREATE_SCHEDULES && deps.temporal) {
-      const created = await ensureSchedules(deps.temporal, settings);
-      log.info({ schedules: created }, 'schedules in place');
-      const temporal = deps.temporal;
-      const configs = await new ExtractService({ settings, configs: deps.configs, temporal: async () => temporal }).reconcileSchedules();
-      log.info({ configSchedules: configs.ensured.length, deleted: configs.deleted }, 'extraction schedules in step with the stored configs');
+      await bringSchedulesInStep({ client: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
     }
     const workers = await createWorkers(settings, connection, deps);
     log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, workers: workers.length }, 'worker started');

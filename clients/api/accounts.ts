@@ -7,6 +7,7 @@ import { newOAuthClientSchema, toView, type AccountStore } from '../../store/acc
 import type { ApiKeyStore } from '../../store/api-keys';
 import { addAccount } from '../onboarding';
 import { startRefreshAll, startRefreshToken } from '../tokens';
+import { withinDeadline } from '../temporal';
 import { requireKey } from './auth';
 
 const listQuery = z.object({
@@ -46,17 +47,19 @@ export function registerAccountRoutes(app: FastifyInstance, deps: { settings: Se
   app.post<{ Params: { id: string } }>('/api/accounts/:id/refresh', anyKey, async (req, reply) => {
     const body = refreshOneBody.parse(req.body ?? {});
     const account = await deps.accounts.get(req.params.id);
-    const handle = await startRefreshToken(await deps.temporal(), deps.settings, req.params.id, account.provider, { force: body.force === true });
+    const client = await deps.temporal();
+    const handle = await withinDeadline(client, 'the refresh', () => startRefreshToken(client, deps.settings, req.params.id, account.provider, { force: body.force === true }));
     return reply.code(202).send({ workflowId: handle.workflowId });
   });
   app.post('/api/tokens/refresh', anyKey, async (req, reply) => {
     const body = refreshAllBody.parse(req.body ?? {});
-    const handle = await startRefreshAll(await deps.temporal(), deps.settings, {
+    const client = await deps.temporal();
+    const handle = await withinDeadline(client, 'the refresh', () => startRefreshAll(client, deps.settings, {
       provider: body.provider,
       ...(body.expiringWithinMinutes !== undefined ? { expiringWithinMinutes: body.expiringWithinMinutes } : {}),
       ...(body.concurrency !== undefined ? { concurrency: body.concurrency } : {}),
       ...(body.force ? { force: true } : {}),
-    });
+    }));
     return reply.code(202).send({ workflowId: handle.workflowId });
   });
 }

@@ -4,6 +4,7 @@ import { FailureType } from '../../common/names';
 import { ApiKeyError } from '../../store/api-keys';
 import { AccountInvalid, AccountNotFound } from '../../store/accounts';
 import { ProviderError } from '../../providers/errors';
+import { TemporalUnavailable } from '../temporal';
 
 /** An HTTP error with a status and a message that says what and where. */
 export class HttpError extends Error {
@@ -18,13 +19,6 @@ export class HttpError extends Error {
   }
 }
 
-/** Temporal cannot be reached (down, restarting, network): the API answers 503 at once rather than hang. */
-export class TemporalUnavailable extends HttpError {
-  constructor(what: string, retryAfterSeconds = 5) {
-    super(503, `Temporal is not reachable, so ${what} cannot start now; try again shortly`, undefined, { 'retry-after': String(retryAfterSeconds) });
-    this.name = 'TemporalUnavailable';
-  }
-}
 
 /** The answer for a provider's failure during a request: the caller's input (4xx) or the provider's state (503). */
 function providerAnswer(err: ProviderError): HttpError {
@@ -50,6 +44,8 @@ function toHttpError(err: FastifyError | Error): HttpError | null {
   if (err instanceof AccountNotFound) return new HttpError(404, err.message);
   if (err instanceof AccountInvalid) return new HttpError(400, err.message, [{ path: err.path, message: err.message }]);
   if (err instanceof ProviderError) return providerAnswer(err);
+  // Temporal down or restarting: answered at once, so callers retry instead of hanging.
+  if (err instanceof TemporalUnavailable) return new HttpError(503, err.message, undefined, { 'retry-after': '5' });
   const status = (err as FastifyError).statusCode;
   if (status && status < 500) return new HttpError(status, err.message);
   if ((err as { code?: number }).code === 11000) return new HttpError(409, 'already exists');

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiKeyStore } from '../../store/api-keys';
 import { ConfigNotFound, type ConfigStore } from '../../store/configs';
-import { ConfigInvalid, type ExtractService } from '../extract';
+import { ConfigInvalid } from '../../extraction';
+import type { ExtractService } from '../extract';
 import { requireKey } from './auth';
 import { HttpError } from './errors';
 
@@ -35,7 +36,24 @@ export function registerExtractRoutes(app: FastifyInstance, deps: { keys: ApiKey
   const rootKey = requireKey(deps.keys, { root: true });
   const callerName = (req: { caller?: { name: string } }): string => req.caller?.name ?? 'unknown';
 
-  app.get('/api/configs', { onRequest: anyKey, schema: { tags: ['configs'], summary: 'List api configs', security } }, async () => deps.service.list());
+  app.get(
+    '/api/configs',
+    {
+      onRequest: anyKey,
+      schema: {
+        tags: ['configs'],
+        summary: 'List api configs, a page at a time, without their bodies; the next page is in the Link header (rel="next")',
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, after: { type: 'string' } } },
+        security,
+      },
+    },
+    async (req, reply) => {
+      const q = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.string().min(1).optional() }).parse(req.query);
+      const page = await deps.service.list({ limit: q.limit, ...(q.after ? { after: q.after } : {}) });
+      if (page.next) reply.header('link', `</api/configs?limit=${q.limit}&after=${encodeURIComponent(page.next)}>; rel="next"`);
+      return page.configs;
+    },
+  );
 
   app.get<{ Params: { id: string } }>(
     '/api/configs/:id',

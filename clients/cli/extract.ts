@@ -9,7 +9,8 @@ import { ConfigStore } from '../../store/configs';
 import { createCipher } from '../../store/crypto';
 import { connectMongo } from '../../store/mongo';
 import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
-import { ConfigInvalid, ExtractService } from '../extract';
+import { ConfigInvalid } from '../../extraction';
+import { ExtractService } from '../extract';
 import { connectClient } from '../temporal';
 
 interface Ctx {
@@ -112,9 +113,13 @@ export function addExtractCommands(program: Command): void {
   const cfg = program.command('configs').description('extraction configs (every change is recorded with who made it)');
   cfg.command('list').action(async () =>
     withService(async ({ service }) => {
-      for (const c of await service.list()) {
-        const exs = (c.extractions as { id: string; name: string }[]).map((e) => `${e.name} (${e.id})`).join(', ');
-        process.stdout.write(`${String(c.id).padEnd(22)} ${String(c.name).padEnd(24)} ${typeof c.cron === 'string' ? c.cron : 'default schedule'}  ${exs}\n`);
+      for (let after: string | null | undefined; after !== null; ) {
+        const page = await service.list({ limit: 200, ...(after ? { after } : {}) });
+        for (const c of page.configs) {
+          const exs = (c.extractions ?? []).map((e) => `${e.name} (${e.id})`).join(', ');
+          process.stdout.write(`${c.id.padEnd(22)} ${c.name.padEnd(24)} ${c.cron ?? 'default schedule'}  ${exs}\n`);
+        }
+        after = page.next;
       }
     }),
   );

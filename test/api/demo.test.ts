@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtractService, configScheduleId } from '../../clients/extract';
+import { ExtractService } from '../../clients/extract';
+import { configScheduleId } from '../../clients/schedules';
 import { seedDemo } from '../../stack/demo';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';

@@ -70,7 +70,9 @@ describe('switchyard configs / extract', () => {
   it('creates, lists, shows, updates a config, records its history, and deletes it', async () => {
     const created = await cli(['configs', 'create', writeConfig('cli config', 100)]);
     expect(created.code, created.stderr).toBe(0);
-    const stored = JSON.parse(created.stdout) as { id: string; extractions: { id: string }[] };
+    // The answer is the stored config, plus the state of its schedule.
+    const { schedule, ...stored } = JSON.parse(created.stdout) as { id: string; extractions: { id: string }[]; schedule: { state: string } };
+    expect(schedule.state).toBe('in_step');
     expect(stored.id).toMatch(/^cfg_/);
     expect((await cli(['configs', 'list'])).stdout).toContain(stored.id);
     expect(JSON.parse((await cli(['configs', 'show', stored.id])).stdout)).toEqual(stored);

@@ -3,7 +3,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
-import { ExtractService, configSchedule, configScheduleId, prepareConfig } from '../../clients/extract';
+import { ExtractService } from '../../clients/extract';
+import { configSchedule, configScheduleId } from '../../clients/schedules';
+import { prepareConfig } from '../../extraction';
+import { newId } from '../../store/configs';
 import { waitFor } from '../helpers/capture';
 import { readS3 } from '../helpers/extract';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
@@ -78,12 +81,15 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     createdConfigs.push(body.id);
     expect(body.id).toMatch(/^cfg_/);
     expect(body.extractions[0].id).toMatch(/^ex_/);
-    const { id: _id, extractions, ...rest } = body;
+    // The answer is the stored config, plus the state of its schedule.
+    const { schedule: scheduleState, ...config } = body;
+    expect(scheduleState).toMatchObject({ state: 'in_step' });
+    const { id: _id, extractions, ...rest } = config;
     const { extractions: seedExtractions, ...seedRest } = load('zoho-deals.json') as { extractions: Record<string, unknown>[] };
     expect(rest).toEqual(seedRest);
     const { id: _exId, ...ex } = extractions[0];
     expect(ex).toEqual(seedExtractions[0]);
-    expect((await call('GET', `/api/configs/${body.id}`, maria)).json()).toEqual(body);
+    expect((await call('GET', `/api/configs/${body.id}`, maria)).json()).toEqual(config);
     expect((await call('GET', '/api/configs', maria)).json().map((c: { id: string }) => c.id)).toContain(body.id);
 
     const schedule = env.client.schedule.getHandle(configScheduleId(env.settings, body.id));
@@ -121,7 +127,7 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     // removed from MongoDB by hand; plus another deployment's schedule, which is not this worker's to touch.
     const service = new ExtractService({ settings: env.settings, configs: env.deps.configs, temporal: async () => env.client });
     const restoredId = 'cfg_restored0000001';
-    const { json, name, cron } = prepareConfig({ ...demoConfig('restored'), cron: '15 4 * * *' }, restoredId, null);
+    const { json, name, cron } = prepareConfig({ ...demoConfig('restored'), cron: '15 4 * * *' }, restoredId, null, newId);
     await env.deps.configs.insert({ id: restoredId, json, name, cron }, 'restore-script');
     createdConfigs.push(restoredId);
     const orphan = configSchedule(env.settings, 'cfg_gone00000000001', null);

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareConfig } from '../../clients/extract';
+import { prepareConfig } from '../../extraction';
+import { newId } from '../../store/configs';
 import { stackPaths } from '../../stack/paths';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
@@ -51,7 +52,7 @@ afterAll(async () => {
 /** Stores a config like the API does (ids assigned), without a schedule. */
 async function addConfig(body: unknown): Promise<{ configId: string; extractionIds: string[] }> {
   const id = unique('cfg');
-  const prepared = prepareConfig(body, id, null);
+  const prepared = prepareConfig(body, id, null, newId);
   await env.deps.configs.insert({ id, ...prepared }, 'test');
   const stored = JSON.parse(prepared.json) as { extractions: { id: string }[] };
   return { configId: id, extractionIds: stored.extractions.map((e) => e.id) };

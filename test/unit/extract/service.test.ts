@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sandboxRewrite } from '../../../activities/extract-http';
 import { cursorOf } from '../../../activities/extract';
-import { ConfigInvalid, normaliseCron, prepareConfig } from '../../../clients/extract';
+import { ConfigInvalid, normaliseCron, prepareConfig } from '../../../extraction';
 import { startPagination } from '../../../extraction';
-import { diffPaths, type ConfigDoc } from '../../../store/configs';
+import { diffPaths, newId } from '../../../store/configs';
 
 const body = (extra: Record<string, unknown> = {}) => ({
   name: 'c',
@@ -16,18 +16,18 @@ const body = (extra: Record<string, unknown> = {}) => ({
 
 describe('config ids, cron and history diffs', () => {
   it('assigns the config id and a new id per extraction, ignoring ids in a new body', () => {
-    const out = JSON.parse(prepareConfig({ ...body(), id: 'mine' }, 'cfg_1', null).json) as { id: string; extractions: { id: string; name: string }[] };
+    const out = JSON.parse(prepareConfig({ ...body(), id: 'mine' }, 'cfg_1', null, newId).json) as { id: string; extractions: { id: string; name: string }[] };
     expect(out.id).toBe('cfg_1');
     expect(out.extractions.map((e) => e.id)).toEqual([expect.stringMatching(/^ex_/), expect.stringMatching(/^ex_/)]);
     expect(out.extractions[0]!.id).not.toBe(out.extractions[1]!.id);
   });
 
   it('keeps extraction ids on update, by id or by name, and gives new extractions new ids', () => {
-    const first = prepareConfig(body(), 'cfg_1', null);
-    const prev = { _id: 'cfg_1', json: first.json } as ConfigDoc;
+    const first = prepareConfig(body(), 'cfg_1', null, newId);
+    const prev = first.json;
     const [a, b] = (JSON.parse(first.json) as { extractions: { id: string }[] }).extractions;
     const next = body({ extractions: [{ name: 'b', endpoint: { url: 'https://api.example.com/b2' } }, { id: a!.id, name: 'renamed', endpoint: { url: 'https://x.example.com' } }, { name: 'new', endpoint: { url: 'https://n.example.com' } }] });
-    const out = JSON.parse(prepareConfig(next, 'cfg_1', prev).json) as { extractions: { id: string }[] };
+    const out = JSON.parse(prepareConfig(next, 'cfg_1', prev, newId).json) as { extractions: { id: string }[] };
     expect(out.extractions[0]!.id).toBe(b!.id);
     expect(out.extractions[1]!.id).toBe(a!.id);
     expect([a!.id, b!.id]).not.toContain(out.extractions[2]!.id);
@@ -36,7 +36,7 @@ describe('config ids, cron and history diffs', () => {
   it('rejects invalid configs with JSON paths, and bad crons under "cron"', () => {
     const err = (() => {
       try {
-        prepareConfig({ name: '', extractions: [] }, 'x', null);
+        prepareConfig({ name: '', extractions: [] }, 'x', null, newId);
       } catch (e) {
         return e as ConfigInvalid;
       }
@@ -44,7 +44,7 @@ describe('config ids, cron and history diffs', () => {
     })();
     expect(err).toBeInstanceOf(ConfigInvalid);
     expect(err!.issues.map((i) => i.path)).toEqual(['name', 'extractions']);
-    expect(() => prepareConfig(body({ cron: '61 * * * *' }), 'x', null)).toThrow(ConfigInvalid);
+    expect(() => prepareConfig(body({ cron: '61 * * * *' }), 'x', null, newId)).toThrow(ConfigInvalid);
   });
 
   it("normalises crons: five fields, or the seed's EventBridge form", () => {

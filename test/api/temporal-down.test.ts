@@ -1,0 +1,113 @@
+import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../../clients/api/server';
+import { lazyTemporal } from '../../clients/temporal';
+import { SEARCH_ATTRIBUTE_DEFS } from '../../common/names';
+import { temporalBinary } from '../../stack/install';
+import { stackPaths } from '../../stack/paths';
+import { startProcess, stopProcess, tcpOpen, waitUntil } from '../../stack/proc';
+import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { createTestEnv, type TestEnv } from '../helpers/stack';
+
+/**
+ * With Temporal down, the API answers within 2 s and means what it says: a run is a 503 with Retry-After, a
+ * config write is stored and answered 201 with its schedule pending. This file runs its own Temporal dev server
+ * (in memory, on a free port) so it can stop it without touching the shared one.
+ */
+const ROOT = 'root-key-for-the-temporal-down-test';
+let env: TestEnv;
+let sandbox: RunningSandbox;
+let server: ChildProcess | undefined;
+let address = '';
+const apis: FastifyInstance[] = [];
+const closers: (() => Promise<void>)[] = [];
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+async function apiFor(temporalAddress: string): Promise<FastifyInstance> {
+  const settings = { ...env.settings, TEMPORAL_ADDRESS: temporalAddress };
+  const temporal = lazyTemporal(settings);
+  closers.push(temporal.close);
+  const api = await buildApi({ settings, db: env.deps.db, temporal: temporal.get });
+  apis.push(api);
+  return api;
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  env = await createTestEnv('temporal_down', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl });
+  const port = await freePort();
+  address = `127.0.0.1:${port}`;
+  const paths = stackPaths(env.settings);
+  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...SEARCH_ATTRIBUTE_DEFS.flatMap((a) => ['--search-attribute', a])];
+  server = startProcess(`temporal-down-test-${port}`, temporalBinary(paths, () => undefined), args, { logDir: paths.logs }).child;
+  await waitUntil('the test Temporal server', () => tcpOpen('127.0.0.1', port), 60_000, server);
+}, 120_000);
+
+afterAll(async () => {
+  for (const api of apis) await api.close();
+  for (const close of closers) await close();
+  if (server) await stopProcess(server, 5000, 'SIGKILL');
+  await env.close();
+  await sandbox.close();
+});
+
+const config = (name: string) => ({ name, extractions: [{ name: 'records', endpoint: { url: `${sandbox.baseUrl}/demo/api/more-records/records` }, data_key: 'data', format: 'json' }] });
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = Date.now();
+  const value = await fn();
+  return { value, ms: Date.now() - t0 };
+}
+
+describe('with Temporal down, the API answers fast and means what it says', () => {
+  it('a Temporal that goes away after the API connected', async () => {
+    const api = await apiFor(address);
+    const post = (url: string, body?: unknown) =>
+      api.inject({ method: 'POST', url, headers: { 'x-api-key': ROOT }, ...(body === undefined ? {} : { payload: body as object }) });
+    await waitUntil('the test Temporal server to serve', async () => (await post('/api/configs', config('while up'))).statusCode === 201, 60_000);
+    const up = (await post('/api/configs', config('up'))).json();
+    expect(up.schedule).toMatchObject({ state: 'in_step' });
+
+    await stopProcess(server!, 5000, 'SIGKILL');
+    server = undefined;
+
+    const write = await timed(() => post('/api/configs', config('written while down')));
+    expect(write.ms).toBeLessThan(2000);
+    expect(write.value.statusCode).toBe(201);
+    expect(write.value.json().schedule).toMatchObject({ state: 'pending', reason: expect.stringMatching(/next worker start creates its schedule/) });
+    // Stored: the next worker start's reconciliation will create its schedule.
+    expect((await env.deps.configs.get(write.value.json().id)).name).toBe('written while down');
+
+    const run = await timed(() => post(`/api/configs/${up.id}/run`));
+    expect(run.ms).toBeLessThan(2000);
+    expect(run.value.statusCode).toBe(503);
+    expect(run.value.headers['retry-after']).toBe('5');
+    expect(run.value.json().message).toMatch(/Temporal is not reachable/);
+
+    await env.deps.accounts.upsertClient({ id: 'g', provider: 'google', clientId: 'c', clientSecret: 'client-secret-value' });
+    await env.deps.accounts.create({ id: 'acc-down', provider: 'google', oauthClientId: 'g', email: 'down@example.com', refreshToken: 'rt-down-1' });
+    const refresh = await timed(() => post('/api/accounts/acc-down/refresh'));
+    expect(refresh.ms).toBeLessThan(2000);
+    expect(refresh.value.statusCode).toBe(503);
+  }, 120_000);
+
+  it('a Temporal that was never there', async () => {
+    const api = await apiFor(`127.0.0.1:${await freePort()}`);
+    const created = await api.inject({ method: 'POST', url: '/api/configs', headers: { 'x-api-key': ROOT }, payload: config('never up') });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().schedule.state).toBe('pending');
+    const run = await timed(() => api.inject({ method: 'POST', url: `/api/configs/${created.json().id}/run?wait=true`, headers: { 'x-api-key': ROOT } }));
+    expect(run.ms).toBeLessThan(2000);
+    expect(run.value.statusCode).toBe(503);
+  }, 60_000);
+});
