@@ -5,7 +5,7 @@
 import { isEmptyContact, type Side } from './contact';
 import { viewSide, type Observation, type SideView } from './detect';
 import { stableStringify } from './hash';
-import { hasFlag, sideState, withFlag, withSide, type SyncLink } from './link';
+import { hasFlag, sideId, sideState, withFlag, withSide, type SyncLink } from './link';
 import { disputedFields, fieldsToWrite, lastWriter, mergeFields, policyWinner, targetContents, type Ctx } from './resolve';
 import { emptyPlan, type ConflictRecord, type ConflictSide, type FieldConflict, type LinkWrite, type SyncPlan } from './types';
 
@@ -43,7 +43,8 @@ class LinkDecision {
     const state = sideState('', want.contact, want.synthesized, this.ctx.proj);
     if (t.status === 'missing' || t.status === 'deleted') {
       if (isEmptyContact(src)) return;
-      this.plan[t.side].creates.push({ linkId: this.link.linkId, contact: want.contact });
+      const retry = t.status === 'missing' && this.prior !== undefined && sideId(this.prior, t.side) === undefined;
+      this.plan[t.side].creates.push({ linkId: this.link.linkId, contact: want.contact, ...(retry ? { retry: true as const } : {}) });
       if (this.next) this.next = withSide(this.next, t.side, undefined, undefined);
       this.awaits[t.side] = { op: 'create', state };
       this.storeBeforeWrites = true;

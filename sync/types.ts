@@ -55,6 +55,12 @@ export interface SyncInput {
 export interface CreateItem {
   linkId: string;
   contact: Contact;
+  /**
+   * The link was already waiting for this create before the cycle: an earlier attempt may have gone through
+   * unanswered. Zoho: an upsert on the unique link id field is safe. Google shows new contacts in sync results
+   * only after a delay: look for a person carrying the link id (a full listing) before creating again.
+   */
+  retry?: true;
 }
 
 /** Write `fields` of `contact` into record `id`, last seen at `baseVersion` (a Google update sends that etag). */

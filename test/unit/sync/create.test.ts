@@ -84,7 +84,7 @@ describe('idempotent creates: adoption of an orphan', () => {
   });
   it('a pending link whose create never happened is created again from what was stored', () => {
     const p = plan({ links: [pending()] });
-    expect(p.zoho.creates).toEqual([{ linkId: 'L1', contact: ANA }]);
+    expect(p.zoho.creates).toEqual([{ linkId: 'L1', contact: ANA, retry: true }]);
   });
   it('a link id on a record whose link already has that side is a copy: a new contact', () => {
     const full = linked('L1', 'people/c1', 'z1', ANA);
