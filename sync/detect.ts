@@ -44,7 +44,9 @@ export function viewSide(link: SyncLink, side: Side, obs: Observation, s: Projec
   const common = { side, base, ...(id === undefined ? {} : { id }), ...(stored ? { stored } : {}) };
   if (obs.kind === 'deleted') return { ...common, status: 'deleted' };
   if (obs.kind === 'none') {
-    if (id === undefined || !stored) return { ...common, status: 'missing' };
+    if (id === undefined) return { ...common, status: 'missing' };
+    // An id without a stored state (a link written by hand): the record exists, so it is updated, never re-created.
+    if (!stored) return { ...common, status: 'unseen', current: {}, proj: {} };
     const synthesized = keptSynthesized(stored.contact, stored.synthesized, s);
     return { ...common, status: 'unseen', current: stored.contact, proj: base, ...(synthesized ? { synthesized } : {}) };
   }

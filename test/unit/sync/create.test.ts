@@ -98,3 +98,12 @@ describe('idempotent creates: adoption of an orphan', () => {
     expect(p.links[0]?.next?.googleId).toBe('people/c5');
   });
 });
+
+describe('a link with an id but no stored state', () => {
+  it('is updated, never re-created', () => {
+    const bare: SyncLink = { linkId: 'L3', googleId: 'people/c3', zohoId: 'z3' };
+    const p = plan({ links: [bare], google: { records: [rec('people/c3', 'g1', ANA)] } });
+    expect(p.zoho.creates).toEqual([]);
+    expect(p.zoho.updates[0]).toMatchObject({ id: 'z3', contact: ANA });
+  });
+});
