@@ -2,7 +2,7 @@
  * The decision for one link: from what the cycle saw of each side, the writes, the link's next state and the
  * conflict to record. Called by planSync for every link involved, and by redecide for a single link.
  */
-import { isEmptyContact, type Side } from './contact';
+import { isEmptyContact, type Contact, type Side } from './contact';
 import { viewSide, type Observation, type SideView } from './detect';
 import { stableStringify } from './hash';
 import { hasFlag, sideId, sideState, withFlag, withSide, type SyncLink } from './link';
@@ -76,7 +76,7 @@ class LinkDecision {
     this.next = null;
   }
 
-  conflict(kind: ConflictRecord['kind'], resolution: ConflictRecord['resolution'], fields: FieldConflict[], result?: SyncPlan['conflicts'][number]['result']): void {
+  conflict(kind: ConflictRecord['kind'], resolution: ConflictRecord['resolution'], fields: FieldConflict[], result?: Contact): void {
     const side = (v: SideView): ConflictSide =>
       v.status === 'deleted' || v.id === undefined || !v.proj
         ? { deleted: true }
