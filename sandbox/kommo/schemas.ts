@@ -84,44 +84,6 @@ export type AccountSeed = z.infer<typeof accountSeedSchema>;
 
 export const kommoSeedSchema = z.strictObject({ accounts: z.array(accountSeedSchema).min(1) });
 
-export const kommoConfigSchema = z.strictObject({
-  accessTokenTtlSeconds: z.number().int().min(1).optional(),
-  refreshTokenTtlSeconds: z.number().int().min(1).optional(),
-  authorizationCodeTtlSeconds: z.number().int().min(1).optional(),
-  /** Whether a refresh also kills the access token issued with the old refresh token (unsure: default keeps it). */
-  revokeAccessTokenOnRefresh: z.boolean().optional(),
-  /** Whether reusing a rotated refresh token also revokes the tokens issued from it (reuse detection). */
-  revokeFamilyOnReuse: z.boolean().optional(),
-  requireRedirectUriOnRefresh: z.boolean().optional(),
-  /** The next N successful grants rotate the tokens server-side, then reset the connection instead of answering. */
-  loseTokenResponses: z.number().int().min(0).optional(),
-  missingContactStatus: z.union([z.literal(204), z.literal(404)]).optional(),
-  /** Put a next link on a full last page (the following page then answers 204), as some list APIs do. */
-  nextLinkOnFullLastPage: z.boolean().optional(),
-  defaultOrder: z.strictObject({ field: z.enum(['id', 'updated_at']), dir: z.enum(['asc', 'desc']) }).optional(),
-  maxBatch: z.number().int().min(1).optional(),
-  rateLimit: z
-    .strictObject({
-      perSecond: z.number().int().min(0),
-      body: z.string(),
-      contentType: z.string(),
-      blockAfter: z.number().int().min(0),
-      blockWindowSeconds: z.number().min(0),
-      blockSeconds: z.number().min(0),
-    })
-    .partial()
-    .optional(),
-  webhook: z
-    .strictObject({
-      timeoutMs: z.number().int().min(1),
-      retryDelaysMs: z.array(z.number().int().min(0)),
-      disableAfterFailures: z.number().int().min(1),
-      enumAs: z.enum(['id', 'code']),
-    })
-    .partial()
-    .optional(),
-});
-
 export const controlContactsSchema = z.strictObject({
   subdomain: z.string(),
   contacts: z.array(contactSeedSchema).min(1),
