@@ -27,6 +27,24 @@ const webhookSchema = z.strictObject({
   disableAfterFailures: z.number().int().min(1),
   /** GUESS: what `[values][0][enum]` carries: the enum id or its code. */
   enumAs: z.enum(['id', 'code']),
+  /** GUESS: a restore_contact body carries the whole contact (as add/update do) or only its id (as delete does). */
+  restoreLayout: z.enum(['full', 'id']),
+});
+
+const consentSchema = z.strictObject({
+  /**
+   * GUESS: what the consent page does when the user refuses. Kommo's button calls a JS error callback in the
+   * opener; `redirect` sends the browser to the redirect URI with error=access_denied, `page` answers a page
+   * that only posts {error:"access_denied"} to the opener and redirects nowhere.
+   */
+  onDeny: z.enum(['redirect', 'page']),
+});
+
+const eventsSchema = z.strictObject({
+  /** Largest `limit` of GET /api/v4/events (documented: 100). */
+  maxLimit: z.number().int().min(1),
+  /** GUESS: the events list comes newest first. */
+  order: z.enum(['asc', 'desc']),
 });
 
 export const kommoConfigSchema = z.strictObject({
@@ -48,6 +66,8 @@ export const kommoConfigSchema = z.strictObject({
   maxBatch: z.number().int().min(1),
   rateLimit: rateLimitSchema,
   webhook: webhookSchema,
+  consent: consentSchema,
+  events: eventsSchema,
 });
 
 export type KommoConfig = z.infer<typeof kommoConfigSchema>;
@@ -66,24 +86,30 @@ export const defaultKommoConfig = (): KommoConfig => ({
   maxBatch: 250,
   // Kommo documents 7 requests/s per account and a block "for repeated violations" without numbers: guessed.
   rateLimit: { perSecond: 7, body: '', contentType: 'text/html; charset=UTF-8', blockAfter: 20, blockWindowSeconds: 60, blockSeconds: 15 * 60 },
-  webhook: { timeoutMs: 2_000, retryDelaysMs: [1_000, 5_000, 15_000], disableAfterFailures: 100, enumAs: 'id' },
+  webhook: { timeoutMs: 2_000, retryDelaysMs: [1_000, 5_000, 15_000], disableAfterFailures: 100, enumAs: 'id', restoreLayout: 'full' },
+  consent: { onDeny: 'redirect' },
+  events: { maxLimit: 100, order: 'desc' },
 });
 
 const kommoConfigPatchSchema = kommoConfigSchema
   .extend({
     rateLimit: rateLimitSchema.partial(),
     webhook: webhookSchema.partial(),
+    consent: consentSchema.partial(),
+    events: eventsSchema.partial(),
   })
   .partial();
 
 /** The config after a partial patch: top-level keys replace, the nested groups merge key by key. */
 export function patchKommoConfig(config: KommoConfig, input: unknown): KommoConfig {
-  const { rateLimit, webhook, ...rest } = kommoConfigPatchSchema.parse(input);
+  const { rateLimit, webhook, consent, events, ...rest } = kommoConfigPatchSchema.parse(input);
   // zod leaves omitted keys out (never undefined), so spreading the parsed patch keeps what it does not name.
   return {
     ...config,
     ...(rest as Partial<KommoConfig>),
     rateLimit: { ...config.rateLimit, ...(rateLimit as Partial<KommoConfig['rateLimit']>) },
     webhook: { ...config.webhook, ...(webhook as Partial<KommoConfig['webhook']>) },
+    consent: { ...config.consent, ...(consent as Partial<KommoConfig['consent']>) },
+    events: { ...config.events, ...(events as Partial<KommoConfig['events']>) },
   };
 }

@@ -143,7 +143,7 @@ export function registerContactRoutes(app: FastifyInstance, state: KommoState): 
       return c;
     });
     acc.touch();
-    state.emitter.emit(acc, 'add', created);
+    state.announce(acc, 'add', created);
     const base = state.accountUrl(acc);
     return hal(reply, {
       _links: { self: { href: `${base}/api/v4/contacts` } },
@@ -163,7 +163,7 @@ export function registerContactRoutes(app: FastifyInstance, state: KommoState): 
       return c;
     });
     acc.touch();
-    state.emitter.emit(acc, 'update', updated);
+    state.announce(acc, 'update', updated);
     const base = state.accountUrl(acc);
     const summary = updated.map((c, i) => ({
       id: c.id,

@@ -123,6 +123,8 @@ export function kommoStateView(state: KommoState, query: Record<string, string>)
         })),
       tokenEvents: acc.tokenEvents,
       contactCount: acc.contacts.size,
+      trash: [...acc.trash.keys()],
+      eventCount: acc.events.length,
       ...(query.contacts === '0' ? {} : { contacts: acc.sorted('id', 'asc').map((c) => state.contactJson(acc, c)) }),
       webhooks: acc.webhooks.map((w) => ({ ...w })),
       deliveries: state.emitter.list(acc.subdomain),

@@ -3,8 +3,10 @@ import type { FakeProvider, FakeProviderFactory, SandboxContext } from '../types
 import { registerAccountRoutes } from './account-info';
 import { patchKommoConfig } from './config';
 import { registerContactRoutes } from './contacts';
+import { registerConsentRoutes } from './consent';
 import { kommoStateView, seedKommo } from './control';
 import { httpProblem } from './errors';
+import { registerEventRoutes } from './events';
 import { registerKommoOAuthRoutes } from './oauth';
 import { KommoState } from './state';
 import { registerUiControlRoutes } from './ui';
@@ -24,10 +26,12 @@ export const createKommoFake: FakeProviderFactory = (ctx: SandboxContext): FakeP
         const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
         return httpProblem(reply, status, status === 400 ? 'Bad Request' : 'Internal Server Error', err instanceof Error ? err.message : String(err));
       });
+      registerConsentRoutes(app, state);
       registerKommoOAuthRoutes(app, state);
       registerAccountRoutes(app, state);
       registerContactRoutes(app, state);
       registerWebhookApiRoutes(app, state);
+      registerEventRoutes(app, state);
     },
     reset: () => state.reset(),
     seed: (body) => seedKommo(state, body),

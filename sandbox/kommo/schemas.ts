@@ -53,7 +53,11 @@ const webhookSeed = z.strictObject({
 });
 
 export const accountSeedSchema = z.strictObject({
-  subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  // www.kommo.com is Kommo's own site (the consent page lives there), never an account.
+  subdomain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes')
+    .refine((s) => s !== 'www', 'www is reserved for the consent page'),
   accountId: z.number().int().positive().optional(),
   name: z.string().optional(),
   clientId: z.string().min(1).optional(),
@@ -89,7 +93,7 @@ export const controlContactsSchema = z.strictObject({
   contacts: z.array(contactSeedSchema).min(1),
 });
 
-export const controlDeleteSchema = z.strictObject({
+export const controlContactIdsSchema = z.strictObject({
   subdomain: z.string(),
   ids: z.array(z.number().int()).min(1),
 });

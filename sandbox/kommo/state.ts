@@ -1,7 +1,8 @@
 import type { SandboxContext } from '../types';
 import { defaultKommoConfig, type KommoConfig } from './config';
+import { recordEvents } from './events';
 import type { KommoAccount, KommoContact, KommoWebhook, TokenRecord } from './store';
-import { WebhookEmitter } from './webhooks';
+import { WebhookEmitter, type ContactEvent } from './webhooks';
 
 /** Everything the Kommo fake holds, and the changes that both the API and the control API make. */
 export class KommoState {
@@ -62,17 +63,36 @@ export class KommoState {
     };
   }
 
-  /** A deletion "in the UI" (there is none in API v4). Unknown ids are skipped. */
+  /** A contact change as Kommo reports it: an event in the log (adds, deletes, restores) and webhook deliveries. */
+  announce(acc: KommoAccount, event: ContactEvent, contacts: KommoContact[]): number[] {
+    recordEvents(acc, event, contacts, this.ctx.clock.nowSeconds());
+    return this.emitter.emit(acc, event, contacts).map((d) => d.id);
+  }
+
+  /** A deletion "in the UI": the contacts leave the API for the trash. Unknown ids are skipped. */
   deleteContacts(acc: KommoAccount, ids: number[]): { removed: KommoContact[]; deliveries: number[] } {
-    const removed: KommoContact[] = [];
-    for (const id of ids) {
-      const c = acc.contacts.get(id);
-      if (!c) continue;
-      acc.contacts.delete(id);
-      removed.push(c);
-    }
+    const removed = this.move(ids, acc.contacts, acc.trash);
     if (removed.length) acc.touch();
-    return { removed, deliveries: this.emitter.emit(acc, 'delete', removed).map((d) => d.id) };
+    return { removed, deliveries: this.announce(acc, 'delete', removed) };
+  }
+
+  /** Restoring from the trash "in the UI": the contacts come back unchanged, with their ids. */
+  restoreContacts(acc: KommoAccount, ids: number[]): { restored: KommoContact[]; deliveries: number[] } {
+    const restored = this.move(ids, acc.trash, acc.contacts);
+    if (restored.length) acc.touch();
+    return { restored, deliveries: this.announce(acc, 'restore', restored) };
+  }
+
+  private move(ids: number[], from: Map<number, KommoContact>, to: Map<number, KommoContact>): KommoContact[] {
+    const moved: KommoContact[] = [];
+    for (const id of ids) {
+      const c = from.get(id);
+      if (!c) continue;
+      from.delete(id);
+      to.set(id, c);
+      moved.push(c);
+    }
+    return moved;
   }
 
   upsertWebhook(acc: KommoAccount, destination: string, settings: string[]): KommoWebhook {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ValidationError } from './errors';
+import type { KommoEvent } from './events';
 import type { AccountSeed, ApiContact, ContactSeed, CustomFieldInput } from './schemas';
 
 export interface EnumDef {
@@ -73,6 +74,11 @@ export interface TokenEvent {
 
 export class KommoAccount {
   readonly contacts = new Map<number, KommoContact>();
+  /** Contacts deleted "in the UI": gone from the API, kept so they can be restored. */
+  readonly trash = new Map<number, KommoContact>();
+  /** The account's event log (GET /api/v4/events), oldest first. */
+  readonly events: KommoEvent[] = [];
+  nextEventSeq = 1;
   readonly webhooks: KommoWebhook[] = [];
   readonly authCodes = new Map<string, AuthCode>();
   readonly tokenEvents: TokenEvent[] = [];

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { installRedirect, mintAuthorizationCode } from './oauth';
-import { controlAuthorizeSchema, controlContactsSchema, controlDeleteSchema, controlWebhookSchema, type ContactSeed } from './schemas';
+import { controlAuthorizeSchema, controlContactsSchema, controlContactIdsSchema, controlWebhookSchema, type ContactSeed } from './schemas';
 import type { KommoState } from './state';
 import type { KommoAccount, KommoContact } from './store';
 
 /**
  * Extra control routes under /_control/kommo: what a person does in Kommo's UI (install the integration, add,
- * edit and delete contacts, add a webhook), with the webhooks such changes fire.
+ * edit, delete and restore contacts, add a webhook), with the webhooks such changes fire.
  */
 export function registerUiControlRoutes(app: FastifyInstance, state: KommoState): void {
   // What Kommo does when a user installs the integration: mint a code and redirect to redirect_uri.
@@ -26,15 +26,15 @@ export function registerUiControlRoutes(app: FastifyInstance, state: KommoState)
       const now = state.ctx.clock.nowSeconds();
       const changed = b.contacts.map((s) => write(acc, s, now));
       acc.touch();
-      const deliveries = state.emitter.emit(acc, event, changed);
-      return { contacts: changed.map((c) => state.contactJson(acc, c)), deliveries: deliveries.map((d) => d.id) };
+      const deliveries = state.announce(acc, event, changed);
+      return { contacts: changed.map((c) => state.contactJson(acc, c)), deliveries };
     };
 
   app.post(
     '/contacts',
     uiWrite('add', (acc, s, now) => {
       const c = acc.contactFromSeed(s, now);
-      if (acc.contacts.has(c.id)) throw Object.assign(new Error(`contact ${c.id} exists`), { statusCode: 409 });
+      if (acc.contacts.has(c.id) || acc.trash.has(c.id)) throw Object.assign(new Error(`contact ${c.id} exists`), { statusCode: 409 });
       acc.contacts.set(c.id, c);
       return c;
     }),
@@ -52,10 +52,18 @@ export function registerUiControlRoutes(app: FastifyInstance, state: KommoState)
   );
 
   app.post('/contacts/delete', async (req) => {
-    const b = controlDeleteSchema.parse(req.body ?? {});
+    const b = controlContactIdsSchema.parse(req.body ?? {});
     const acc = state.requireAccount(b.subdomain);
     const { removed, deliveries } = state.deleteContacts(acc, b.ids);
     return { deleted: removed.map((c) => c.id), deliveries };
+  });
+
+  // Restoring from the trash: the contacts come back with their ids and fire restore_contact webhooks.
+  app.post('/contacts/restore', async (req) => {
+    const b = controlContactIdsSchema.parse(req.body ?? {});
+    const acc = state.requireAccount(b.subdomain);
+    const { restored, deliveries } = state.restoreContacts(acc, b.ids);
+    return { restored: restored.map((c) => c.id), deliveries };
   });
 
   app.post('/webhooks', async (req) => {

@@ -2,7 +2,7 @@ import type { FakeClock } from '../clock';
 import type { KommoConfig } from './config';
 import type { KommoAccount, KommoContact, KommoWebhook } from './store';
 
-export type ContactEvent = 'add' | 'update' | 'delete';
+export type ContactEvent = 'add' | 'update' | 'delete' | 'restore';
 
 export interface DeliveryAttempt {
   at: string;
@@ -24,7 +24,7 @@ export interface Delivery {
   attempts: DeliveryAttempt[];
 }
 
-const SETTING: Record<ContactEvent, string> = { add: 'add_contact', update: 'update_contact', delete: 'delete_contact' };
+const SETTING: Record<ContactEvent, string> = { add: 'add_contact', update: 'update_contact', delete: 'delete_contact', restore: 'restore_contact' };
 const MAX_KEPT = 1_000;
 
 /**
@@ -33,10 +33,11 @@ const MAX_KEPT = 1_000;
  */
 export function webhookBody(acc: KommoAccount, event: ContactEvent, contacts: KommoContact[], baseUrl: string, cfg: KommoConfig['webhook']): string {
   const form = new URLSearchParams();
+  const idOnly = event === 'delete' || (event === 'restore' && cfg.restoreLayout === 'id');
   contacts.forEach((c, i) => {
     const p = `contacts[${event}][${i}]`;
     form.append(`${p}[id]`, String(c.id));
-    if (event === 'delete') {
+    if (idOnly) {
       form.append(`${p}[type]`, 'contact');
       return;
     }

@@ -176,6 +176,32 @@ describe('GET /api/v4/contacts filters and order', () => {
     expect(c.body._embedded.contacts.map((x) => x.id)).toEqual([firstId + 3, firstId + 4]);
   });
 
+  it('answers 250 filter[id][] on one page and leaves deleted ids out', async () => {
+    const { firstId } = await seed({ count: 300 });
+    const ids = Array.from({ length: 250 }, (_, i) => firstId + i);
+    await sb.control.call('POST', '/kommo/contacts/delete', { subdomain: SUB, ids: [firstId + 7, firstId + 100] });
+    const p = await page(`?limit=250&${ids.map((id) => `filter[id][]=${id}`).join('&')}`);
+    expect(p.status).toBe(200);
+    const got = p.body._embedded.contacts.map((c) => c.id);
+    expect(got).toHaveLength(248);
+    expect(got).not.toContain(firstId + 7);
+    expect(got).not.toContain(firstId + 100);
+    expect(p.body._links.next).toBeUndefined();
+  });
+
+  it('reads changes since a time in updated_at order, and 204 once nothing changed', async () => {
+    await seed(undefined, [
+      { id: 1, name: 'a', updated_at: 1_000 },
+      { id: 2, name: 'b', updated_at: 3_000 },
+      { id: 3, name: 'c', updated_at: 2_000 },
+    ]);
+    const changed = await page('?filter[updated_at][from]=2000&order[updated_at]=asc');
+    expect(changed.body._embedded.contacts.map((c) => c.id)).toEqual([3, 2]);
+    const none = await api('/api/v4/contacts?filter[updated_at][from]=3001&order[updated_at]=asc');
+    expect(none.status).toBe(204);
+    expect(await none.text()).toBe('');
+  });
+
   it('orders by updated_at asc/desc and rejects other orders', async () => {
     await seed(undefined, [
       { name: 'old', updated_at: 1_000 },
