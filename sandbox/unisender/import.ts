@@ -1,8 +1,9 @@
 import { commaList, listIds, type Call, type Method } from './call';
 import { fail } from './errors';
-import { EMAIL_STATUSES, isEmail, type EmailStatus, type ListStatus } from './store';
+import { screenAddress } from './screening';
+import { EMAIL_STATUSES, isEmail, type EmailStatus, type ListStatus, type UnisenderContact } from './store';
 
-/** importContacts: up to 500 rows a call, per-row outcomes in `log`. */
+/** importContacts: up to 500 rows a call; rows not imported (invalid, role, spam trap, unknown list) are in `log`. */
 
 const SYSTEM_COLUMNS = new Set([
   'email', 'phone', 'email_list_ids', 'email_status', 'tags', 'delete',
@@ -36,6 +37,17 @@ function columnsOf({ acc, p }: Call): Column[] {
   return columns;
 }
 
+/** A delete row: off the named lists, or out of the account (importDeleteScope). True when anything was removed. */
+function removeContact({ acc, config }: Call, c: UnisenderContact, lists: number[]): boolean {
+  if (config.importDeleteScope === 'lists' && lists.length) {
+    const on = lists.filter((id) => c.lists.has(id));
+    for (const id of on) c.lists.delete(id);
+    return on.length > 0;
+  }
+  acc.contacts.delete(c.email);
+  return true;
+}
+
 /** One row: counted in `result`, or logged there as not imported. */
 function importRow(call: Call, columns: Column[], row: string[], index: number, result: ImportResult): void {
   const { acc, p, now, config } = call;
@@ -59,12 +71,11 @@ function importRow(call: Call, columns: Column[], row: string[], index: number, 
   if (statusCell && !(EMAIL_STATUSES as readonly string[]).includes(statusCell)) return invalid('invalid_arg', `Invalid email_status "${statusCell}"`);
   const existing = acc.contact(email);
   if (cell('delete') === '1') {
-    if (existing) {
-      acc.contacts.delete(existing.email);
-      result.deleted++;
-    }
+    if (existing && removeContact(call, existing, lists)) result.deleted++;
     return;
   }
+  const refused = screenAddress(email, config.screening);
+  if (refused) return invalid(refused.code, refused.message);
   const c = existing ?? acc.newContact(email, now, (statusCell as EmailStatus | undefined) ?? 'new');
   if (existing) result.updated++;
   else {
