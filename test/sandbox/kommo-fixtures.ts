@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { afterAll, beforeAll } from 'vitest';
+import type { RunningSandbox } from '../helpers/sandbox';
+import { useSandbox } from './use-sandbox';
 
 /** Shared set-up of the Kommo fake tests. */
 
@@ -46,22 +47,15 @@ export class Receiver {
  * emptied before every test, then `setup` runs.
  */
 export function useSandboxWithReceiver(setup?: () => Promise<void>): { sb: RunningSandbox; rx: Receiver } {
-  const out = { sb: {} as RunningSandbox, rx: new Receiver() };
-  beforeAll(async () => {
-    Object.assign(out.sb, await startSandbox());
-    await out.rx.start();
-  });
-  afterAll(async () => {
-    await out.rx.stop();
-    await out.sb.close();
-  });
-  beforeEach(async () => {
-    await out.sb.control.reset();
-    out.rx.received = [];
-    out.rx.script = [];
+  const rx = new Receiver();
+  beforeAll(() => rx.start());
+  afterAll(() => rx.stop());
+  const sb = useSandbox(async () => {
+    rx.received = [];
+    rx.script = [];
     await setup?.();
   });
-  return out;
+  return { sb, rx };
 }
 
 /** The account's webhook deliveries once `count` exist and none is pending (retries run on real timers). */
@@ -74,4 +68,70 @@ export async function settledDeliveries<D extends { status: string }>(sb: Runnin
     if (Date.now() > until) throw new Error(`deliveries did not settle: ${JSON.stringify(list)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+export interface Contact {
+  id: number;
+  name: string;
+  updated_at: number;
+  created_at: number;
+  is_deleted: boolean;
+  account_id: number;
+  custom_fields_values: { field_id: number; field_name: string; field_code: string; field_type: string; values: { value: string; enum_id: number; enum_code: string }[] }[] | null;
+  _links: { self: { href: string } };
+  _embedded: Record<string, unknown[]>;
+}
+export interface Page {
+  _page: number;
+  _links: { self: { href: string }; next?: { href: string } };
+  _embedded: { contacts: Contact[] };
+}
+export interface Problem {
+  title: string;
+  status: number;
+  'validation-errors'?: { request_id: string; errors: { code: string; path: string; detail: string }[] }[];
+}
+
+export interface ContactsKit {
+  sb: RunningSandbox;
+  /** Seeds the account `subdomain` with a token, generated and/or listed contacts; answers the seeded id range. */
+  seed(generate?: Record<string, unknown>, contacts?: unknown[]): Promise<{ firstId: number; lastId: number }>;
+  /** An API call with the account's bearer token (JSON body when given). */
+  api(path: string, init?: RequestInit): Promise<Response>;
+  /** GET /api/v4/contacts<query>, the body parsed when there is one. */
+  page(query: string): Promise<{ status: number; body: Page; type: string | null }>;
+}
+
+/** The contacts tests' set-up: one account (no rate limit) reached with one access token. */
+export function useKommoContacts(subdomain: string, accessToken: string, accountId: number): ContactsKit {
+  const sb: RunningSandbox = useSandbox(async () => {
+    await sb.control.configure('kommo', { rateLimit: { perSecond: 0 } });
+  });
+  const seed: ContactsKit['seed'] = async (generate, contacts) => {
+    const res = await sb.control.seed<{ accounts: { contacts: { firstId: number; lastId: number } }[] }>('kommo', {
+      accounts: [
+        {
+          subdomain,
+          accountId,
+          tokens: [{ accessToken }],
+          ...(generate ? { generateContacts: generate } : {}),
+          ...(contacts ? { contacts } : {}),
+        },
+      ],
+    });
+    const c = res.accounts[0]?.contacts;
+    if (!c) throw new Error('no contacts');
+    return c;
+  };
+  const api: ContactsKit['api'] = (path, init = {}) =>
+    fetch(`${sb.baseUrl}/kommo/${subdomain}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${accessToken}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
+    });
+  const page: ContactsKit['page'] = async (query) => {
+    const res = await api(`/api/v4/contacts${query}`);
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type'), body: (text ? JSON.parse(text) : undefined) as Page };
+  };
+  return { sb, seed, api, page };
 }
