@@ -53,7 +53,11 @@ const webhookSeed = z.strictObject({
 });
 
 export const accountSeedSchema = z.strictObject({
-  subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  // www.kommo.com is Kommo's own site (the consent page lives there), never an account.
+  subdomain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes')
+    .refine((s) => s !== 'www', 'www is reserved for the consent page'),
   accountId: z.number().int().positive().optional(),
   name: z.string().optional(),
   clientId: z.string().min(1).optional(),
@@ -84,50 +88,12 @@ export type AccountSeed = z.infer<typeof accountSeedSchema>;
 
 export const kommoSeedSchema = z.strictObject({ accounts: z.array(accountSeedSchema).min(1) });
 
-export const kommoConfigSchema = z.strictObject({
-  accessTokenTtlSeconds: z.number().int().min(1).optional(),
-  refreshTokenTtlSeconds: z.number().int().min(1).optional(),
-  authorizationCodeTtlSeconds: z.number().int().min(1).optional(),
-  /** Whether a refresh also kills the access token issued with the old refresh token (unsure: default keeps it). */
-  revokeAccessTokenOnRefresh: z.boolean().optional(),
-  /** Whether reusing a rotated refresh token also revokes the tokens issued from it (reuse detection). */
-  revokeFamilyOnReuse: z.boolean().optional(),
-  requireRedirectUriOnRefresh: z.boolean().optional(),
-  /** The next N successful grants rotate the tokens server-side, then reset the connection instead of answering. */
-  loseTokenResponses: z.number().int().min(0).optional(),
-  missingContactStatus: z.union([z.literal(204), z.literal(404)]).optional(),
-  /** Put a next link on a full last page (the following page then answers 204), as some list APIs do. */
-  nextLinkOnFullLastPage: z.boolean().optional(),
-  defaultOrder: z.strictObject({ field: z.enum(['id', 'updated_at']), dir: z.enum(['asc', 'desc']) }).optional(),
-  maxBatch: z.number().int().min(1).optional(),
-  rateLimit: z
-    .strictObject({
-      perSecond: z.number().int().min(0),
-      body: z.string(),
-      contentType: z.string(),
-      blockAfter: z.number().int().min(0),
-      blockWindowSeconds: z.number().min(0),
-      blockSeconds: z.number().min(0),
-    })
-    .partial()
-    .optional(),
-  webhook: z
-    .strictObject({
-      timeoutMs: z.number().int().min(1),
-      retryDelaysMs: z.array(z.number().int().min(0)),
-      disableAfterFailures: z.number().int().min(1),
-      enumAs: z.enum(['id', 'code']),
-    })
-    .partial()
-    .optional(),
-});
-
 export const controlContactsSchema = z.strictObject({
   subdomain: z.string(),
   contacts: z.array(contactSeedSchema).min(1),
 });
 
-export const controlDeleteSchema = z.strictObject({
+export const controlContactIdsSchema = z.strictObject({
   subdomain: z.string(),
   ids: z.array(z.number().int()).min(1),
 });

@@ -1,45 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { ValidationError } from './errors';
+import type { KommoEvent } from './events';
 import type { AccountSeed, ApiContact, ContactSeed, CustomFieldInput } from './schemas';
-
-export interface KommoConfig {
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  authorizationCodeTtlSeconds: number;
-  revokeAccessTokenOnRefresh: boolean;
-  revokeFamilyOnReuse: boolean;
-  requireRedirectUriOnRefresh: boolean;
-  loseTokenResponses: number;
-  missingContactStatus: 204 | 404;
-  nextLinkOnFullLastPage: boolean;
-  defaultOrder: { field: 'id' | 'updated_at'; dir: 'asc' | 'desc' };
-  maxBatch: number;
-  rateLimit: {
-    perSecond: number;
-    body: string;
-    contentType: string;
-    blockAfter: number;
-    blockWindowSeconds: number;
-    blockSeconds: number;
-  };
-  webhook: { timeoutMs: number; retryDelaysMs: number[]; disableAfterFailures: number; enumAs: 'id' | 'code' };
-}
-
-export const defaultKommoConfig = (): KommoConfig => ({
-  accessTokenTtlSeconds: 86_400,
-  refreshTokenTtlSeconds: 90 * 86_400,
-  authorizationCodeTtlSeconds: 20 * 60,
-  revokeAccessTokenOnRefresh: false,
-  revokeFamilyOnReuse: false,
-  requireRedirectUriOnRefresh: true,
-  loseTokenResponses: 0,
-  missingContactStatus: 204,
-  nextLinkOnFullLastPage: false,
-  defaultOrder: { field: 'id', dir: 'asc' },
-  maxBatch: 250,
-  // Kommo documents 7 requests/s per account and a block "for repeated violations" without numbers: guessed.
-  rateLimit: { perSecond: 7, body: '', contentType: 'text/html; charset=UTF-8', blockAfter: 20, blockWindowSeconds: 60, blockSeconds: 15 * 60 },
-  webhook: { timeoutMs: 2_000, retryDelaysMs: [1_000, 5_000, 15_000], disableAfterFailures: 100, enumAs: 'id' },
-});
 
 export interface EnumDef {
   id: number;
@@ -110,10 +72,13 @@ export interface TokenEvent {
   outcome: string;
 }
 
-export type ValidationError = { code: string; path: string; detail: string };
-
 export class KommoAccount {
   readonly contacts = new Map<number, KommoContact>();
+  /** Contacts deleted "in the UI": gone from the API, kept so they can be restored. */
+  readonly trash = new Map<number, KommoContact>();
+  /** The account's event log (GET /api/v4/events), oldest first. */
+  readonly events: KommoEvent[] = [];
+  nextEventSeq = 1;
   readonly webhooks: KommoWebhook[] = [];
   readonly authCodes = new Map<string, AuthCode>();
   readonly tokenEvents: TokenEvent[] = [];
@@ -234,6 +199,23 @@ export class KommoAccount {
     };
   }
 
+  /** A UI edit given in the seed shape: what the edit names replaces, the rest of `existing` is kept. */
+  mergeSeed(existing: KommoContact, s: ContactSeed, now: number): KommoContact {
+    const next = this.contactFromSeed({ ...s, created_at: existing.created_at }, now);
+    const fieldsNamed = s.email !== undefined || s.phone !== undefined || s.custom_fields_values !== undefined;
+    return {
+      ...existing,
+      ...(s.name !== undefined ? { name: next.name } : {}),
+      ...(s.first_name !== undefined ? { first_name: next.first_name } : {}),
+      ...(s.last_name !== undefined ? { last_name: next.last_name } : {}),
+      ...(s.responsible_user_id !== undefined ? { responsible_user_id: next.responsible_user_id } : {}),
+      custom_fields_values: fieldsNamed
+        ? [...existing.custom_fields_values.filter((f) => !next.custom_fields_values.some((n) => n.field_id === f.field_id)), ...next.custom_fields_values]
+        : existing.custom_fields_values,
+      updated_at: s.updated_at ?? Math.max(now, existing.updated_at),
+    };
+  }
+
   /** A contact created through POST /api/v4/contacts (input already validated). */
   contactFromApi(input: ApiContact, values: CustomFieldValue[], now: number): KommoContact {
     const id = this.nextContactId++;
@@ -280,32 +262,6 @@ export class KommoAccount {
 
 function enumDefs(fieldId: number, codes: string[]): EnumDef[] {
   return codes.map((code, i) => ({ id: fieldId * 10 + i + 1, code }));
-}
-
-const FIRST = ['Anna', 'Boris', 'Carmen', 'Dmitri', 'Elena', 'Farid', 'Greta', 'Hugo', 'Irina', 'Jorge', 'Katya', 'Luis', 'Marta', 'Nikolai', 'Olga', 'Pablo'];
-const LAST = ['Ivanova', 'Garcia', 'Smirnov', 'Lopez', 'Petrova', 'Martinez', 'Kuznetsov', 'Rossi', 'Novak', 'Silva', 'Popov', 'Torres'];
-
-/** The i-th generated contact (0-based): deterministic, so tests can predict names and emails. */
-export function generatedContact(
-  acc: KommoAccount,
-  i: number,
-  opts: { namePrefix: string; emailDomain: string; updatedAtFrom: number; updatedAtStepSeconds: number; withPhone: boolean; withoutEmailEvery: number },
-): ContactSeed {
-  const first = FIRST[i % FIRST.length] ?? 'Anna';
-  const last = LAST[Math.floor(i / FIRST.length) % LAST.length] ?? 'Ivanova';
-  const id = acc.nextContactId;
-  const updated = opts.updatedAtFrom + i * opts.updatedAtStepSeconds;
-  const noEmail = opts.withoutEmailEvery > 0 && (i + 1) % opts.withoutEmailEvery === 0;
-  return {
-    id,
-    name: `${opts.namePrefix} ${first} ${last} ${i + 1}`,
-    first_name: first,
-    last_name: `${last} ${i + 1}`,
-    ...(noEmail ? {} : { email: `${first.toLowerCase()}.${last.toLowerCase()}.${id}@${opts.emailDomain}` }),
-    ...(opts.withPhone ? { phone: `+1555${String(id % 10_000_000).padStart(7, '0')}` } : {}),
-    created_at: updated,
-    updated_at: updated,
-  };
 }
 
 export function newToken(prefix: string): string {

@@ -1,7 +1,8 @@
 import type { FakeClock } from '../clock';
-import type { KommoAccount, KommoConfig, KommoContact, KommoWebhook } from './store';
+import type { KommoConfig } from './config';
+import type { KommoAccount, KommoContact, KommoWebhook } from './store';
 
-export type ContactEvent = 'add' | 'update' | 'delete';
+export type ContactEvent = 'add' | 'update' | 'delete' | 'restore';
 
 export interface DeliveryAttempt {
   at: string;
@@ -23,19 +24,20 @@ export interface Delivery {
   attempts: DeliveryAttempt[];
 }
 
-const SETTING: Record<ContactEvent, string> = { add: 'add_contact', update: 'update_contact', delete: 'delete_contact' };
+const SETTING: Record<ContactEvent, string> = { add: 'add_contact', update: 'update_contact', delete: 'delete_contact', restore: 'restore_contact' };
 const MAX_KEPT = 1_000;
 
 /**
  * Builds Kommo's webhook body. Kommo still sends the pre-v4 layout (contacts[add][0][custom_fields]...),
  * form-encoded with bracketed keys, so a receiver must parse brackets rather than JSON.
  */
-export function webhookBody(acc: KommoAccount, event: ContactEvent, contacts: KommoContact[], baseUrl: string, enumAs: 'id' | 'code'): string {
+export function webhookBody(acc: KommoAccount, event: ContactEvent, contacts: KommoContact[], baseUrl: string, cfg: KommoConfig['webhook']): string {
   const form = new URLSearchParams();
+  const idOnly = event === 'delete' || (event === 'restore' && cfg.restoreLayout === 'id');
   contacts.forEach((c, i) => {
     const p = `contacts[${event}][${i}]`;
     form.append(`${p}[id]`, String(c.id));
-    if (event === 'delete') {
+    if (idOnly) {
       form.append(`${p}[type]`, 'contact');
       return;
     }
@@ -56,7 +58,7 @@ export function webhookBody(acc: KommoAccount, event: ContactEvent, contacts: Ko
       if (cf.field_code) form.append(`${f}[code]`, cf.field_code);
       cf.values.forEach((v, k) => {
         form.append(`${f}[values][${k}][value]`, v.value);
-        form.append(`${f}[values][${k}][enum]`, enumAs === 'id' ? String(v.enum_id) : v.enum_code);
+        form.append(`${f}[values][${k}][enum]`, cfg.enumAs === 'id' ? String(v.enum_id) : v.enum_code);
       });
     });
   });
@@ -94,7 +96,7 @@ export class WebhookEmitter {
         destination: hook.destination,
         event,
         contactIds: contacts.map((c) => c.id),
-        body: webhookBody(acc, event, contacts, this.baseUrl(), this.config().webhook.enumAs),
+        body: webhookBody(acc, event, contacts, this.baseUrl(), this.config().webhook),
         status: hook.disabled ? 'skipped' : 'pending',
         ...(hook.disabled ? { reason: 'webhook disabled' } : {}),
         attempts: [],

@@ -1,76 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import { useKommoContacts, type Contact, type Page, type Problem } from './kommo-fixtures';
 
-// Kommo API v4 contacts: hal+json paging with _links.next, 204 for nothing, problem+json validation errors.
+// Kommo API v4 contacts, reading: hal+json paging with _links.next, 204 for nothing, filters, order, the contact shape.
 
-let sb: RunningSandbox;
 const SUB = 'acme';
 const AT = 'at-contacts';
-let base: string;
-
-interface Contact {
-  id: number;
-  name: string;
-  updated_at: number;
-  created_at: number;
-  is_deleted: boolean;
-  account_id: number;
-  custom_fields_values: { field_id: number; field_name: string; field_code: string; field_type: string; values: { value: string; enum_id: number; enum_code: string }[] }[] | null;
-  _links: { self: { href: string } };
-  _embedded: Record<string, unknown[]>;
-}
-interface Page {
-  _page: number;
-  _links: { self: { href: string }; next?: { href: string } };
-  _embedded: { contacts: Contact[] };
-}
-interface Problem {
-  title: string;
-  status: number;
-  'validation-errors'?: { request_id: string; errors: { code: string; path: string; detail: string }[] }[];
-}
-
-beforeAll(async () => {
-  sb = await startSandbox();
-  base = `${sb.baseUrl}/kommo/${SUB}`;
-});
-afterAll(async () => {
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
-  await sb.control.configure('kommo', { rateLimit: { perSecond: 0 } });
-});
-
-async function seed(generate?: Record<string, unknown>, contacts?: unknown[]): Promise<{ firstId: number; lastId: number }> {
-  const res = await sb.control.seed<{ accounts: { contacts: { firstId: number; lastId: number } }[] }>('kommo', {
-    accounts: [
-      {
-        subdomain: SUB,
-        accountId: 29_000_002,
-        tokens: [{ accessToken: AT }],
-        ...(generate ? { generateContacts: generate } : {}),
-        ...(contacts ? { contacts } : {}),
-      },
-    ],
-  });
-  const c = res.accounts[0]?.contacts;
-  if (!c) throw new Error('no contacts');
-  return c;
-}
-
-async function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${base}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${AT}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
-  });
-}
-
-async function page(query: string): Promise<{ status: number; body: Page; type: string | null }> {
-  const res = await api(`/api/v4/contacts${query}`);
-  const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), body: (text ? JSON.parse(text) : undefined) as Page };
-}
+const { sb, seed, api, page } = useKommoContacts(SUB, AT, 29_000_002);
+const base = (): string => `${sb.baseUrl}/kommo/${SUB}`;
 
 describe('GET /api/v4/contacts paging', () => {
   it('pages with limit, puts next on every page but the last, and answers 204 past the end', async () => {
@@ -80,7 +16,7 @@ describe('GET /api/v4/contacts paging', () => {
     expect(p1.type).toContain('application/hal+json');
     expect(p1.body._page).toBe(1);
     expect(p1.body._embedded.contacts).toHaveLength(50);
-    expect(p1.body._links.self.href).toContain(`${base}/api/v4/contacts?`);
+    expect(p1.body._links.self.href).toContain(`${base()}/api/v4/contacts?`);
     const next = new URL(p1.body._links.next?.href ?? '');
     expect(next.searchParams.get('page')).toBe('2');
     expect(next.searchParams.get('limit')).toBe('50');
@@ -97,7 +33,7 @@ describe('GET /api/v4/contacts paging', () => {
   it('follows next links to collect every contact exactly once', async () => {
     await seed({ count: 260 });
     const seen = new Set<number>();
-    let href: string | undefined = `${base}/api/v4/contacts?limit=250`;
+    let href: string | undefined = `${base()}/api/v4/contacts?limit=250`;
     let pages = 0;
     while (href) {
       const res = await fetch(href, { headers: { authorization: `Bearer ${AT}` } });
@@ -176,6 +112,32 @@ describe('GET /api/v4/contacts filters and order', () => {
     expect(c.body._embedded.contacts.map((x) => x.id)).toEqual([firstId + 3, firstId + 4]);
   });
 
+  it('answers 250 filter[id][] on one page and leaves deleted ids out', async () => {
+    const { firstId } = await seed({ count: 300 });
+    const ids = Array.from({ length: 250 }, (_, i) => firstId + i);
+    await sb.control.call('POST', '/kommo/contacts/delete', { subdomain: SUB, ids: [firstId + 7, firstId + 100] });
+    const p = await page(`?limit=250&${ids.map((id) => `filter[id][]=${id}`).join('&')}`);
+    expect(p.status).toBe(200);
+    const got = p.body._embedded.contacts.map((c) => c.id);
+    expect(got).toHaveLength(248);
+    expect(got).not.toContain(firstId + 7);
+    expect(got).not.toContain(firstId + 100);
+    expect(p.body._links.next).toBeUndefined();
+  });
+
+  it('reads changes since a time in updated_at order, and 204 once nothing changed', async () => {
+    await seed(undefined, [
+      { id: 1, name: 'a', updated_at: 1_000 },
+      { id: 2, name: 'b', updated_at: 3_000 },
+      { id: 3, name: 'c', updated_at: 2_000 },
+    ]);
+    const changed = await page('?filter[updated_at][from]=2000&order[updated_at]=asc');
+    expect(changed.body._embedded.contacts.map((c) => c.id)).toEqual([3, 2]);
+    const none = await api('/api/v4/contacts?filter[updated_at][from]=3001&order[updated_at]=asc');
+    expect(none.status).toBe(204);
+    expect(await none.text()).toBe('');
+  });
+
   it('orders by updated_at asc/desc and rejects other orders', async () => {
     await seed(undefined, [
       { name: 'old', updated_at: 1_000 },
@@ -201,7 +163,7 @@ describe('contact shape', () => {
     const list = (await page('?with=leads')).body._embedded.contacts;
     const full = list[0];
     expect(full).toMatchObject({ name: 'Full', first_name: 'Ful', last_name: 'L', is_deleted: false, account_id: 29_000_002 });
-    expect(full?._links.self.href).toBe(`${base}/api/v4/contacts/${full?.id}`);
+    expect(full?._links.self.href).toBe(`${base()}/api/v4/contacts/${full?.id}`);
     expect(full?._embedded.leads).toEqual([]);
     const email = full?.custom_fields_values?.find((f) => f.field_code === 'EMAIL');
     expect(email).toMatchObject({ field_name: 'Email', field_type: 'multitext' });
@@ -238,90 +200,5 @@ describe('contact shape', () => {
     const state = await sb.control.state<{ accounts: { contactCount: number; contacts?: unknown[] }[] }>('kommo', { contacts: '0' });
     expect(state.accounts[0]?.contactCount).toBe(50_000);
     expect(state.accounts[0]?.contacts).toBeUndefined();
-  });
-});
-
-describe('POST and PATCH /api/v4/contacts', () => {
-  it('creates contacts from an array and reports ids with request_id', async () => {
-    await seed();
-    await sb.control.advanceClock(60_000);
-    const res = await api('/api/v4/contacts', {
-      method: 'POST',
-      body: JSON.stringify([
-        { name: 'New One', custom_fields_values: [{ field_code: 'EMAIL', values: [{ value: 'n1@x.test', enum_code: 'WORK' }] }] },
-        { first_name: 'Two', last_name: 'New', request_id: 'r2' },
-      ]),
-    });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { _embedded: { contacts: { id: number; request_id: string }[] } };
-    expect(body._embedded.contacts.map((c) => c.request_id)).toEqual(['0', 'r2']);
-    const id = body._embedded.contacts[0]?.id ?? 0;
-    const got = (await (await api(`/api/v4/contacts/${id}`)).json()) as Contact;
-    expect(got.custom_fields_values?.[0]?.values[0]?.value).toBe('n1@x.test');
-    const clock = (await (await fetch(`${sb.baseUrl}/_control/clock`)).json()) as { now: string };
-    expect(Math.abs(got.updated_at - Math.floor(Date.parse(clock.now) / 1000))).toBeLessThan(5);
-    const second = (await (await api(`/api/v4/contacts/${body._embedded.contacts[1]?.id}`)).json()) as Contact;
-    expect(second.name).toBe('Two New');
-  });
-
-  it('rejects bad items with validation-errors and writes nothing', async () => {
-    await seed();
-    const res = await api('/api/v4/contacts', {
-      method: 'POST',
-      body: JSON.stringify([
-        { name: 'ok' },
-        { name: 42 },
-        { name: 'bad field', custom_fields_values: [{ field_id: 1, values: [{ value: 'x' }] }] },
-        { name: 'bad enum', custom_fields_values: [{ field_code: 'EMAIL', values: [{ value: 'x', enum_code: 'NOPE' }] }] },
-      ]),
-    });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as Problem;
-    const errs = body['validation-errors'] ?? [];
-    expect(errs.map((e) => e.request_id)).toEqual(['1', '2', '3']);
-    expect(errs[0]?.errors[0]).toMatchObject({ code: 'InvalidType', path: 'name' });
-    expect(errs[1]?.errors[0]).toMatchObject({ code: 'NotSupportedChoice', path: 'custom_fields_values.0.field_id' });
-    expect(errs[2]?.errors[0]).toMatchObject({ code: 'NotSupportedChoice', path: 'custom_fields_values.0.values.0.enum_code' });
-    expect((await api('/api/v4/contacts')).status).toBe(204);
-  });
-
-  it('rejects a body that is not an array, and batches over the limit', async () => {
-    await seed();
-    expect((await api('/api/v4/contacts', { method: 'POST', body: JSON.stringify({ name: 'x' }) })).status).toBe(400);
-    expect((await api('/api/v4/contacts', { method: 'POST', body: '{not json' })).status).toBe(400);
-    const big = Array.from({ length: 251 }, (_, i) => ({ name: `c${i}` }));
-    expect((await api('/api/v4/contacts', { method: 'POST', body: JSON.stringify(big) })).status).toBe(400);
-  });
-
-  it('updates with PATCH (array and single), replacing only the named custom fields', async () => {
-    const { firstId } = await seed(undefined, [{ name: 'P', email: 'p@x.test', phone: '+1' }, { name: 'Q' }]);
-    const res = await api('/api/v4/contacts', {
-      method: 'PATCH',
-      body: JSON.stringify([{ id: firstId, name: 'P2', custom_fields_values: [{ field_code: 'EMAIL', values: [{ value: 'p2@x.test' }] }] }]),
-    });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { _embedded: { contacts: { id: number; name: string }[] } };
-    expect(body._embedded.contacts[0]).toMatchObject({ id: firstId, name: 'P2' });
-    const got = (await (await api(`/api/v4/contacts/${firstId}`)).json()) as Contact;
-    expect(got.custom_fields_values?.find((f) => f.field_code === 'EMAIL')?.values.map((v) => v.value)).toEqual(['p2@x.test']);
-    expect(got.custom_fields_values?.find((f) => f.field_code === 'PHONE')?.values[0]?.value).toBe('+1');
-
-    const single = await api(`/api/v4/contacts/${firstId + 1}`, { method: 'PATCH', body: JSON.stringify({ last_name: 'Z' }) });
-    expect(single.status).toBe(200);
-    expect(((await (await api(`/api/v4/contacts/${firstId + 1}`)).json()) as { last_name: string }).last_name).toBe('Z');
-    expect((await api('/api/v4/contacts/424242', { method: 'PATCH', body: JSON.stringify({ name: 'x' }) })).status).toBe(404);
-
-    const clear = await api('/api/v4/contacts', { method: 'PATCH', body: JSON.stringify([{ id: firstId, custom_fields_values: [{ field_code: 'PHONE', values: null }] }]) });
-    expect(clear.status).toBe(200);
-    const cleared = (await (await api(`/api/v4/contacts/${firstId}`)).json()) as Contact;
-    expect(cleared.custom_fields_values?.map((f) => f.field_code)).toEqual(['EMAIL']);
-  });
-
-  it('rejects PATCH of unknown ids or items without id', async () => {
-    await seed(undefined, [{ name: 'P' }]);
-    const res = await api('/api/v4/contacts', { method: 'PATCH', body: JSON.stringify([{ id: 5, name: 'x' }, { name: 'no id' }]) });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as Problem;
-    expect(body['validation-errors']?.map((e) => e.errors[0]?.code)).toEqual(['NotFound', 'NotBlank']);
   });
 });

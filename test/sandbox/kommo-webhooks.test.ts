@@ -1,49 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import { settledDeliveries, useSandboxWithReceiver } from './kommo-fixtures';
 
 // Kommo webhooks: old form-encoded layout, ~2 s deadline, retries with backoff, disabling after repeated failures.
 
-let sb: RunningSandbox;
 const SUB = 'hooks';
 const AT = 'at-hooks';
-
-interface Received {
-  contentType: string;
-  form: Record<string, string>;
-}
-
-/** A receiver whose answers a test scripts: status codes or delays per call, then 200. */
-class Receiver {
-  server: Server;
-  received: Received[] = [];
-  script: ({ status: number } | { delayMs: number })[] = [];
-  url = '';
-  constructor() {
-    this.server = createServer((req: IncomingMessage, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        this.received.push({ contentType: req.headers['content-type'] ?? '', form: Object.fromEntries(new URLSearchParams(body)) });
-        const step = this.script.shift();
-        if (step && 'delayMs' in step) {
-          setTimeout(() => res.writeHead(200).end('late'), step.delayMs);
-          return;
-        }
-        res.writeHead(step?.status ?? 200).end();
-      });
-    });
-  }
-  async start(): Promise<void> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/kommo/webhook`;
-  }
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
 
 interface Delivery {
   id: number;
@@ -57,21 +18,7 @@ interface State {
   accounts: { webhooks: { id: number; disabled: boolean; consecutiveFailures: number }[]; deliveries: Delivery[] }[];
 }
 
-let rx: Receiver;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-  rx = new Receiver();
-  await rx.start();
-});
-afterAll(async () => {
-  await rx.stop();
-  await sb.close();
-});
-beforeEach(async () => {
-  await sb.control.reset();
-  rx.received = [];
-  rx.script = [];
+const { sb, rx } = useSandboxWithReceiver(async () => {
   await sb.control.configure('kommo', { rateLimit: { perSecond: 0 }, webhook: { retryDelaysMs: [20, 40, 80] } });
 });
 
@@ -89,19 +36,7 @@ async function seed(settings?: string[], contacts: unknown[] = []): Promise<void
   });
 }
 
-async function deliveries(): Promise<Delivery[]> {
-  return (await sb.control.state<State>('kommo', { subdomain: SUB, contacts: '0' })).accounts[0]?.deliveries ?? [];
-}
-
-async function settled(count = 1, timeoutMs = 5_000): Promise<Delivery[]> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const list = await deliveries();
-    if (list.length >= count && list.every((d) => d.status !== 'pending')) return list;
-    if (Date.now() > until) throw new Error(`deliveries did not settle: ${JSON.stringify(list)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const settled = (count = 1): Promise<Delivery[]> => settledDeliveries<Delivery>(sb, SUB, count);
 
 const api = (path: string, method: string, body?: unknown): Promise<Response> =>
   fetch(`${sb.baseUrl}/kommo/${SUB}${path}`, {
@@ -237,6 +172,8 @@ describe('kommo webhook delivery', () => {
     expect(list[1]?.status).toBe('skipped');
     const state = await sb.control.state<State>('kommo', { subdomain: SUB, contacts: '0' });
     expect(state.accounts[0]?.webhooks[0]).toMatchObject({ disabled: true, consecutiveFailures: 3 });
+    const listed = (await (await api('/api/v4/webhooks', 'GET')).json()) as { _embedded: { webhooks: { destination: string; disabled: boolean }[] } };
+    expect(listed._embedded.webhooks).toEqual([expect.objectContaining({ destination: rx.url, disabled: true })]);
 
     // Subscribing again (as an integration would) revives it.
     await control('POST', '/webhooks', { subdomain: SUB, destination: rx.url });

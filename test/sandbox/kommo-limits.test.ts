@@ -67,6 +67,16 @@ describe('kommo rate limit', () => {
     expect((await get()).status).toBe(200);
   });
 
+  it('by default blocks after 20 429s in a minute, for 15 minutes of the fake clock', async () => {
+    const statuses = await burst(7 + 20 + 1);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    expect(statuses.at(-1)).toBe(403);
+    await sb.control.advanceClock(14 * 60_000);
+    expect((await get()).status).toBe(403);
+    await sb.control.advanceClock(61_000);
+    expect((await get()).status).toBe(200);
+  });
+
   it('can be switched off', async () => {
     await sb.control.configure('kommo', { rateLimit: { perSecond: 0 } });
     expect((await burst(20)).every((s) => s === 200)).toBe(true);
