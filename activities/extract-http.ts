@@ -1,6 +1,7 @@
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { HttpRequest, PageResponse } from '../extraction';
-import { FailureType, isNetworkError, parseRetryAfter } from '../providers/errors';
+import { isNetworkError } from '../providers/errors';
+import { httpAnswerFailure, noAnswerFailure } from './failures';
 
 /**
  * Sending the requests the extraction engine builds. Node's fetch (undici) keeps connections alive per origin,
@@ -13,26 +14,12 @@ export interface SentResponse extends Omit<PageResponse, 'records'> {
 export type Send = (req: HttpRequest, signal?: AbortSignal) => Promise<SentResponse>;
 
 /**
- * With PROVIDERS_SANDBOX_URL set, the seed's Zoho hosts are served by the sandbox's Zoho-shaped demo API, so the
- * seed's configs run unchanged. Any other URL is sent as written.
+ * `rewriteUrl` maps a config's URL to where it is served (the worker passes the sandbox's host map when
+ * PROVIDERS_SANDBOX_URL is set, so the seed's configs run unchanged against the fakes); absent, URLs are sent as written.
  */
-const SANDBOX_HOSTS: Record<string, string> = {
-  'accounts.zoho.com': '/demo/zoho',
-  'www.zohoapis.com': '/demo/zoho',
-  'desk.zoho.com': '/demo/zoho/desk',
-};
-
-export function sandboxRewrite(url: string, sandboxUrl: string | undefined): string {
-  if (!sandboxUrl) return url;
-  const u = new URL(url);
-  const prefix = SANDBOX_HOSTS[u.hostname];
-  if (u.protocol !== 'https:' || prefix === undefined) return url;
-  return `${sandboxUrl.replace(/\/$/, '')}${prefix}${u.pathname}${u.search}`;
-}
-
-export function createSender(opts: { timeoutMs: number; sandboxUrl?: string | undefined }): Send {
+export function createSender(opts: { timeoutMs: number; rewriteUrl?: ((url: string) => string) | undefined }): Send {
   return async (req, signal) => {
-    const url = sandboxRewrite(req.url, opts.sandboxUrl);
+    const url = opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url;
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     let body: string | undefined;
     if (req.body !== undefined) {
@@ -50,7 +37,7 @@ export function createSender(opts: { timeoutMs: number; sandboxUrl?: string | un
       const cause = (err as { cause?: unknown }).cause ?? err;
       const what = timeout.aborted ? `timed out after ${opts.timeoutMs} ms` : isNetworkError(cause) ? String((cause as { code?: string }).code) : (err as Error).message;
       // The URL's path only: its query may carry a token.
-      throw ApplicationFailure.create({ type: FailureType.Transient, message: `${req.method} ${new URL(url).pathname}: ${what}`, cause: err as Error });
+      throw noAnswerFailure(`${req.method} ${new URL(url).pathname}: ${what}`);
     }
     let parsed: unknown = null;
     if (text !== '') {
@@ -68,18 +55,5 @@ export function createSender(opts: { timeoutMs: number; sandboxUrl?: string | un
   };
 }
 
-/** A failure for an HTTP answer that is neither a page nor a stop signal: 401, 429, 5xx. Null for the others. */
-export function failureFor(res: SentResponse, what: string): ApplicationFailure | null {
-  if (res.status === 429) {
-    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-    return ApplicationFailure.create({
-      type: FailureType.RateLimited,
-      message: `${what}: HTTP 429${retryAfterMs !== undefined ? `, retry after ${Math.ceil(retryAfterMs / 1000)} s` : ''}`,
-      ...(retryAfterMs !== undefined ? { nextRetryDelay: Math.max(1000, retryAfterMs) } : {}),
-    });
-  }
-  if (res.status >= 500 || res.status === 408) {
-    return ApplicationFailure.create({ type: FailureType.Transient, message: `${what}: HTTP ${res.status}` });
-  }
-  return null;
-}
+/** A failure for an HTTP answer that is neither a page nor a stop signal: 429, 408, 5xx. Null for the others. */
+export const failureFor = (res: SentResponse, what: string): ApplicationFailure | null => httpAnswerFailure(res.status, res.headers, what);

@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -42,14 +41,17 @@ import {
 import { FailureType } from '../providers/errors';
 import type { ConfigStore, RunDoc } from '../store/configs';
 import { createSender, failureFor, type Send, type SentResponse } from './extract-http';
+import { failure, invalid } from './failures';
 
 export interface ExtractActivityDeps {
   settings: Settings;
   configs: ConfigStore;
   s3: S3Client;
   log: Logger;
-  /** Sends extraction requests; the default is fetch with keep-alive (and the sandbox's host map when set). */
+  /** Sends extraction requests; the default is fetch with keep-alive. */
   send?: Send;
+  /** Where a config's URL is served, when not at itself (the worker passes the sandbox's host map). */
+  rewriteUrl?: ((url: string) => string) | undefined;
 }
 
 export interface PrepareRunInput {
@@ -124,9 +126,6 @@ export interface RunSummary {
 
 const MiB = 1024 * 1024;
 
-const invalid = (message: string, cause?: Error): ApplicationFailure =>
-  ApplicationFailure.create({ type: FailureType.Invalid, message, nonRetryable: true, ...(cause ? { cause } : {}) });
-
 /** A short description of where pagination stands, never a link's query (it may hold a token). */
 export function cursorOf(state: PageState): string {
   const p = state.position;
@@ -159,7 +158,7 @@ function loadConfig(json: string, extractionId: string): { config: Config; extra
  * and counts, never a page body nor a credential.
  */
 export const createExtractActivities = (deps: ExtractActivityDeps) => {
-  const send = deps.send ?? createSender({ timeoutMs: deps.settings.EXTRACT_HTTP_TIMEOUT_SECONDS * 1000, sandboxUrl: deps.settings.PROVIDERS_SANDBOX_URL });
+  const send = deps.send ?? createSender({ timeoutMs: deps.settings.EXTRACT_HTTP_TIMEOUT_SECONDS * 1000, rewriteUrl: deps.rewriteUrl });
   const store = deps.configs;
   const partBytes = Math.round(deps.settings.EXTRACT_PART_MIB * MiB);
 
@@ -173,7 +172,7 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
     if (transient) throw transient;
     const token = extractRefreshedToken(config, res.body);
     if (!token.ok) {
-      throw ApplicationFailure.create({ type: FailureType.AuthRevoked, message: `token refresh (HTTP ${res.status}): ${token.error}`, nonRetryable: true });
+      throw failure(FailureType.AuthRevoked, `token refresh (HTTP ${res.status}): ${token.error}`, { nonRetryable: true });
     }
     return token.value;
   }
@@ -365,7 +364,7 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
           res = await send(again.value, signal);
         }
         if (res.status === 401) {
-          throw ApplicationFailure.create({ type: FailureType.AuthExpired, message: `${what}: HTTP 401 ${config.auth?.refresh_token ? 'with a freshly refreshed token' : '(the config has no refresh_token)'}`, nonRetryable: true });
+          throw failure(FailureType.AuthExpired, `${what}: HTTP 401 ${config.auth?.refresh_token ? 'with a freshly refreshed token' : '(the config has no refresh_token)'}`, { nonRetryable: true });
         }
         const f = failureFor(res, what);
         if (f) throw f;

@@ -29,6 +29,8 @@ export interface ActivityDeps {
   mailer: Transporter;
   temporal: Client | null;
   log: Logger;
+  /** Where an extraction config's URL is served when not at itself (the sandbox's host map, in the local stack). */
+  rewriteUrl?: ((url: string) => string) | undefined;
 }
 
 /** Every activity the workers register. */
@@ -36,7 +38,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createSmokeActivities(deps),
   ...createAlertActivities({ mailer: deps.mailer, settings: deps.settings }),
   ...createTokenActivities(deps),
-  ...createExtractActivities({ settings: deps.settings, configs: deps.configs, s3: deps.s3, log: deps.log }),
+  ...createExtractActivities({ settings: deps.settings, configs: deps.configs, s3: deps.s3, log: deps.log, rewriteUrl: deps.rewriteUrl }),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

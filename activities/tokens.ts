@@ -1,5 +1,4 @@
 import { Context, activityInfo } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../config';
@@ -8,7 +7,7 @@ import type { ProviderEndpoints } from '../providers/endpoints';
 import { ROTATES_REFRESH_TOKEN, type RefreshFn, type RefreshInput } from '../providers/oauth';
 import type { AccountStore, Credentials } from '../store/accounts';
 import type { ErrorLogStore } from '../store/error-logs';
-import { asProviderError, toApplicationFailure } from './failures';
+import { asProviderError, failure, invalid, toApplicationFailure } from './failures';
 
 export interface TokenActivityDeps {
   accounts: AccountStore;
@@ -106,11 +105,11 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const transientFailures = (prev?.transientFailures ?? 0) + (prev?.calling ? 1 : 0);
     if (prev?.calling) {
       if (transientFailures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {
-        throw ApplicationFailure.create({
-          type: FailureType.Transient,
-          message: `account ${input.accountId}: gave up after ${transientFailures} failed attempts (the last one timed out or lost its worker while calling the provider)`,
-          nonRetryable: true,
-        });
+        throw failure(
+          FailureType.Transient,
+          `account ${input.accountId}: gave up after ${transientFailures} failed attempts (the last one timed out or lost its worker while calling the provider)`,
+          { nonRetryable: true },
+        );
       }
       Context.current().heartbeat({ transientFailures, calling: false } satisfies RefreshAttemptDetails);
     }
@@ -122,16 +121,12 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const owner = `${caller}/${info.attempt}`;
     const leased = await deps.accounts.acquireLease(input.accountId, owner, LEASE_MS);
     if (!leased) {
-      if (!(await deps.accounts.exists(input.accountId))) throw ApplicationFailure.create({ type: FailureType.Invalid, message: `account ${input.accountId} not found`, nonRetryable: true });
+      if (!(await deps.accounts.exists(input.accountId))) throw invalid(`account ${input.accountId} not found`);
       // Someone else is refreshing it: come back when its lease ends (it usually releases it much sooner), and
       // the refresh it stored then makes this one a skip. One retry, not a burst of attempts.
       const until = await deps.accounts.leaseUntil(input.accountId);
       const wait = until ? Math.min(Math.max(until.getTime() - Date.now(), 0), LEASE_MS) : 0;
-      throw ApplicationFailure.create({
-        type: FailureType.RefreshInProgress,
-        message: `account ${input.accountId} is being refreshed by another run`,
-        nextRetryDelay: Math.max(1000, Math.min(wait + 250, 15_000)),
-      });
+      throw failure(FailureType.RefreshInProgress, `account ${input.accountId} is being refreshed by another run`, { nextRetryDelay: Math.max(1000, Math.min(wait + 250, 15_000)) });
     }
     const account = leased;
     const skip = async (reason: string): Promise<RefreshAccountResult> => {
@@ -201,11 +196,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
           expiresAt: now.token.expiresAt.toISOString(),
         };
       }
-      throw ApplicationFailure.create({
-        type: FailureType.Invalid,
-        message: `account ${account._id} changed while it was being refreshed (reconnected?); the new token was not stored`,
-        nonRetryable: true,
-      });
+      throw invalid(`account ${account._id} changed while it was being refreshed (reconnected?); the new token was not stored`);
     }
     deps.log.info({ accountId: account._id, provider: account.provider, version }, 'token refreshed');
     return { accountId: account._id, outcome: 'refreshed', version, expiresAt: refreshed.expiresAt.toISOString() };

@@ -12,6 +12,7 @@ import { ConfigStore } from '../store/configs';
 import { ErrorLogStore } from '../store/error-logs';
 import { connectMongo } from '../store/mongo';
 import { s3Client } from '../store/s3';
+import { sandboxRewrite } from '../sandbox/demo/hosts';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
 export async function buildActivityDeps(
@@ -25,6 +26,8 @@ export async function buildActivityDeps(
   const errorLogs = new ErrorLogStore(mongo.db);
   const configs = new ConfigStore(mongo.db, cipher);
   await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes(), configs.ensureIndexes()]);
+  // With the providers on the sandbox, the seed's Zoho hosts in extraction configs are served by its demo API.
+  const sandboxUrl = settings.PROVIDERS_SANDBOX_URL;
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
@@ -41,6 +44,7 @@ export async function buildActivityDeps(
       mailer,
       temporal,
       log: createLogger(settings, 'activities', opts.logDestination),
+      ...(sandboxUrl ? { rewriteUrl: (url: string) => sandboxRewrite(url, sandboxUrl) } : {}),
     },
     close: async () => {
       mailer.close();

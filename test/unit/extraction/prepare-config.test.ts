@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sandboxRewrite } from '../../../activities/extract-http';
+import { sandboxRewrite } from '../../../sandbox/demo/hosts';
 import { cursorOf } from '../../../activities/extract';
 import { ConfigInvalid, normaliseCron, prepareConfig } from '../../../extraction';
 import { startPagination } from '../../../extraction';
