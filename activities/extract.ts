@@ -39,13 +39,19 @@ import {
   type WriterState,
 } from '../extraction';
 import { FailureType } from '../providers/errors';
-import type { ConfigStore, RunDoc } from '../store/configs';
+import type { ConfigStore } from '../store/configs';
+import type { ExtractionRunDoc, ExtractionRunStore } from '../store/extraction-runs';
+import type { RunLogStore } from '../store/run-logs';
+import type { SecretStore } from '../store/secrets';
 import { createSender, failureFor, type Send, type SentResponse } from './extract-http';
 import { failure, invalid } from './failures';
 
 export interface ExtractActivityDeps {
   settings: Settings;
   configs: ConfigStore;
+  runLogs: RunLogStore;
+  secrets: SecretStore;
+  extractionRuns: ExtractionRunStore;
   s3: S3Client;
   log: Logger;
   /** Sends extraction requests; the default is fetch with keep-alive. */
@@ -159,7 +165,6 @@ function loadConfig(json: string, extractionId: string): { config: Config; extra
  */
 export const createExtractActivities = (deps: ExtractActivityDeps) => {
   const send = deps.send ?? createSender({ timeoutMs: deps.settings.EXTRACT_HTTP_TIMEOUT_SECONDS * 1000, rewriteUrl: deps.rewriteUrl });
-  const store = deps.configs;
   const partBytes = Math.round(deps.settings.EXTRACT_PART_MIB * MiB);
 
   /** Sends the token refresh and returns the new token. Revoked credentials never retry. */
@@ -188,7 +193,7 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
     const dest = destinationFor(config, ex, { startedAt, defaultBucket: deps.settings.S3_DEFAULT_BUCKET });
     if (ex.s3_destiny?.filename !== undefined) return dest;
     const taken = async (key: string): Promise<boolean> => {
-      if (await store.runs.findOne({ bucket: dest.bucket, key, _id: { $ne: input.runId } })) return true;
+      if (await deps.extractionRuns.keyTaken(dest.bucket, key, input.runId)) return true;
       try {
         await deps.s3.send(new HeadObjectCommand({ Bucket: dest.bucket, Key: key }));
         return true;
@@ -206,8 +211,8 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
     throw invalid(`no free file name next to ${dest.uri}`);
   }
 
-  async function getRun(runId: string): Promise<RunDoc> {
-    const run = await store.runs.findOne({ _id: runId });
+  async function getRun(runId: string): Promise<ExtractionRunDoc> {
+    const run = await deps.extractionRuns.find(runId);
     if (!run) throw invalid(`run ${runId} has no working state (already finished, or never prepared)`);
     return run;
   }
@@ -219,8 +224,8 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
      * Idempotent: a retried attempt finds the run document and answers from it.
      */
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
-      const existing = await store.runs.findOne({ _id: input.runId });
-      const summary = (run: RunDoc, config: Config, ex: Extraction): PreparedRun => ({
+      const existing = await deps.extractionRuns.find(input.runId);
+      const summary = (run: ExtractionRunDoc, config: Config, ex: Extraction): PreparedRun => ({
         runId: run._id,
         configName: config.name,
         extractionName: ex.name,
@@ -232,11 +237,11 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         const { config, extraction } = loadConfig(existing.config, existing.extractionId);
         return summary(existing, config, extraction);
       }
-      const doc = await store.find(input.configId);
+      const doc = await deps.configs.find(input.configId);
       if (!doc) throw invalid(`no config with id ${input.configId}`);
       const { config, extraction } = loadConfig(doc.json, input.extractionId);
-      const previousLast = await store.lastOf(extraction.id ?? input.extractionId);
-      const secrets = await store.secretValues(secretNames(config));
+      const previousLast = await deps.runLogs.lastOf(extraction.id ?? input.extractionId);
+      const secrets = await deps.secrets.values(secretNames(config));
       const token = await refreshToken(config, secrets);
       const refs: ReferenceContext = { self: token === null ? config : withAccessToken(config, token), secrets, last: previousLast === null ? null : JSON.parse(previousLast) };
       const prepared = prepareExtraction(extraction, refs);
@@ -252,21 +257,19 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         if ((err as { name?: string }).name === 'NoSuchBucket') throw invalid(`bucket ${dest.bucket} does not exist`, err as Error);
         throw err;
       }
-      const run: RunDoc = {
+      const run = await deps.extractionRuns.start({
         _id: input.runId,
         configId: input.configId,
         extractionId: input.extractionId,
         config: doc.json,
         previousLast,
-        token: token === null ? null : store.encrypt(token),
-        tokenVersion: 1,
+        accessToken: token,
         startedAt: new Date(input.startedAt),
         bucket: dest.bucket,
         key: dest.key,
         uploadId,
         lastRecord: null,
-      };
-      await store.runs.insertOne(run);
+      });
       deps.log.info({ runId: input.runId, configId: input.configId, extractionId: input.extractionId, destiny: dest.uri }, 'extraction run prepared');
       return summary(run, config, extraction);
     },
@@ -283,8 +286,8 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
       const started = Date.now();
       const run = await getRun(input.runId);
       const { config, extraction } = loadConfig(run.config, run.extractionId);
-      const secrets = await store.secretValues(secretNames(config));
-      let token = run.token === null ? null : store.decrypt(run.token);
+      const secrets = await deps.secrets.values(secretNames(config));
+      let token = deps.extractionRuns.accessToken(run);
       const last = run.previousLast === null ? null : (JSON.parse(run.previousLast) as unknown);
       const refsFor = (t: string | null): ReferenceContext => ({ self: t === null ? config : withAccessToken(config, t), secrets, last });
       let refs = refsFor(token);
@@ -357,7 +360,7 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         if (res.status === 401 && config.auth?.refresh_token) {
           token = await refreshToken(config, secrets, signal);
           refs = refsFor(token);
-          await store.runs.updateOne({ _id: run._id }, { $set: { token: token === null ? null : store.encrypt(token) }, $inc: { tokenVersion: 1 } });
+          await deps.extractionRuns.saveAccessToken(run._id, token);
           deps.log.info({ runId: run._id }, 'access token refreshed after a 401');
           const again = build(refs);
           if (!again.ok) throw invalid(`${what}: ${again.error}`);
@@ -436,7 +439,7 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         }
       }
       // `last` is kept beside the run, not in workflow history; it is read back once the upload completes.
-      if (lastRecord !== null) await store.runs.updateOne({ _id: run._id }, { $set: { lastRecord } });
+      if (lastRecord !== null) await deps.extractionRuns.saveLastRecord(run._id, lastRecord);
       return { checkpoint, done, batchPages, cursor: cursorOf(page), attempt: ctx.info.attempt };
     },
 
@@ -446,9 +449,9 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
      * knows the upload id: that is success, since only this run could have completed it.
      */
     async completeRun(input: FinishRunInput): Promise<RunSummary> {
-      const run = await store.runs.findOne({ _id: input.runId });
+      const run = await deps.extractionRuns.find(input.runId);
       if (!run) {
-        const log = (await store.logs.findOne({ _id: input.runId })) ?? null;
+        const log = await deps.runLogs.find(input.runId);
         if (log) return { runId: input.runId, success: log.success, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destiny: log.destiny, error: log.error };
         throw invalid(`run ${input.runId} has no working state`);
       }
@@ -473,19 +476,19 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         ...(run.lastRecord !== null ? { lastRecord: JSON.parse(run.lastRecord) as unknown } : {}),
         ...(run.previousLast !== null ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
       });
-      await store.addLog(log);
-      await store.runs.deleteOne({ _id: run._id });
+      await deps.runLogs.add(log);
+      await deps.extractionRuns.end(run._id);
       deps.log.info({ runId: run._id, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destiny: log.destiny }, 'extraction run completed');
       return { runId: run._id, success: true, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destiny: log.destiny, error: null };
     },
 
     /** Aborts the upload (no object appears) and writes a failed run log; `last` does not move. */
     async failRun(input: FinishRunInput): Promise<RunSummary> {
-      const run = await store.runs.findOne({ _id: input.runId });
+      const run = await deps.extractionRuns.find(input.runId);
       if (run) {
         await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: run.bucket, Key: run.key, UploadId: run.uploadId })).catch(() => undefined);
       }
-      const doc = run ? null : await store.find(input.configId);
+      const doc = run ? null : await deps.configs.find(input.configId);
       const json = run?.config ?? doc?.json;
       let names = { config: input.configId, extraction: input.extractionId };
       if (json) {
@@ -506,15 +509,15 @@ export const createExtractActivities = (deps: ExtractActivityDeps) => {
         destination: null,
         error: input.error ?? 'failed',
       });
-      await store.addLog(log);
-      if (run) await store.runs.deleteOne({ _id: run._id });
+      await deps.runLogs.add(log);
+      if (run) await deps.extractionRuns.end(run._id);
       deps.log.warn({ runId: input.runId, error: log.error }, 'extraction run failed');
       return { runId: input.runId, success: false, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destiny: null, error: log.error };
     },
 
     /** The extractions of a config, for the workflow that runs them (ids and names only). */
     async describeConfig(input: { configId: string; extractionIds?: string[] }): Promise<{ name: string; extractions: { id: string; name: string }[] }> {
-      const doc = await store.find(input.configId);
+      const doc = await deps.configs.find(input.configId);
       if (!doc) throw invalid(`no config with id ${input.configId}`);
       const parsed = parseConfig(JSON.parse(doc.json));
       if (!parsed.ok) throw invalid(`the config is not valid:\n${formatIssues(parsed.errors)}`);

@@ -1,29 +1,21 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
-import type { Db } from 'mongodb';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Settings } from '../config';
+import type { OAuthProvider } from '../common/names';
 import type { ProviderEndpoints } from '../providers/endpoints';
 import type { RefreshFn } from '../providers/oauth';
-import type { OAuthProvider } from '../common/names';
-import type { AccountStore } from '../store/accounts';
-import type { ConfigStore } from '../store/configs';
-import type { ErrorLogStore } from '../store/error-logs';
+import type { Stores } from '../store';
 import { createAlertActivities } from './alerts';
 import { createExtractActivities } from './extract';
 import { createSmokeActivities } from './smoke';
 import { createTokenActivities } from './tokens';
 
-/** What activities need from the outside world; only the worker (and tests) build the real ones. */
-export interface ActivityDeps {
+/** What activities need from the outside world: the repositories, and the clients only the worker (and tests) build. */
+export interface ActivityDeps extends Stores {
   settings: Settings;
-  db: Db;
   s3: S3Client;
-  accounts: AccountStore;
-  errorLogs: ErrorLogStore;
-  /** Extraction configs, run logs, secrets and per-run state. */
-  configs: ConfigStore;
   endpoints: ProviderEndpoints;
   refreshers: Record<OAuthProvider, RefreshFn>;
   mailer: Transporter;
@@ -36,9 +28,9 @@ export interface ActivityDeps {
 /** Every activity the workers register. */
 export const createActivities = (deps: ActivityDeps) => ({
   ...createSmokeActivities(deps),
-  ...createAlertActivities({ mailer: deps.mailer, settings: deps.settings }),
+  ...createAlertActivities(deps),
   ...createTokenActivities(deps),
-  ...createExtractActivities({ settings: deps.settings, configs: deps.configs, s3: deps.s3, log: deps.log, rewriteUrl: deps.rewriteUrl }),
+  ...createExtractActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -6,7 +6,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Db } from 'mongodb';
+import type { SmokeRunStore } from '../store/smoke-runs';
 
 export interface SmokeDocumentInput {
   runId: string;
@@ -39,14 +39,10 @@ export function smokePartBody(partNumber: number, parts: number): Buffer {
  * The foundation's end-to-end check: one write to MongoDB and one multipart upload to S3, resumable from its
  * heartbeat so a worker killed in the middle loses no part that was already uploaded.
  */
-export const createSmokeActivities = (deps: { db: Db; s3: S3Client }) => ({
+export const createSmokeActivities = (deps: { smokeRuns: SmokeRunStore; s3: S3Client }) => ({
   async recordSmokeDocument(input: SmokeDocumentInput): Promise<{ id: string }> {
     const info = activityInfo();
-    await deps.db.collection('smoke_runs').updateOne(
-      { _id: input.runId as unknown as never },
-      { $set: { note: input.note, workflowId: info.workflowExecution?.workflowId ?? null, at: new Date() } },
-      { upsert: true },
-    );
+    await deps.smokeRuns.record(input.runId, input.note, info.workflowExecution?.workflowId ?? null);
     return { id: input.runId };
   },
 

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
   const run = randomUUID().slice(0, 8);
   const settings = { ...base, LOG_LEVEL: 'warn' as const, CREATE_SCHEDULES: false, TEMPORAL_TASK_QUEUE: `bench-extract-${run}` };
-  const { deps, close } = await buildActivityDeps(settings, { dbName: `bench_extract_${run}` });
+  const { deps, db, close } = await buildActivityDeps(settings, { dbName: `bench_extract_${run}` });
   const clientConn = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    await deps.db.dropDatabase().catch(() => undefined);
+    await db.dropDatabase().catch(() => undefined);
     await close();
     await clientConn.close();
     await connection.close();

@@ -6,11 +6,9 @@ import { createLogger } from '../config/logger';
 import type { ActivityDeps } from '../activities';
 import { providerEndpoints } from '../providers/endpoints';
 import { REFRESHERS } from '../providers';
-import { AccountStore } from '../store/accounts';
-import { createCipher } from '../store/crypto';
-import { ConfigStore } from '../store/configs';
-import { ErrorLogStore } from '../store/error-logs';
+import { openStores } from '../store';
 import { connectMongo } from '../store/mongo';
+import type { Db } from 'mongodb';
 import { s3Client } from '../store/s3';
 import { sandboxRewrite } from '../sandbox/demo/hosts';
 
@@ -18,14 +16,10 @@ import { sandboxRewrite } from '../sandbox/demo/hosts';
 export async function buildActivityDeps(
   settings: Settings,
   opts: { dbName?: string; logDestination?: DestinationStream } = {},
-): Promise<{ deps: ActivityDeps; close(): Promise<void> }> {
+): Promise<{ deps: ActivityDeps; db: Db; close(): Promise<void> }> {
   const mongo = await connectMongo(settings, opts.dbName);
   const s3 = s3Client(settings);
-  const cipher = createCipher(settings.ENCRYPTION_KEY);
-  const accounts = new AccountStore(mongo.db, cipher);
-  const errorLogs = new ErrorLogStore(mongo.db);
-  const configs = new ConfigStore(mongo.db, cipher);
-  await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes(), configs.ensureIndexes()]);
+  const stores = await openStores(mongo.db, settings);
   // With the providers on the sandbox, the seed's Zoho hosts in extraction configs are served by its demo API.
   const sandboxUrl = settings.PROVIDERS_SANDBOX_URL;
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
@@ -33,12 +27,9 @@ export async function buildActivityDeps(
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
   return {
     deps: {
+      ...stores,
       settings,
-      db: mongo.db,
       s3,
-      accounts,
-      errorLogs,
-      configs,
       endpoints: providerEndpoints(settings),
       refreshers: REFRESHERS,
       mailer,
@@ -46,6 +37,7 @@ export async function buildActivityDeps(
       log: createLogger(settings, 'activities', opts.logDestination),
       ...(sandboxUrl ? { rewriteUrl: (url: string) => sandboxRewrite(url, sandboxUrl) } : {}),
     },
+    db: mongo.db,
     close: async () => {
       mailer.close();
       s3.destroy();

@@ -6,10 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Settings } from '../../config';
 import type { Logger } from '../../config/logger';
-import { AccountStore } from '../../store/accounts';
-import { ApiKeyStore } from '../../store/api-keys';
-import { ConfigStore } from '../../store/configs';
-import { createCipher } from '../../store/crypto';
+import { openStores } from '../../store';
 import { ExtractService } from '../extract';
 import { checkReachability } from '../health';
 import { registerAccountRoutes } from './accounts';
@@ -52,22 +49,17 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandler(app);
   installJsonBody(app);
 
-  const keys = new ApiKeyStore(deps.db);
-  await keys.ensureIndexes();
-  await keys.ensureRoot(deps.settings.ROOT_API_KEY);
-  const accounts = new AccountStore(deps.db, createCipher(deps.settings.ENCRYPTION_KEY));
-  await accounts.ensureIndexes();
+  const stores = await openStores(deps.db, deps.settings);
+  await stores.apiKeys.ensureRoot(deps.settings.ROOT_API_KEY);
 
   app.get('/health', async (_req, reply) => {
     const checks = await checkReachability(deps.settings);
     const ok = checks.every((c) => c.ok);
     return reply.code(ok ? 200 : 503).send({ ok, checks });
   });
-  registerKeyRoutes(app, keys);
-  registerAccountRoutes(app, { settings: deps.settings, accounts, keys, temporal: deps.temporal });
-  const configs = new ConfigStore(deps.db, createCipher(deps.settings.ENCRYPTION_KEY));
-  await configs.ensureIndexes();
-  registerExtractRoutes(app, { keys, configs, service: new ExtractService({ settings: deps.settings, configs, temporal: deps.temporal }) });
+  registerKeyRoutes(app, stores.apiKeys);
+  registerAccountRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal });
+  registerExtractRoutes(app, { stores, service: new ExtractService({ settings: deps.settings, configs: stores.configs, temporal: deps.temporal }) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadSettings, temporalUiUrl, type Settings } from '../../config';
-import { connectMongo } from '../../store/mongo';
+import { loadSettings, temporalUiUrl } from '../../config';
 import type { OAuthProvider } from '../../common/names';
-import type { AccountStore } from '../../store/accounts';
+import type { AccountStatus } from '../../store/accounts';
 import { checkReachability } from '../health';
 import { addExtractCommands } from './extract';
-import { accountStore, addAccount } from '../onboarding';
+import { print, withStores } from './context';
+import { addAccount, addOAuthClient } from '../onboarding';
 import { connectClient } from '../temporal';
 import { startRefreshAll, startRefreshToken } from '../tokens';
 
@@ -58,9 +58,9 @@ export function buildCli(): Command {
     .option('--provider <provider>', 'google | zoho | kommo')
     .option('--status <status>', 'active | needs_reauth | disabled')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { provider?: OAuthProvider; status?: 'active' | 'needs_reauth' | 'disabled'; json?: boolean }) =>
-      withStore(async (store) => {
-        const list = await store.list({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.status ? { status: opts.status } : {}) });
+    .action(async (opts: { provider?: OAuthProvider; status?: AccountStatus; json?: boolean }) =>
+      withStores(async ({ accounts }) => {
+        const list = await accounts.list({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.status ? { status: opts.status } : {}) });
         if (opts.json) return print(list);
         for (const a of list) {
           process.stdout.write(`${a.id.padEnd(28)} ${a.provider.padEnd(7)} ${a.status.padEnd(13)} ${a.key.padEnd(32)} expires ${a.tokenExpiresAt ?? '?'}${a.lastError ? `  last error: ${a.lastError.message}` : ''}\n`);
@@ -81,7 +81,7 @@ export function buildCli(): Command {
     .option('--zoho-dc <dc>', 'Zoho data centre: com, eu, in, com.au, jp, com.cn, sa, ca')
     .option('--kommo-subdomain <subdomain>', 'Kommo account subdomain')
     .action(async (o: Record<string, string | undefined>) =>
-      withStore(async (store, settings) => {
+      withStores(async (stores, settings) => {
         const secret = (v: string | undefined): string | undefined => (v === '-' ? fs.readFileSync(0, 'utf8').trim() : v);
         const input = {
           provider: o.provider,
@@ -94,7 +94,7 @@ export function buildCli(): Command {
           ...(o.zohoDc ? { zohoDataCentre: o.zohoDc } : {}),
           ...(o.kommoSubdomain ? { kommoSubdomain: o.kommoSubdomain } : {}),
         };
-        print(await addAccount(store, settings, input));
+        print(await addAccount(stores, settings, input));
       }),
     );
   accounts
@@ -102,8 +102,8 @@ export function buildCli(): Command {
     .description('give a needs_reauth account a new refresh token and make it active again')
     .requiredOption('--refresh-token <token>', "refresh token; '-' reads it from standard input")
     .action(async (id: string, o: { refreshToken: string }) =>
-      withStore(async (store) => {
-        await store.reconnect(id, o.refreshToken === '-' ? fs.readFileSync(0, 'utf8').trim() : o.refreshToken);
+      withStores(async ({ accounts }) => {
+        await accounts.reconnect(id, o.refreshToken === '-' ? fs.readFileSync(0, 'utf8').trim() : o.refreshToken);
         process.stdout.write(`account ${id} is active again\n`);
       }),
     );
@@ -118,8 +118,8 @@ export function buildCli(): Command {
     .option('--redirect-uri <uri>')
     .option('--label <label>')
     .action(async (o: { id: string; provider: OAuthProvider; clientId: string; clientSecret: string; redirectUri?: string; label?: string }) =>
-      withStore(async (store) => {
-        await store.upsertClient({
+      withStores(async (stores) => {
+        await addOAuthClient(stores, {
           id: o.id,
           provider: o.provider,
           clientId: o.clientId,
@@ -130,7 +130,7 @@ export function buildCli(): Command {
         process.stdout.write(`OAuth client ${o.id} saved\n`);
       }),
     );
-  clients.command('list').action(async () => withStore(async (store) => print(await store.listClients())));
+  clients.command('list').action(async () => withStores(async ({ oauthClients }) => print(await oauthClients.list())));
 
   const tokens = program.command('tokens').description('token refresh workflows');
   tokens
@@ -166,28 +166,12 @@ export function buildCli(): Command {
   return program;
 }
 
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
 /** "15m", "2h", "90s" or a bare number of minutes. */
 export function parseMinutes(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError('a duration like 15m, 2h or 90s');
   const n = Number(m[1]);
   return { s: n / 60, m: n, h: n * 60, d: n * 1440 }[(m[2] ?? 'm') as 's' | 'm' | 'h' | 'd'];
-}
-
-async function withStore(fn: (store: AccountStore, settings: Settings) => Promise<void>): Promise<void> {
-  const settings = loadSettings();
-  const mongo = await connectMongo(settings);
-  try {
-    const store = accountStore(mongo.db, settings);
-    await store.ensureIndexes();
-    await fn(store, settings);
-  } finally {
-    await mongo.close();
-  }
 }
 
 if (require.main === module || process.argv[1]?.endsWith('switchyard.js') || process.argv[1]?.endsWith('switchyard')) {

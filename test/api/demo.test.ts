@@ -28,7 +28,7 @@ describe('npm start demo data', () => {
     expect(first.config).toMatch(/^cfg_/);
     configId = first.config;
     expect(await seedDemo(settings, sandbox.baseUrl, true)).toEqual({ accounts: [], config: null });
-    expect((await env.deps.configs.historyOf(configId!))[0]).toMatchObject({ action: 'create', keyName: 'demo' });
+    expect((await env.deps.configHistory.of(configId!))[0]).toMatchObject({ action: 'create', keyName: 'demo' });
 
     const service = new ExtractService({ settings: env.settings, configs: env.deps.configs, temporal: async () => env.client });
     expect((await service.reconcileSchedules()).ensured).toContain(configScheduleId(env.settings, configId!));

@@ -57,7 +57,7 @@ describe('switchyard configs / extract', () => {
     const value = 'cli-secret-value-1234567890';
     const set = await cli(['secrets', 'set', 'demo_token', '-'], `${value}\n`);
     expect(set.code, set.stderr).toBe(0);
-    expect(await env.deps.configs.secretValues(['demo_token'])).toEqual({ demo_token: value });
+    expect(await env.deps.secrets.values(['demo_token'])).toEqual({ demo_token: value });
     const list = await cli(['secrets', 'list']);
     expect(list.stdout).toMatch(/^demo_token\s+\S+\s+cli:/m);
     expect(list.stdout).not.toContain(value);

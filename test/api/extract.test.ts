@@ -23,7 +23,7 @@ const createdConfigs: string[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('extract_api', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl, EXTRACT_DEFAULT_CRON: '0 1 * * *' });
-  api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client });
+  api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client });
   maria = (await call('POST', '/api/keys', ROOT, { name: 'maria' })).json().key;
 });
 afterAll(async () => {
@@ -160,9 +160,9 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     const list = await call('GET', '/api/secrets', ROOT);
     expect(list.json()).toEqual([expect.objectContaining({ name: 'zoho_refresh_token', updatedBy: 'root' })]);
     expect(list.body).not.toContain('super-secret');
-    const stored = await env.deps.db.collection('extract_secrets').findOne({});
+    const stored = await env.mongo.db.collection('extract_secrets').findOne({});
     expect(JSON.stringify(stored)).not.toContain('super-secret');
-    expect(await env.deps.configs.secretValues(['zoho_refresh_token'])).toEqual({ zoho_refresh_token: 'super-secret-refresh-value' });
+    expect(await env.deps.secrets.values(['zoho_refresh_token'])).toEqual({ zoho_refresh_token: 'super-secret-refresh-value' });
     expect((await call('DELETE', '/api/secrets/zoho_refresh_token', ROOT)).statusCode).toBe(204);
     expect((await call('DELETE', '/api/secrets/zoho_refresh_token', ROOT)).statusCode).toBe(404);
   });

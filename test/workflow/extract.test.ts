@@ -132,7 +132,7 @@ describe('extraction runs as workflows against the demo REST API', () => {
     const run = result.runs[0]!;
     expect(run, run.error ?? '').toMatchObject({ success: true, records: 250 });
     expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
-    const [logEntry] = await env.deps.configs.logsOf(extractionIds[0]!);
+    const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
     expect(logEntry).toMatchObject({ success: true, data_inserted_len: 250, config_id: configId, extraction_id: extractionIds[0], destiny: run.destiny, error: null, workflow_id: run.runId });
     expect((logEntry!.last as { id: number }).id).toBe(250);
   });
@@ -178,9 +178,9 @@ describe('pagination edge cases', () => {
     const run = await runStyle(style, { lastPageTwice: true });
     expect(run.success).toBe(false);
     expect(run.error).toMatch(message);
-    const logs = await env.deps.configs.logs.find({ _id: run.runId }).toArray();
+    const logs = await env.mongo.db.collection('extract_run_logs').find({ _id: run.runId as never }).toArray();
     expect(logs[0]).toMatchObject({ success: false, destiny: null, last: null });
-    expect(await env.deps.configs.runs.countDocuments({ _id: run.runId })).toBe(0);
+    expect(await env.mongo.db.collection('extract_runs').countDocuments({ _id: run.runId as never })).toBe(0);
   });
 
   it('a missing has-more field on the last page fails the run naming the field, rather than guessing', async () => {
@@ -308,7 +308,7 @@ describe('auth, limits and incremental runs', () => {
 
   it('refreshes the token at the start and once more on a 401 mid-run; every record once', async () => {
     await resetDemo({ count: 250, auth: { required: true, tokenKey: 'mytoken' } });
-    await env.deps.configs.setSecret('demo_rt', 'demo-refresh-token', 'test');
+    await env.deps.secrets.set('demo_rt', 'demo-refresh-token', 'test');
     const { configId } = await addConfig(authedConfig());
     await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', after: 3, times: 1, status: 401, body: { error: 'token_expired' } });
     const run = (await runConfig(configId)).runs[0]!;
@@ -320,7 +320,7 @@ describe('auth, limits and incremental runs', () => {
 
   it('a 401 that a fresh token does not cure fails the run without retrying forever', async () => {
     await resetDemo({ count: 250, auth: { required: true, tokenKey: 'mytoken' } });
-    await env.deps.configs.setSecret('demo_rt', 'demo-refresh-token', 'test');
+    await env.deps.secrets.set('demo_rt', 'demo-refresh-token', 'test');
     const { configId } = await addConfig(authedConfig());
     await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', after: 2, times: 2, status: 401, body: { error: 'invalid_token' } });
     const run = (await runConfig(configId)).runs[0]!;
@@ -356,7 +356,7 @@ describe('auth, limits and incremental runs', () => {
     const third = (await runConfig(configId)).runs[0]!;
     expect(third).toMatchObject({ success: true, records: 0 });
     expect(await jsonRecords(third.destiny!)).toEqual([]);
-    const logs = await env.deps.configs.logsOf(extractionIds[0]!);
+    const logs = await env.deps.runLogs.of(extractionIds[0]!);
     expect(logs.map((l) => l.data_inserted_len)).toEqual([0, 2, 250]);
     // The empty run carries `last` forward, so the next run still starts after record 7's change.
     expect((logs[0]!.last as { id: number }).id).toBe(7);
@@ -368,7 +368,7 @@ describe("the seed's examples, unchanged", () => {
 
   it('Zoho deals: token refresh from secrets, If-Modified-Since from last::, ;-separated CSV with the replace transformation', async () => {
     await resetDemo();
-    for (const [k, v] of Object.entries({ zoho_refresh_token: 'demo-refresh-token', zoho_client_id: '1000.DEMO', zoho_client_secret: 'demo-secret' })) await env.deps.configs.setSecret(k, v, 'test');
+    for (const [k, v] of Object.entries({ zoho_refresh_token: 'demo-refresh-token', zoho_client_id: '1000.DEMO', zoho_client_secret: 'demo-secret' })) await env.deps.secrets.set(k, v, 'test');
     const { configId } = await addConfig(load('zoho-deals.json'));
     const run = (await runConfig(configId)).runs[0]!;
     expect(run, run.error ?? '').toMatchObject({ success: true, records: 450 });
@@ -385,7 +385,7 @@ describe("the seed's examples, unchanged", () => {
 
   it('Zoho tickets: from/limit pages until the 204, into zoho/tickets/ticketsdata.csv', async () => {
     await resetDemo();
-    for (const [k, v] of Object.entries({ zoho_tickets_refresh_token: 'demo-refresh-token', zoho_tickets_client_id: '1000.DEMO', zoho_tickets_client_secret: 'demo-secret' })) await env.deps.configs.setSecret(k, v, 'test');
+    for (const [k, v] of Object.entries({ zoho_tickets_refresh_token: 'demo-refresh-token', zoho_tickets_client_id: '1000.DEMO', zoho_tickets_client_secret: 'demo-secret' })) await env.deps.secrets.set(k, v, 'test');
     const { configId } = await addConfig(load('zoho-tickets.json'));
     const run = (await runConfig(configId)).runs[0]!;
     expect(run, run.error ?? '').toMatchObject({ success: true, records: 350, destiny: `s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/tickets/ticketsdata.csv` });
@@ -446,7 +446,7 @@ describe('durability', () => {
       const ids = (await jsonRecords(run.destiny!)).map((r) => r.id);
       expect(ids.length).toBe(count);
       expect(ids).toEqual(range(count));
-      const [logEntry] = await env.deps.configs.logsOf(extractionIds[0]!);
+      const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
       expect(logEntry).toMatchObject({ success: true, data_inserted_len: count, pages: 40 });
       // The run continued as new at least once.
       let runs = 0;
