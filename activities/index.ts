@@ -8,7 +8,7 @@ import type { ProviderEndpoints } from '../providers/endpoints';
 import type { RefreshFn } from '../providers/oauth';
 import type { Stores } from '../store';
 import { createAlertActivities } from './alerts';
-import { createExtractActivities } from './extract';
+import { createExtractionActivities } from './extraction';
 import { createSmokeActivities } from './smoke';
 import { createTokenActivities } from './tokens';
 
@@ -30,7 +30,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createSmokeActivities(deps),
   ...createAlertActivities(deps),
   ...createTokenActivities(deps),
-  ...createExtractActivities(deps),
+  ...createExtractionActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

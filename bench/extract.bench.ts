@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     baselineSeconds.push(baselineRun());
     const baselinePerS = RECORDS / (baselineSeconds.reduce((a, b) => a + b, 0) / baselineSeconds.length);
     const oursPerS = RECORDS / seconds;
-    process.stdout.write(`ours: ${RECORDS} records in ${seconds.toFixed(1)} s, ${(runResult.bytes / MB).toFixed(1)} MiB -> ${runResult.destiny}\n`);
+    process.stdout.write(`ours: ${RECORDS} records in ${seconds.toFixed(1)} s, ${(runResult.bytes / MB).toFixed(1)} MiB -> ${runResult.destination}\n`);
     process.stdout.write(
       `bench extract: records_per_s=${oursPerS.toFixed(0)} baseline_per_s=${baselinePerS.toFixed(0)} vs_baseline=${(oursPerS / baselinePerS).toFixed(3)} ` +
         `rss_100k_mb=${(peak100k / MB).toFixed(1)} rss_1m_mb=${(peakAll / MB).toFixed(1)} rss_growth=${(peakAll / peak100k).toFixed(3)}\n`,

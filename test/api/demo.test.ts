@@ -34,6 +34,6 @@ describe('npm start demo data', () => {
     expect((await service.reconcileSchedules()).ensured).toContain(configScheduleId(env.settings, configId!));
     const result = await env.withWorker(async () => (await service.startRun(configId!)).result());
     expect(result.runs).toEqual([expect.objectContaining({ success: true, records: 450, pages: 3 })]);
-    expect(result.runs[0]!.destiny).toMatch(/^s3:\/\/api-extractor-output-prod\/zoho\/deals\//);
+    expect(result.runs[0]!.destination).toMatch(/^s3:\/\/api-extractor-output-prod\/zoho\/deals\//);
   });
 });

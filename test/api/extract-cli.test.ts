@@ -103,9 +103,9 @@ describe('switchyard configs / extract', () => {
     const res = await env.withWorker(() => cli(['extract', 'run', file, '--wait']));
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/config cfg_\w+ created/);
-    const result = JSON.parse(res.stdout.slice(res.stdout.indexOf('{'))) as { configId: string; runs: { success: boolean; records: number; destiny: string; extractionId: string }[] };
+    const result = JSON.parse(res.stdout.slice(res.stdout.indexOf('{'))) as { configId: string; runs: { success: boolean; records: number; destination: string; extractionId: string }[] };
     expect(result.runs[0]).toMatchObject({ success: true, records: 180 });
-    expect((await readS3(env.deps.s3, result.runs[0]!.destiny)).trim().split('\n')).toHaveLength(181);
+    expect((await readS3(env.deps.s3, result.runs[0]!.destination)).trim().split('\n')).toHaveLength(181);
     // The same file again updates the stored config of that name and runs it.
     const again = await env.withWorker(() => cli(['extract', 'run', file, '--wait']));
     expect(again.stdout).toContain(`config ${result.configId} updated`);

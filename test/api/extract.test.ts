@@ -177,7 +177,7 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     const { workflowId, result } = res.json();
     expect(workflowId).toContain(`extract-config:${created.id}`);
     expect(result.runs[0]).toMatchObject({ success: true, records: 230, extractionId });
-    const csv = await readS3(env.deps.s3, result.runs[0].destiny);
+    const csv = await readS3(env.deps.s3, result.runs[0].destination);
     expect(csv.split('\n')[0]).toBe('id,email');
     expect(csv.trim().split('\n')).toHaveLength(231);
 

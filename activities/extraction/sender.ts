@@ -1,7 +1,7 @@
 import type { ApplicationFailure } from '@temporalio/common';
-import type { HttpRequest, PageResponse } from '../extraction';
-import { isNetworkError } from '../providers/errors';
-import { httpAnswerFailure, noAnswerFailure } from './failures';
+import type { HttpRequest, PageResponse } from '../../extraction';
+import { isNetworkError } from '../../providers/errors';
+import { httpAnswerFailure, noAnswerFailure } from '../failures';
 
 /**
  * Sending the requests the extraction engine builds. Node's fetch (undici) keeps connections alive per origin,
