@@ -15,11 +15,15 @@ export const FailureType = {
   Transient: 'Transient',
   /** 400 validation, bad config: retrying cannot help. */
   Invalid: 'Invalid',
+  /** The record changed since we read it (stale etag, If-Unmodified-Since): re-read, then decide; never resend as is. */
+  Conflict: 'Conflict',
+  /** A sync token or page token expired: start the listing again from the beginning (a full sync). */
+  CursorExpired: 'CursorExpired',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 /** Failure types no retry can fix; activity options list them as nonRetryableErrorTypes. */
-export const NON_RETRYABLE: FailureType[] = [FailureType.AuthRevoked, FailureType.Invalid];
+export const NON_RETRYABLE: FailureType[] = [FailureType.AuthRevoked, FailureType.Invalid, FailureType.Conflict, FailureType.CursorExpired];
 
 export class ProviderError extends Error {
   constructor(
