@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FailureType, ProviderError, kindForStatus } from '../errors';
+import { passThrough, overLimit, writeRetry, type CallerOptions } from '../client-kit';
 import { HttpClient, WindowPacer, type Pacer, type ProviderRequest, type RetryBudget } from '../http';
 import { classifyPeople } from './people-errors';
 import type { ConnectionsPage, Person } from './types';
@@ -16,7 +17,7 @@ import type { ConnectionsPage, Person } from './types';
 /** Documented per-call limits. */
 export const PEOPLE_LIMITS = { batchGet: 200, batchCreate: 200, batchUpdate: 200, batchDelete: 500, pageSize: 1000 } as const;
 
-export interface PeopleClientOptions {
+export interface PeopleClientOptions extends CallerOptions {
   rootUrl: string;
   accessToken: () => Promise<string>;
   /** "Critical read requests (Contact and Profile Reads) per minute per user": 60. */
@@ -28,10 +29,6 @@ export interface PeopleClientOptions {
    * reserves this many extra reads for it (the sandbox's guess, 5).
    */
   fullSyncExtraReads?: number;
-  retry?: RetryBudget;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  onRetry?: (err: ProviderError, attempt: number, delayMs: number) => void;
   /** Pacers shared by every client of this user; by default the client's own, from the limits above. */
   pacers?: { read: Pacer; write: Pacer };
 }
@@ -70,9 +67,7 @@ function itemResult(resourceName: string, it: z.infer<typeof item>, what: string
   return { resourceName, ok: false, error };
 }
 
-function tooMany(what: string, n: number, limit: number): ProviderError {
-  return new ProviderError(FailureType.Invalid, 'google', `${what}: ${n} items, at most ${limit} per call`);
-}
+const tooMany = (what: string, n: number, limit: number): ProviderError => overLimit('google', what, n, limit);
 
 export class PeopleClient {
   private readonly reads: HttpClient;
@@ -83,19 +78,11 @@ export class PeopleClient {
   constructor(private readonly opts: PeopleClientOptions) {
     this.readPacer = opts.pacers?.read ?? new WindowPacer(opts.readsPerMinute ?? 60, 60_000);
     const writePacer = opts.pacers?.write ?? new WindowPacer(opts.writesPerMinute ?? 30, 60_000);
-    const common = {
-      provider: 'google',
-      classify: classifyPeople,
-      retry: opts.retry ?? DEFAULT_PEOPLE_RETRY,
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
-    };
-    this.reads = new HttpClient({ ...common, pacer: this.readPacer });
-    // A write is retried here only when the answer proves it did not happen (429, or 409 ABORTED for overlapping
-    // mutations): after a timeout or a 5xx it may have, and the caller's next read decides.
-    const unprocessed = (e: ProviderError): boolean => e.kind === FailureType.RateLimited || e.details.status === 409;
-    this.writes = new HttpClient({ ...common, retry: { ...common.retry, retryOn: unprocessed }, pacer: writePacer });
+    const retry = opts.retry ?? DEFAULT_PEOPLE_RETRY;
+    const common = { provider: 'google', classify: classifyPeople, ...passThrough(opts) };
+    this.reads = new HttpClient({ ...common, retry, pacer: this.readPacer });
+    // 409 ABORTED (overlapping mutations) did not happen either.
+    this.writes = new HttpClient({ ...common, retry: writeRetry(retry, (e) => e.details.status === 409), pacer: writePacer });
   }
 
   private url(path: string): string {
