@@ -1,10 +1,10 @@
-import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FailureType, ProviderError } from '../../providers/errors';
 import { WindowPacer } from '../../providers/http';
 import { PeopleClient, type ItemResult, type PeopleClientOptions } from '../../providers/google/people';
 import type { Person } from '../../providers/google/types';
 import type { RunningSandbox } from '../helpers/sandbox';
+import { providerFailure } from './secrets';
 import { useSandbox } from '../sandbox/use-sandbox';
 import { accessTokenFor, ALICE, seedBasics } from '../sandbox/google-fixtures';
 
@@ -34,24 +34,8 @@ function client(over: Partial<PeopleClientOptions> = {}): PeopleClient {
   });
 }
 
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ProviderError);
-  assertNoSecrets(e);
-  return e as ProviderError;
-}
+const failure = (p: Promise<unknown>): Promise<ProviderError> => providerFailure(p, () => tokens, /Bearer /);
 
-/** No rendering of the error, at any depth, holds a token or a header value we sent. */
-function assertNoSecrets(err: unknown): void {
-  const texts = [JSON.stringify(err), inspect(err, { depth: null, showHidden: true }), String(err), (err as Error).stack ?? ''];
-  for (const text of texts) {
-    for (const t of tokens) expect(text).not.toContain(t);
-    expect(text).not.toMatch(/Bearer|authorization/i);
-  }
-}
 
 const ok = (r: ItemResult[]) => r.map((x) => (x.ok ? x.person : undefined));
 

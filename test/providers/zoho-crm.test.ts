@@ -1,10 +1,10 @@
-import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FailureType, ProviderError } from '../../providers/errors';
 import { zohoApiDomain } from '../../providers/zoho/api';
 import { ZohoCrmClient, type ZohoCrmOptions } from '../../providers/zoho/crm';
 import type { ZohoContact } from '../../providers/zoho/types';
 import type { RunningSandbox } from '../helpers/sandbox';
+import { providerFailure } from './secrets';
 import { useSandbox } from '../sandbox/use-sandbox';
 import { ACCOUNT, seedZohoBasics } from '../sandbox/zoho-fixtures';
 
@@ -18,18 +18,7 @@ function client(over: Partial<ZohoCrmOptions> = {}): ZohoCrmClient {
   return new ZohoCrmClient({ apiDomain: `${sb.baseUrl}/zoho/api`, accessToken: async () => ACCOUNT.accessToken, retry: { attempts: 3, maxWaitMs: 5000, baseDelayMs: 50 }, ...over });
 }
 
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ProviderError);
-  for (const text of [JSON.stringify(e), inspect(e, { depth: null, showHidden: true }), String(e), (e as Error).stack ?? '']) {
-    expect(text).not.toContain(ACCOUNT.accessToken);
-    expect(text).not.toMatch(/Zoho-oauthtoken|authorization/i);
-  }
-  return e as ProviderError;
-}
+const failure = (p: Promise<unknown>): Promise<ProviderError> => providerFailure(p, () => [ACCOUNT.accessToken], /Zoho-oauthtoken/i);
 
 async function seedContacts(records: Record<string, unknown>[]): Promise<string[]> {
   const r = await sb.control.seed<{ crm: { ids: string[] }[] }>('zoho', { crm: [{ org: 'org-1', module: 'Contacts', records }] });
