@@ -222,4 +222,17 @@ describe('errors, retries and pacing', () => {
     await third;
     expect(await sb.control.requests({ provider: 'google', path: '/connections' })).toHaveLength(3);
   });
+
+  it('the first page of a full sync reserves fullSyncExtraReads more reads from the pacer', async () => {
+    let now = 0;
+    const c = client({ fullSyncExtraReads: 2, pacers: { read: new WindowPacer(4, 1000, () => now), write: new WindowPacer(30, 1000, () => now) } });
+    const { syncToken } = await fullSync(c, 100); // 1 + 2 reads
+    await c.listPage({ personFields: FIELDS, pageSize: 100, syncToken }); // 4th read: incremental, no extra
+    const next = c.listPage({ personFields: FIELDS, pageSize: 100, syncToken });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await sb.control.requests({ provider: 'google', path: '/connections' })).toHaveLength(2);
+    now = 1001;
+    await next;
+    expect(await sb.control.requests({ provider: 'google', path: '/connections' })).toHaveLength(3);
+  });
 });

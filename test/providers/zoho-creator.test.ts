@@ -106,6 +106,15 @@ describe('Creator errors and pacing', () => {
     expect(await failure(c.listPage(REPORT))).toMatchObject({ kind: FailureType.RateLimited, details: { retryAfterMs: 1000 } });
   });
 
+  it('a 5xx is Transient; a read is retried past it, a write is not resent', async () => {
+    const c = client();
+    await sb.control.armFault({ provider: 'zoho', path: '/report/All_Contacts', status: 502 });
+    expect((await c.listPage(REPORT)).records).toEqual([]);
+    await sb.control.armFault({ provider: 'zoho', path: '/form/Contact', status: 500 });
+    expect((await failure(c.add('Contact', records(1)))).kind).toBe(FailureType.Transient);
+    expect(await sb.control.requests({ provider: 'zoho', method: 'POST' })).toHaveLength(1);
+  });
+
   it('paced per endpoint: a third call to one endpoint waits for its window, another endpoint does not', async () => {
     let now = 0;
     const pacers = new Map<string, WindowPacer>();

@@ -156,6 +156,12 @@ describe('errors, retries and limits', () => {
     expect(JSON.stringify(e)).not.toContain('1000.access.wrong');
   });
 
+  it('a token without a CRM scope is AuthRevoked (a person must consent again)', async () => {
+    await sb.control.seed('zoho', { accounts: [{ id: ACCOUNT.id, org: 'org-1', accessToken: '1000.desk.only', scope: 'Desk.tickets.READ' }] });
+    const e = await failure(client({ accessToken: async () => '1000.desk.only' }).listPage({ fields: FIELDS }));
+    expect(e).toMatchObject({ kind: FailureType.AuthRevoked, details: { status: 401, code: 'OAUTH_SCOPE_MISMATCH' } });
+  });
+
   it('the client keeps within the org concurrency limit', async () => {
     await sb.control.configure('zoho', { crmConcurrency: 2, crmLatencyMs: 100 });
     const c = client({ concurrency: 2 });
