@@ -3,11 +3,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../config';
-import { FailureType, ProviderError, toApplicationFailure } from '../providers/errors';
+import { FailureType, NEEDS_REAUTH, SIGNALS, type OAuthProvider } from '../common/names';
 import type { ProviderEndpoints } from '../providers/endpoints';
-import { ROTATES_REFRESH_TOKEN, type RefreshFn } from '../providers/oauth';
-import type { AccountStore, OAuthProvider } from '../store/accounts';
+import { ROTATES_REFRESH_TOKEN, type RefreshFn, type RefreshInput } from '../providers/oauth';
+import type { AccountStore, Credentials } from '../store/accounts';
 import type { ErrorLogStore } from '../store/error-logs';
+import { asProviderError, toApplicationFailure } from './failures';
 
 export interface TokenActivityDeps {
   accounts: AccountStore;
@@ -57,8 +58,17 @@ const LEASE_MS = 60_000;
 /** A token this close to expiry is refreshed even if it was refreshed recently. */
 const STILL_FRESH_MARGIN_MS = 5 * 60_000;
 
-export const LEASE_BUSY = 'RefreshInProgress';
-export const ROTATION_LOST = 'RotationLost';
+/** The plain input of a provider's refresh, from the decrypted credentials. */
+function refreshInput(creds: Credentials): RefreshInput {
+  const a = creds.account;
+  return {
+    accountId: a._id,
+    client: { clientId: creds.client.clientId, clientSecret: creds.client.clientSecret, redirectUri: creds.client.redirectUri },
+    refreshToken: creds.refreshToken,
+    ...(a.zoho ? { zohoDataCentre: a.zoho.dataCentre } : {}),
+    ...(a.kommo ? { kommoSubdomain: a.kommo.subdomain } : {}),
+  };
+}
 
 /**
  * Token refresh activities. Credentials are read from the store here and never leave this module:
@@ -104,19 +114,21 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       }
       Context.current().heartbeat({ transientFailures, calling: false } satisfies RefreshAttemptDetails);
     }
+    // This activity execution, across its attempts: the run is part of it, because workflow ids and activity ids
+    // repeat on every run of `token-refresh-all:<provider>` and `token-refresh:<accountId>`.
+    const wf = info.workflowExecution;
+    const caller = `${wf ? `${wf.workflowId}/${wf.runId}` : 'direct'}/${info.activityId}`;
     // One owner per attempt: a retry never shares the lease with an earlier attempt that may still be running.
-    const caller = `${info.workflowExecution?.workflowId ?? 'direct'}/${info.activityId}`;
     const owner = `${caller}/${info.attempt}`;
     const leased = await deps.accounts.acquireLease(input.accountId, owner, LEASE_MS);
     if (!leased) {
-      const exists = await deps.accounts.accounts.countDocuments({ _id: input.accountId }, { limit: 1 });
-      if (!exists) throw ApplicationFailure.create({ type: FailureType.Invalid, message: `account ${input.accountId} not found`, nonRetryable: true });
+      if (!(await deps.accounts.exists(input.accountId))) throw ApplicationFailure.create({ type: FailureType.Invalid, message: `account ${input.accountId} not found`, nonRetryable: true });
       // Someone else is refreshing it: come back when its lease ends (it usually releases it much sooner), and
       // the refresh it stored then makes this one a skip. One retry, not a burst of attempts.
       const until = await deps.accounts.leaseUntil(input.accountId);
       const wait = until ? Math.min(Math.max(until.getTime() - Date.now(), 0), LEASE_MS) : 0;
       throw ApplicationFailure.create({
-        type: LEASE_BUSY,
+        type: FailureType.RefreshInProgress,
         message: `account ${input.accountId} is being refreshed by another run`,
         nextRetryDelay: Math.max(1000, Math.min(wait + 250, 15_000)),
       });
@@ -145,17 +157,18 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
 
     let refreshed;
     try {
-      refreshed = await deps.refreshers[account.provider](creds, deps.endpoints);
+      refreshed = await deps.refreshers[account.provider](refreshInput(creds), deps.endpoints);
     } catch (err) {
-      const pe = err instanceof ProviderError ? err : new ProviderError(FailureType.Transient, account.provider, (err as Error).message, { cause: err });
+      const pe = asProviderError(err, account.provider);
       if (pe.kind === FailureType.AuthRevoked) {
         const lost = rotationWasPending
           ? `${pe.message}. An earlier refresh (started ${account.rotationPending!.startedAt.toISOString()}) was cut off after Kommo may have rotated the ` +
             `refresh token, so the rotated token was never stored. The stored access token stays usable until ` +
             `${account.token.expiresAt?.toISOString() ?? 'it expires'}; reconnect the account to resume.`
           : pe.message;
-        await deps.accounts.markNeedsReauth(account._id, rotationWasPending ? ROTATION_LOST : pe.kind, lost, owner);
-        throw ApplicationFailure.create({ type: rotationWasPending ? ROTATION_LOST : FailureType.AuthRevoked, message: `${account.provider}: ${lost}`, nonRetryable: true, cause: pe });
+        const kind = rotationWasPending ? FailureType.RotationLost : FailureType.AuthRevoked;
+        await deps.accounts.markNeedsReauth(account._id, kind, lost, owner);
+        throw toApplicationFailure(pe, { message: `${account.provider}: ${lost}`, nonRetryable: true, type: kind });
       }
       // No answer from a rotating provider: rotation unknown, keep rotationPending so the retry knows.
       // A rate limit says nothing about the account: no write for it.
@@ -165,12 +178,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       // fails an account; other transient failures are counted here, across attempts, against their own limit.
       const failures = transientFailures + (pe.kind === FailureType.RateLimited ? 0 : 1);
       if (failures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {
-        throw ApplicationFailure.create({
-          type: pe.kind,
-          message: `${pe.provider}: ${pe.message} (gave up after ${failures} failed attempts)`,
-          nonRetryable: true,
-          cause: pe,
-        });
+        throw toApplicationFailure(pe, { message: `${pe.provider}: ${pe.message} (gave up after ${failures} failed attempts)`, nonRetryable: true });
       }
       Context.current().heartbeat({ transientFailures: failures, calling: false } satisfies RefreshAttemptDetails);
       throw toApplicationFailure(pe);
@@ -220,12 +228,12 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       details: null,
     });
     const paused: string[] = [];
-    if ((input.kind === FailureType.AuthRevoked || input.kind === ROTATION_LOST) && deps.temporal) {
+    if ((NEEDS_REAUTH as string[]).includes(input.kind) && deps.temporal) {
       try {
         const query = `SwitchyardAccountId="${input.accountId}" AND ExecutionStatus="Running"`;
         for await (const wf of deps.temporal.workflow.list({ query })) {
           if (wf.workflowId.startsWith('token-refresh')) continue;
-          await deps.temporal.workflow.getHandle(wf.workflowId).signal('pause', { reason: `access revoked: ${input.message}` });
+          await deps.temporal.workflow.getHandle(wf.workflowId).signal(SIGNALS.pause, { reason: `access revoked: ${input.message}` });
           paused.push(wf.workflowId);
         }
       } catch (err) {
@@ -237,8 +245,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
 
   /** Account facts a workflow may see (no secrets), e.g. for an alert text. */
   async describeAccount(accountId: string): Promise<{ id: string; provider: OAuthProvider; key: string; status: string } | null> {
-    const doc = await deps.accounts.accounts.findOne({ _id: accountId }, { projection: { provider: 1, key: 1, status: 1 } });
-    return doc ? { id: doc._id, provider: doc.provider, key: doc.key, status: doc.status } : null;
+    return deps.accounts.describe(accountId);
   },
 });
 

@@ -4,7 +4,7 @@ import type { Settings } from '../config';
 import { parseConfig, type ConfigIssue } from '../extraction';
 import { ConfigNotFound, newId, type ConfigDoc, type ConfigStore } from '../store/configs';
 import { extractConfig, type ExtractConfigInput, type ExtractTuning } from '../workflows/extract';
-import { SA } from '../workflows/search-attributes';
+import { SA, configIdOfScheduleId, ids } from '../common/names';
 import { ensureSchedules } from './schedules';
 import { deploymentWorkflowId } from './tokens';
 
@@ -31,13 +31,12 @@ export function normaliseCron(cron: string): string {
   return out;
 }
 
-export const configScheduleId = (settings: Settings, configId: string): string => deploymentWorkflowId(settings, `extract:${configId}`);
+export const configScheduleId = (settings: Settings, configId: string): string => deploymentWorkflowId(settings, ids.extractSchedule(configId));
 
 /** The config id of one of this deployment's extraction schedule ids, else null (another deployment's, or not an extraction's). */
 export function configIdOfSchedule(settings: Settings, scheduleId: string): string | null {
-  const m = /^extract:([^@]+)/.exec(scheduleId);
-  if (!m) return null;
-  return configScheduleId(settings, m[1]!) === scheduleId ? m[1]! : null;
+  const configId = configIdOfScheduleId(scheduleId);
+  return configId !== null && configScheduleId(settings, configId) === scheduleId ? configId : null;
 }
 
 /** The config's schedule: its own cron, else EXTRACT_DEFAULT_CRON; overlapping runs are skipped. */
@@ -48,8 +47,8 @@ export function configSchedule(settings: Settings, configId: string, cron: strin
     spec: { cronExpressions: [expression] },
     action: {
       type: 'startWorkflow',
-      workflowType: 'extractConfig',
-      workflowId: deploymentWorkflowId(settings, `extract-config:${configId}`),
+      workflowType: extractConfig,
+      workflowId: deploymentWorkflowId(settings, ids.extractConfig(configId)),
       taskQueue: settings.TEMPORAL_TASK_QUEUE,
       args: [{ configId, trigger: 'schedule', tuning: tuningFrom(settings), taskQueue: settings.TEMPORAL_TASK_QUEUE } satisfies ExtractConfigInput],
       typedSearchAttributes: [{ key: SA.configId, value: configId }],
@@ -168,7 +167,7 @@ export class ExtractService {
 export async function startExtractConfig(client: Client, settings: Settings, input: Omit<ExtractConfigInput, 'tuning' | 'taskQueue'>): Promise<WorkflowHandle<typeof extractConfig>> {
   return client.workflow.start(extractConfig, {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    workflowId: deploymentWorkflowId(settings, `extract-config:${input.configId}:${Date.now()}`),
+    workflowId: deploymentWorkflowId(settings, ids.extractConfig(input.configId, Date.now())),
     args: [{ ...input, tuning: tuningFrom(settings), taskQueue: settings.TEMPORAL_TASK_QUEUE }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     typedSearchAttributes: [{ key: SA.configId, value: input.configId }],

@@ -31,7 +31,7 @@ export function accountStore(db: Db, settings: Settings): AccountStore {
 export async function addAccount(store: AccountStore, settings: Settings, input: unknown): Promise<AccountView> {
   if (input && typeof input === 'object' && 'authorizationCode' in input) {
     const a = kommoCodeSchema.parse(input);
-    const client = await store.clientCredentials(a.oauthClientId);
+    const client = await store.clientCredentials(a.oauthClientId, 'kommo');
     const tokens = await exchangeKommoCode(client, a.kommoSubdomain, a.authorizationCode, providerEndpoints(settings));
     const doc = await store.create({
       ...(a.id ? { id: a.id } : {}),

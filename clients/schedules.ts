@@ -1,21 +1,19 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Settings } from '../config';
-import type { Provider } from '../workflows/tokens';
-import { SA } from '../workflows/search-attributes';
+import { OAUTH_PROVIDERS, SA, ids } from '../common/names';
+import { refreshAllTokens } from '../workflows/tokens';
 import { deploymentWorkflowId } from './tokens';
-
-export const TOKEN_PROVIDERS: Provider[] = ['google', 'zoho', 'kommo'];
 
 /** The schedules every deployment has: refresh tokens ahead of expiry every 10 minutes, and all of them nightly. */
 export function tokenSchedules(settings: Settings): ScheduleOptions[] {
-  return TOKEN_PROVIDERS.flatMap((provider): ScheduleOptions[] => [
+  return OAUTH_PROVIDERS.flatMap((provider): ScheduleOptions[] => [
     {
-      scheduleId: deploymentWorkflowId(settings, `token-refresh-expiring:${provider}`),
+      scheduleId: deploymentWorkflowId(settings, ids.refreshExpiringSchedule(provider)),
       spec: { intervals: [{ every: '10m' }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'refreshAllTokens',
-        workflowId: deploymentWorkflowId(settings, `token-refresh-expiring:${provider}`),
+        workflowType: refreshAllTokens,
+        workflowId: deploymentWorkflowId(settings, ids.refreshAll(provider, 'expiring')),
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         args: [{ provider, expiringWithinMinutes: settings.TOKEN_REFRESH_MARGIN_MINUTES }],
         typedSearchAttributes: [{ key: SA.provider, value: provider }],
@@ -25,12 +23,12 @@ export function tokenSchedules(settings: Settings): ScheduleOptions[] {
       memo: { description: `Refresh ${provider} tokens expiring within ${settings.TOKEN_REFRESH_MARGIN_MINUTES} minutes` },
     },
     {
-      scheduleId: deploymentWorkflowId(settings, `token-refresh-nightly:${provider}`),
+      scheduleId: deploymentWorkflowId(settings, ids.refreshNightlySchedule(provider)),
       spec: { cronExpressions: ['0 3 * * *'] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'refreshAllTokens',
-        workflowId: deploymentWorkflowId(settings, `token-refresh-all:${provider}`),
+        workflowType: refreshAllTokens,
+        workflowId: deploymentWorkflowId(settings, ids.refreshAll(provider, 'all')),
         taskQueue: settings.TEMPORAL_TASK_QUEUE,
         args: [{ provider }],
         typedSearchAttributes: [{ key: SA.provider, value: provider }],

@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from '../store/accounts';
+import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from '../common/names';
 
 /**
  * Where each provider lives. With PROVIDERS_SANDBOX_URL set (the local stack and the tests), every provider

@@ -1,4 +1,4 @@
-import type { OAuthProvider } from '../store/accounts';
+import type { OAuthProvider } from '../common/names';
 import { refreshGoogle } from './google/oauth';
 import { refreshKommo } from './kommo/oauth';
 import type { RefreshFn } from './oauth';

@@ -1,5 +1,16 @@
-import type { Credentials } from '../store/accounts';
+import type { ZohoDataCentre } from '../common/names';
 import type { ProviderEndpoints } from './endpoints';
+import { HttpClient } from './http';
+
+/** What a token refresh needs: plain values the activity reads (and decrypts) from the store. */
+export interface RefreshInput {
+  /** For messages only. */
+  accountId: string;
+  client: { clientId: string; clientSecret: string; redirectUri: string | null };
+  refreshToken: string;
+  zohoDataCentre?: ZohoDataCentre;
+  kommoSubdomain?: string;
+}
 
 /** A refreshed token as every provider's refresh answers it, normalised. */
 export interface RefreshedToken {
@@ -11,10 +22,17 @@ export interface RefreshedToken {
   apiDomain?: string;
 }
 
-/** One function per provider: exchange the stored refresh token for a new access token, or throw a ProviderError. */
-export type RefreshFn = (creds: Credentials, endpoints: ProviderEndpoints) => Promise<RefreshedToken>;
+/** One function per provider: exchange the refresh token for a new access token, or throw a ProviderError. */
+export type RefreshFn = (input: RefreshInput, endpoints: ProviderEndpoints) => Promise<RefreshedToken>;
 
 /** Whether the provider invalidates a refresh token when it is used (so a lost answer loses the account). */
 export const ROTATES_REFRESH_TOKEN = { google: false, zoho: false, kommo: true } as const;
 
 export const HTTP_TIMEOUT_MS = 15_000;
+
+/**
+ * Token endpoints are called once per attempt, without retries inside the call: Temporal retries the activity,
+ * and a rotating provider (Kommo) must never see a hidden second use of a refresh token. Each refresh function
+ * reads the answer itself, so every status is a result here.
+ */
+export const tokenEndpoint = (provider: string): HttpClient => new HttpClient({ provider, timeoutMs: HTTP_TIMEOUT_MS, classify: () => null });

@@ -24,6 +24,16 @@ export interface Sandbox {
 declare module 'fastify' {
   interface FastifyRequest {
     sandboxFault?: ArmedFault;
+    /** The answer's body as sent (text bodies up to 64 KiB), kept for the request log. */
+    sandboxResponse?: string;
+  }
+}
+
+function parseMaybeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
   }
 }
 
@@ -84,6 +94,13 @@ export async function buildSandbox(opts: SandboxOptions): Promise<Sandbox> {
     return reply.send(typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body));
   });
 
+  // The answers are logged too: tests collect every credential a fake issued (access tokens, rotated refresh
+  // tokens) from them, and check that none of them reaches a log line or a workflow history.
+  app.addHook('onSend', async (req, _reply, payload) => {
+    if (typeof payload === 'string' && payload.length <= 65_536 && providerOf(req.url) !== '_control') req.sandboxResponse = payload;
+    return payload;
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const provider = providerOf(req.url);
     if (provider === '_control') return;
@@ -95,6 +112,7 @@ export async function buildSandbox(opts: SandboxOptions): Promise<Sandbox> {
       status: reply.statusCode,
       headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')])),
       body: req.body,
+      ...(req.sandboxResponse !== undefined ? { response: parseMaybeJson(req.sandboxResponse) } : {}),
       ...(req.sandboxFault ? { fault: req.sandboxFault.id } : {}),
     });
   });

@@ -8,6 +8,8 @@ export interface ReceivedRequest {
   status: number;
   headers: Record<string, string>;
   body: unknown;
+  /** What the fake answered (JSON parsed when it is JSON), when the answer was text of at most 64 KiB. */
+  response?: unknown;
   fault?: number;
 }
 

@@ -5,6 +5,7 @@ import { Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Settings } from '../config';
+import { SEARCH_ATTRIBUTE_DEFS } from '../common/names';
 import { ensureBucket, s3Client } from '../store/s3';
 import { mongoServer, temporalBinary, weedBinary } from './install';
 import type { StackPaths } from './paths';
@@ -42,9 +43,6 @@ function hostPort(address: string, defaultPort: number): { host: string; port: n
   return { host: u.hostname, port: Number(u.port || defaultPort) };
 }
 
-/** Search attributes the workflows index by, registered on the dev server so the Web UI can filter on them. */
-export const SEARCH_ATTRIBUTES = ['SwitchyardAccountId=Keyword', 'SwitchyardProvider=Keyword', 'SwitchyardConfigId=Keyword'];
-
 const temporal: ServiceDef = {
   name: 'temporal',
   url: (s) => s.TEMPORAL_ADDRESS,
@@ -72,7 +70,8 @@ const temporal: ServiceDef = {
       '--db-filename', path.join(p.data, 'temporal.sqlite'),
       '--log-level', 'warn',
       ...(s.TEMPORAL_NAMESPACE !== 'default' ? ['--namespace', s.TEMPORAL_NAMESPACE] : []),
-      ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a]),
+      // Switchyard's search attributes, so the Web UI and list queries can filter on them.
+      ...SEARCH_ATTRIBUTE_DEFS.flatMap((a) => ['--search-attribute', a]),
       // One partition per task queue on a single-node server: a queue's rate limit (the provider quotas) is then
       // enforced by one limiter instead of being split, bursty, across four.
       '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',

@@ -1,28 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { z } from 'zod';
+import { OAUTH_PROVIDERS, ZOHO_DC_NAMES, type OAuthProvider, type ZohoDataCentre } from '../common/names';
 import type { Cipher } from './crypto';
-
-export const PROVIDERS = ['google', 'zoho', 'kommo'] as const;
-export type OAuthProvider = (typeof PROVIDERS)[number];
 
 /** The seed's `type` values, kept so operators recognise their records. */
 export const SEED_TYPE: Record<OAuthProvider, string> = { google: 'GMAIL', zoho: 'zoho', kommo: 'kommo' };
 
 export type AccountStatus = 'active' | 'needs_reauth' | 'disabled';
-
-/** Zoho data centres and their accounts hosts (the API host comes back as api_domain on every refresh). */
-export const ZOHO_DATA_CENTRES = {
-  com: 'https://accounts.zoho.com',
-  eu: 'https://accounts.zoho.eu',
-  in: 'https://accounts.zoho.in',
-  'com.au': 'https://accounts.zoho.com.au',
-  jp: 'https://accounts.zoho.jp',
-  'com.cn': 'https://accounts.zoho.com.cn',
-  sa: 'https://accounts.zoho.sa',
-  ca: 'https://accounts.zohocloud.ca',
-} as const;
-export type ZohoDataCentre = keyof typeof ZOHO_DATA_CENTRES;
 
 /** An OAuth client (the seed's Google "project": clientIdProjectGoogle / clientSecretGoogleProject). */
 export interface OAuthClientDoc {
@@ -112,7 +97,7 @@ export interface AccountView {
 export const newAccountSchema = z
   .object({
     id: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.@:-]+$/, 'letters, digits and _ . @ : - only').optional(),
-    provider: z.enum(PROVIDERS),
+    provider: z.enum(OAUTH_PROVIDERS),
     oauthClientId: z.string().min(1),
     email: z.string().email().optional(),
     loginUserUsuario: z.string().optional(),
@@ -120,7 +105,7 @@ export const newAccountSchema = z
     accessToken: z.string().min(1).optional(),
     expiresAt: z.coerce.date().optional(),
     isActive: z.boolean().default(true),
-    zohoDataCentre: z.enum(Object.keys(ZOHO_DATA_CENTRES) as [ZohoDataCentre, ...ZohoDataCentre[]]).optional(),
+    zohoDataCentre: z.enum(ZOHO_DC_NAMES).optional(),
     kommoSubdomain: z.string().regex(/^[a-z0-9-]+$/, 'a Kommo subdomain: lowercase letters, digits and -').optional(),
     kommoAccountId: z.number().int().optional(),
   })
@@ -132,7 +117,7 @@ export type NewAccount = z.input<typeof newAccountSchema>;
 
 export const newOAuthClientSchema = z.object({
   id: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'),
-  provider: z.enum(PROVIDERS),
+  provider: z.enum(OAUTH_PROVIDERS),
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),
   redirectUri: z.string().url().optional(),
@@ -143,12 +128,23 @@ export type NewOAuthClient = z.input<typeof newOAuthClientSchema>;
 /** Decrypted credentials, for the one activity that calls the provider's token endpoint. */
 export interface Credentials {
   account: AccountDoc;
-  client: { id: string; clientId: string; clientSecret: string; redirectUri: string | null };
+  client: { id: string; provider: OAuthProvider; clientId: string; clientSecret: string; redirectUri: string | null };
   accessToken: string | null;
   refreshToken: string;
 }
 
 const CLIENT_CACHE_MS = 60_000;
+
+/** Input that names something that does not exist or does not fit (an OAuth client of another provider). */
+export class AccountInvalid extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+    this.name = 'AccountInvalid';
+  }
+}
 
 export class AccountNotFound extends Error {
   constructor(readonly accountId: string) {
@@ -241,8 +237,9 @@ export class AccountStore {
     const now = new Date();
     const docs = parsed.map((a): AccountDoc => {
       const client = clients.find((c) => c._id === a.oauthClientId);
-      if (!client) throw new Error(`oauthClientId ${a.oauthClientId}: no such OAuth client`);
-      if (client.provider !== a.provider) throw new Error(`oauthClientId ${a.oauthClientId} is a ${client.provider} client, not ${a.provider}`);
+      const at = inputs.length > 1 ? `[${parsed.indexOf(a)}].oauthClientId` : 'oauthClientId';
+      if (!client) throw new AccountInvalid(at, `no OAuth client with id ${a.oauthClientId} (register it with POST /api/oauth-clients)`);
+      if (client.provider !== a.provider) throw new AccountInvalid(at, `${a.oauthClientId} is a ${client.provider} OAuth client, not a ${a.provider} one`);
       return {
         _id: a.id ?? `${a.provider}-${randomUUID().slice(0, 12)}`,
         provider: a.provider,
@@ -277,6 +274,16 @@ export class AccountStore {
     const doc = await this.findSettled(id);
     if (!doc) throw new AccountNotFound(id);
     return doc;
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.accounts.countDocuments({ _id: id }, { limit: 1 })) > 0;
+  }
+
+  /** Account facts without secrets (for workflows' messages), or null. */
+  async describe(id: string): Promise<{ id: string; provider: OAuthProvider; key: string; status: AccountStatus } | null> {
+    const doc = await this.accounts.findOne({ _id: id }, { projection: { provider: 1, key: 1, status: 1 } });
+    return doc ? { id: doc._id, provider: doc.provider, key: doc.key, status: doc.status } : null;
   }
 
   /** The account with any committed journal entries applied (see settle), or null. */
@@ -358,12 +365,13 @@ export class AccountStore {
    * An OAuth client with its secret decrypted. Kept for a minute in this process: a bulk refresh reads the same
    * few clients thousands of times, and every saved round trip is a refresh the store can serve instead.
    */
-  async clientCredentials(clientDocId: string): Promise<Credentials['client']> {
+  async clientCredentials(clientDocId: string, provider?: OAuthProvider): Promise<Credentials['client']> {
     const cached = this.clientCache.get(clientDocId);
-    if (cached && cached.until > Date.now()) return cached.client;
+    if (cached && cached.until > Date.now() && (!provider || cached.client.provider === provider)) return cached.client;
     const doc = await this.clients.findOne({ _id: clientDocId });
-    if (!doc) throw new Error(`OAuth client ${clientDocId} does not exist`);
-    const client = { id: doc._id, clientId: doc.clientId, clientSecret: this.cipher.decrypt(doc.clientSecret), redirectUri: doc.redirectUri };
+    if (!doc) throw new AccountInvalid('oauthClientId', `no OAuth client with id ${clientDocId} (register it with POST /api/oauth-clients)`);
+    if (provider && doc.provider !== provider) throw new AccountInvalid('oauthClientId', `${clientDocId} is a ${doc.provider} OAuth client, not a ${provider} one`);
+    const client = { id: doc._id, provider: doc.provider, clientId: doc.clientId, clientSecret: this.cipher.decrypt(doc.clientSecret), redirectUri: doc.redirectUri };
     this.clientCache.set(clientDocId, { client, until: Date.now() + CLIENT_CACHE_MS });
     return client;
   }

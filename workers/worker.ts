@@ -2,7 +2,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Settings } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
-import { providerQueue } from '../workflows/queues';
+import { providerQueue } from '../common/names';
 
 /** The workflow sources the worker bundles (an explicit .ts path: resolution differs between tsx and vitest). */
 export const workflowsPath = path.join(__dirname, '..', 'workflows', 'index.ts');

@@ -19,8 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
 import type { Checkpoint, ExtractActivities, PreparedRun, RunSummary } from '../activities/extract';
-import { providerQueue } from './queues';
-import { SA } from './search-attributes';
+import { FailureType, SA, deploymentId, ids, providerQueue } from '../common/names';
 
 /** Knobs the starter passes in from its settings (workflows read no settings). */
 export interface ExtractTuning {
@@ -97,7 +96,7 @@ export const extractConfigProgressQuery = defineQuery<ExtractConfigProgress>('pr
 const runCalls = (): ActivityOptions => ({
   taskQueue: providerQueue(workflowInfo().taskQueue, 'http'),
   startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['Invalid', 'AuthRevoked'] },
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: [FailureType.Invalid, FailureType.AuthRevoked] },
 });
 
 // Page batches: long-running, alive by heartbeat; a dead worker's batch resumes from its last part after
@@ -106,7 +105,7 @@ const pageCalls = (t: ExtractTuning): ActivityOptions => ({
   taskQueue: providerQueue(workflowInfo().taskQueue, 'http'),
   startToCloseTimeout: '12h',
   heartbeatTimeout: `${t.heartbeatSeconds}s`,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30, nonRetryableErrorTypes: ['Invalid', 'AuthRevoked', 'AuthExpired'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30, nonRetryableErrorTypes: [FailureType.Invalid, FailureType.AuthRevoked, FailureType.AuthExpired] },
 });
 
 // Publishing and logging: S3 and MongoDB, retried for a while so a blip does not lose a finished run.
@@ -216,14 +215,13 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
           `Run log: switchyard extract logs ${input.extractionId}`,
       }).catch(() => undefined); // a mail server outage must not hide the run's own failure
     }
-    throw ApplicationFailure.create({ type: 'ExtractionFailed', message, nonRetryable: true });
+    throw ApplicationFailure.create({ type: FailureType.ExtractionFailed, message, nonRetryable: true });
   }
 }
 
 /** `extract:<configId>:<extractionId>:<ms>`, suffixed with the task queue outside the production deployment. */
 export function extractRunWorkflowId(taskQueue: string, configId: string, extractionId: string, at: number): string {
-  const id = `extract:${configId}:${extractionId}:${at}`;
-  return taskQueue === 'switchyard' ? id : `${id}@${taskQueue}`;
+  return deploymentId(taskQueue, ids.extractRun(configId, extractionId, at));
 }
 
 /**

@@ -13,9 +13,9 @@ import {
 } from '@temporalio/workflow';
 import type { TokenActivities, RefreshAccountResult } from '../activities/tokens';
 import type { AlertActivities } from '../activities/alerts';
-import { providerQueue } from './queues';
+import { FailureType, NEEDS_REAUTH, NON_RETRYABLE, providerQueue, type OAuthProvider } from '../common/names';
 
-export type Provider = 'google' | 'zoho' | 'kommo';
+export type Provider = OAuthProvider;
 
 // Store and e-mail calls: quick, idempotent; retried for a while so a MongoDB or SMTP blip does not lose a report.
 const storeCalls = {
@@ -31,11 +31,9 @@ const refreshCalls = (provider: Provider): ActivityOptions => ({
   taskQueue: providerQueue(workflowInfo().taskQueue, provider),
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['AuthRevoked', 'RotationLost', 'Invalid'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Failure types after which the account waits for a person to reconnect it. */
-const NEEDS_REAUTH = ['AuthRevoked', 'RotationLost'];
 
 const { listAccountsToRefresh, reportRefreshFailure, describeAccount } = proxyActivities<TokenActivities>(storeCalls);
 const { sendAlert } = proxyActivities<AlertActivities>(storeCalls);
@@ -55,6 +53,11 @@ export interface RefreshAllInput {
   concurrency?: number;
   /** Accounts read per page; the next page is read while the current one is being refreshed. */
   pageSize?: number;
+  /**
+   * Refresh even the accounts another run refreshed within the last minute (which are otherwise skipped, saying
+   * so: a second manual run right after the first would only spend the provider's quota).
+   */
+  force?: boolean;
   /** Continue as new once the history has this many events (default 10,000; lower only to test it). */
   historyBudget?: number;
   /** Carried across continueAsNew. */
@@ -92,10 +95,15 @@ export interface RefreshProgress extends RefreshAllResult {
 
 export const progressQuery = defineQuery<RefreshProgress>('progress');
 
+/** A token another run stored this recently is not refreshed again, unless forced. */
+const RECENTLY_REFRESHED_SECONDS = 60;
+
 /** At most this many failures are kept in the result (the count is exact). */
 const MAX_FAILURES_KEPT = 500;
 /** Continue as new before the history gets heavy, whatever the server suggests. */
 const HISTORY_EVENTS_BUDGET = 10_000;
+
+const isNeedsReauth = (kind: string): boolean => (NEEDS_REAUTH as string[]).includes(kind);
 
 function failureOf(err: unknown): { kind: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -185,7 +193,7 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
       state.afterId = accountId;
       inFlight++;
       try {
-        const r: RefreshAccountResult = await refresh({ accountId, minAgeSeconds: 60 });
+        const r: RefreshAccountResult = await refresh({ accountId, minAgeSeconds: input.force ? 0 : RECENTLY_REFRESHED_SECONDS });
         if (r.outcome === 'refreshed') state.refreshed++;
         else state.skipped++;
       } catch (err) {
@@ -193,7 +201,7 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
         state.failedCount++;
         if (state.failed.length < MAX_FAILURES_KEPT) state.failed.push({ accountId, reason: f.message, kind: f.kind });
         await reportRefreshFailure({ accountId, provider: input.provider, kind: f.kind, message: f.message, source: 'refreshAllTokens' });
-        if (NEEDS_REAUTH.includes(f.kind)) {
+        if (isNeedsReauth(f.kind)) {
           await sendAlert({ subject: `${input.provider} account ${accountId} needs to be reconnected`, text: revokedText(accountId, input.provider, f.message) });
         }
       } finally {
@@ -211,7 +219,7 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
     await continueAsNew<typeof refreshAllTokens>({ ...input, state });
   }
 
-  const otherFailures = state.failed.filter((f) => !NEEDS_REAUTH.includes(f.kind));
+  const otherFailures = state.failed.filter((f) => !isNeedsReauth(f.kind));
   if (otherFailures.length) {
     await sendAlert({
       subject: `token refresh for ${input.provider}: ${state.failedCount} account(s) failed`,
@@ -237,6 +245,8 @@ export interface RefreshTokenInput {
   accountId: string;
   /** Seconds within which a refresh by another run counts as "just happened" (default 60). */
   minAgeSeconds?: number;
+  /** Refresh even when another run just did (minAgeSeconds 0). */
+  force?: boolean;
 }
 
 /**
@@ -245,18 +255,18 @@ export interface RefreshTokenInput {
  */
 export async function refreshToken(input: RefreshTokenInput): Promise<RefreshAccountResult> {
   const account = await describeAccount(input.accountId);
-  if (!account) throw ApplicationFailure.create({ type: 'Invalid', message: `account ${input.accountId} not found`, nonRetryable: true });
+  if (!account) throw ApplicationFailure.create({ type: FailureType.Invalid, message: `account ${input.accountId} not found`, nonRetryable: true });
   setCurrentDetails(`refreshing **${account.provider}** account ${account.id}`);
   try {
-    const r = await refresher(account.provider)({ accountId: input.accountId, minAgeSeconds: input.minAgeSeconds ?? 60 });
+    const r = await refresher(account.provider)({ accountId: input.accountId, minAgeSeconds: input.force ? 0 : (input.minAgeSeconds ?? RECENTLY_REFRESHED_SECONDS) });
     setCurrentDetails(`${r.outcome}: ${account.provider} account ${account.id}${r.reason ? ` (${r.reason})` : ''}`);
     return r;
   } catch (err) {
     const f = failureOf(err);
     await reportRefreshFailure({ accountId: input.accountId, provider: account.provider, kind: f.kind, message: f.message, source: 'refreshToken' });
     await sendAlert({
-      subject: NEEDS_REAUTH.includes(f.kind) ? `${account.provider} account ${account.id} needs to be reconnected` : `token refresh failed for ${account.provider} account ${account.id}`,
-      text: NEEDS_REAUTH.includes(f.kind) ? revokedText(account.id, account.provider, f.message) : `[${f.kind}] ${f.message}`,
+      subject: isNeedsReauth(f.kind) ? `${account.provider} account ${account.id} needs to be reconnected` : `token refresh failed for ${account.provider} account ${account.id}`,
+      text: isNeedsReauth(f.kind) ? revokedText(account.id, account.provider, f.message) : `[${f.kind}] ${f.message}`,
     });
     throw ApplicationFailure.create({ type: f.kind, message: `refresh of ${account.id} failed: ${f.message}`, nonRetryable: true });
   }

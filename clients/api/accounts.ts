@@ -2,29 +2,33 @@ import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Settings } from '../../config';
-import { newOAuthClientSchema, PROVIDERS, toView, type AccountStore } from '../../store/accounts';
+import { OAUTH_PROVIDERS } from '../../common/names';
+import { newOAuthClientSchema, toView, type AccountStore } from '../../store/accounts';
 import type { ApiKeyStore } from '../../store/api-keys';
 import { addAccount } from '../onboarding';
 import { startRefreshAll, startRefreshToken } from '../tokens';
 import { requireKey } from './auth';
 
 const listQuery = z.object({
-  provider: z.enum(PROVIDERS).optional(),
+  provider: z.enum(OAUTH_PROVIDERS).optional(),
   status: z.enum(['active', 'needs_reauth', 'disabled']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   after: z.string().optional(),
 });
 
 const refreshAllBody = z.object({
-  provider: z.enum(PROVIDERS),
+  provider: z.enum(OAUTH_PROVIDERS),
   expiringWithinMinutes: z.number().int().positive().optional(),
   concurrency: z.number().int().min(1).max(200).optional(),
+  force: z.boolean().optional(),
 });
+
+const refreshOneBody = z.object({ force: z.boolean().optional() }).strict();
 
 /** Accounts, OAuth clients and token refreshes. Anything that carries a secret is root-only. */
 export function registerAccountRoutes(app: FastifyInstance, deps: { settings: Settings; accounts: AccountStore; keys: ApiKeyStore; temporal: () => Promise<Client> }): void {
-  const anyKey = { preHandler: requireKey(deps.keys) };
-  const rootKey = { preHandler: requireKey(deps.keys, { root: true }) };
+  const anyKey = { onRequest: requireKey(deps.keys) };
+  const rootKey = { onRequest: requireKey(deps.keys, { root: true }) };
 
   app.get('/api/oauth-clients', anyKey, async () => deps.accounts.listClients());
   app.post('/api/oauth-clients', rootKey, async (req, reply) => {
@@ -40,8 +44,9 @@ export function registerAccountRoutes(app: FastifyInstance, deps: { settings: Se
   app.post('/api/accounts', rootKey, async (req, reply) => reply.code(201).send(await addAccount(deps.accounts, deps.settings, req.body)));
   app.get<{ Params: { id: string } }>('/api/accounts/:id', anyKey, async (req) => toView(await deps.accounts.get(req.params.id)));
   app.post<{ Params: { id: string } }>('/api/accounts/:id/refresh', anyKey, async (req, reply) => {
-    await deps.accounts.get(req.params.id);
-    const handle = await startRefreshToken(await deps.temporal(), deps.settings, req.params.id);
+    const body = refreshOneBody.parse(req.body ?? {});
+    const account = await deps.accounts.get(req.params.id);
+    const handle = await startRefreshToken(await deps.temporal(), deps.settings, req.params.id, account.provider, { force: body.force === true });
     return reply.code(202).send({ workflowId: handle.workflowId });
   });
   app.post('/api/tokens/refresh', anyKey, async (req, reply) => {
@@ -50,6 +55,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: { settings: Se
       provider: body.provider,
       ...(body.expiringWithinMinutes !== undefined ? { expiringWithinMinutes: body.expiringWithinMinutes } : {}),
       ...(body.concurrency !== undefined ? { concurrency: body.concurrency } : {}),
+      ...(body.force ? { force: true } : {}),
     });
     return reply.code(202).send({ workflowId: handle.workflowId });
   });

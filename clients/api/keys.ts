@@ -5,7 +5,7 @@ import { requireKey } from './auth';
 
 /** API keys: root-only create, refresh and delete of named keys (the seed's api key folder). */
 export function registerKeyRoutes(app: FastifyInstance, keys: ApiKeyStore): void {
-  const rootKey = { preHandler: requireKey(keys, { root: true }) };
+  const rootKey = { onRequest: requireKey(keys, { root: true }) };
   app.get('/api/keys', rootKey, async () => keys.list());
   app.post('/api/keys', rootKey, async (req, reply) => {
     const { name } = z.object({ name: z.string().min(1) }).parse(req.body);

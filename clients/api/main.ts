@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     });
     return (await temporal).client;
   };
-  const app = await buildApi({ settings, db: mongo.db, temporal: getTemporal });
+  const app = await buildApi({ settings, db: mongo.db, temporal: getTemporal, log });
   await app.listen({ host: '0.0.0.0', port: settings.API_PORT });
   log.info({ port: settings.API_PORT }, 'api listening');
   const stop = async (): Promise<void> => {

@@ -1,9 +1,11 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Settings } from '../../config';
+import type { Logger } from '../../config/logger';
 import { AccountStore } from '../../store/accounts';
 import { ApiKeyStore } from '../../store/api-keys';
 import { ConfigStore } from '../../store/configs';
@@ -12,6 +14,7 @@ import { ExtractService } from '../extract';
 import { checkReachability } from '../health';
 import { registerAccountRoutes } from './accounts';
 import { installErrorHandler } from './errors';
+import { installJsonBody } from './json-body';
 import { registerExtractRoutes } from './extract';
 import { registerKeyRoutes } from './keys';
 
@@ -20,11 +23,24 @@ export interface ApiDeps {
   db: Db;
   /** Lazily connected, so the API answers /health even while Temporal is down. */
   temporal: () => Promise<Client>;
+  /** Where the API logs (every 5xx, with its request id); silent when absent. */
+  log?: Logger;
 }
 
 /** The HTTP API: health, API keys, accounts and token refreshes; later capabilities add their routes here. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
+  const app = Fastify({
+    ...(deps.log ? { loggerInstance: deps.log as FastifyBaseLogger } : { logger: false }),
+    // Only failures are logged (installErrorHandler); one line per request would drown them.
+    disableRequestLogging: true,
+    bodyLimit: 5 * 1024 * 1024,
+    // A caller's own request id is kept (so it can find its request in our log), else one is made.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
   await app.register(formbody);
   // The OpenAPI document of every route, served at GET /api/openapi.json.
   await app.register(swagger, {
@@ -34,6 +50,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   installErrorHandler(app);
+  installJsonBody(app);
 
   const keys = new ApiKeyStore(deps.db);
   await keys.ensureIndexes();

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadSettings, temporalUiUrl, type Settings } from '../../config';
 import { connectMongo } from '../../store/mongo';
-import type { AccountStore, OAuthProvider } from '../../store/accounts';
+import type { OAuthProvider } from '../../common/names';
+import type { AccountStore } from '../../store/accounts';
 import { checkReachability } from '../health';
 import { addExtractCommands } from './extract';
 import { accountStore, addAccount } from '../onboarding';
@@ -139,16 +140,18 @@ export function buildCli(): Command {
     .option('--provider <provider>', 'google | zoho | kommo')
     .option('--expiring-within <duration>', 'only tokens expiring within this time, e.g. 15m, 2h', parseMinutes)
     .option('--concurrency <n>', 'refreshes in flight at once (bulk)', (v) => Number(v))
+    .option('--force', 'also refresh tokens another run refreshed within the last minute (skipped otherwise)')
     .option('--wait', 'wait for the result')
-    .action(async (o: { account?: string; provider?: OAuthProvider; expiringWithin?: number; concurrency?: number; wait?: boolean }) => {
+    .action(async (o: { account?: string; provider?: OAuthProvider; expiringWithin?: number; concurrency?: number; force?: boolean; wait?: boolean }) => {
       const settings = loadSettings();
       if (!o.account === !o.provider) throw new Error('give either --account ID or --provider NAME');
       const { client, close } = await connectClient(settings);
       try {
         const handle = o.account
-          ? await startRefreshToken(client, settings, o.account)
+          ? await startRefreshToken(client, settings, o.account, undefined, { force: o.force === true })
           : await startRefreshAll(client, settings, {
               provider: o.provider!,
+              ...(o.force ? { force: true } : {}),
               ...(o.expiringWithin !== undefined ? { expiringWithinMinutes: o.expiringWithin } : {}),
               ...(o.concurrency ? { concurrency: o.concurrency } : {}),
             });

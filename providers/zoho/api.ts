@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ZohoDataCentre } from '../../common/names';
 import { FailureType, ProviderError, kindForStatus } from '../errors';
 import { briefBody, type ProviderResponse } from '../http';
 
@@ -8,7 +9,7 @@ import { briefBody, type ProviderResponse } from '../http';
  */
 
 /** API hosts per data centre (https://www.zoho.com/crm/developer/docs/api/v8/multi-dc.html); Canada is zohoapis.ca. */
-export const ZOHO_API_DOMAINS = {
+export const ZOHO_API_DOMAINS: Record<ZohoDataCentre, string> = {
   com: 'https://www.zohoapis.com',
   eu: 'https://www.zohoapis.eu',
   in: 'https://www.zohoapis.in',
@@ -17,11 +18,10 @@ export const ZOHO_API_DOMAINS = {
   'com.cn': 'https://www.zohoapis.com.cn',
   sa: 'https://www.zohoapis.sa',
   ca: 'https://www.zohoapis.ca',
-} as const;
-export type ZohoApiDataCentre = keyof typeof ZOHO_API_DOMAINS;
+};
 
 /** The token's api_domain when the refresh answered one, else the data centre's host. */
-export const zohoApiDomain = (dc: ZohoApiDataCentre, tokenApiDomain?: string | null): string => (tokenApiDomain ?? ZOHO_API_DOMAINS[dc]).replace(/\/$/, '');
+export const zohoApiDomain = (dc: ZohoDataCentre, tokenApiDomain?: string | null): string => (tokenApiDomain ?? ZOHO_API_DOMAINS[dc]).replace(/\/$/, '');
 
 export const zohoAuth = (token: string): Record<string, string> => ({ authorization: `Zoho-oauthtoken ${token}` });
 

@@ -1,6 +1,6 @@
-import axios from 'axios';
-import { FailureType, ProviderError, isNetworkError, kindForStatus, parseRetryAfter } from '../errors';
-import { HTTP_TIMEOUT_MS, type RefreshFn } from '../oauth';
+import { FailureType, ProviderError, kindForStatus } from '../errors';
+import { briefBody } from '../http';
+import { tokenEndpoint, type RefreshFn } from '../oauth';
 
 interface ZohoTokenAnswer {
   access_token?: string;
@@ -11,29 +11,23 @@ interface ZohoTokenAnswer {
   status?: string;
 }
 
+const http = tokenEndpoint('zoho');
+
 /**
  * Zoho accounts token endpoint of the account's data centre.
  * https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html
  * Zoho answers most errors with HTTP 200 and an `error` field: invalid_code is a revoked or unknown refresh
- * token, invalid_client a deleted client; throttling is a 400 "Access Denied".
+ * token, invalid_client a deleted client; throttling is a 400 "Access Denied". The parameters go in the form body,
+ * never the URL query (which proxies and access logs keep).
  */
-export const refreshZoho: RefreshFn = async (creds, endpoints) => {
-  const dc = creds.account.zoho?.dataCentre ?? 'com';
-  const url = `${endpoints.zohoAccountsUrl(dc)}/oauth/v2/token`;
-  let res;
-  try {
-    res = await axios.post<ZohoTokenAnswer>(url, null, {
-      params: { refresh_token: creds.refreshToken, client_id: creds.client.clientId, client_secret: creds.client.clientSecret, grant_type: 'refresh_token' },
-      timeout: HTTP_TIMEOUT_MS,
-      validateStatus: () => true,
-    });
-  } catch (err) {
-    throw new ProviderError(FailureType.Transient, 'zoho', `token endpoint unreachable: ${(err as Error).message}`, {
-      ...(isNetworkError(err) ? { code: (err as { code: string }).code } : {}),
-      cause: err,
-    });
-  }
-  const body = (typeof res.data === 'object' && res.data !== null ? res.data : {}) as ZohoTokenAnswer;
+export const refreshZoho: RefreshFn = async (input, endpoints) => {
+  const res = await http.send<ZohoTokenAnswer | string | null>({
+    method: 'POST',
+    url: `${endpoints.zohoAccountsUrl(input.zohoDataCentre ?? 'com')}/oauth/v2/token`,
+    what: 'token refresh',
+    form: { refresh_token: input.refreshToken, client_id: input.client.clientId, client_secret: input.client.clientSecret, grant_type: 'refresh_token' },
+  });
+  const body = typeof res.data === 'object' && res.data !== null ? res.data : {};
   if (res.status === 200 && body.access_token) {
     return {
       accessToken: body.access_token,
@@ -47,14 +41,13 @@ export const refreshZoho: RefreshFn = async (creds, endpoints) => {
     throw new ProviderError(FailureType.RateLimited, 'zoho', `token endpoint throttled: ${body.error_description ?? body.error ?? ''}`, {
       status: res.status,
       code: 'Access Denied',
-      retryAfterMs: parseRetryAfter(res.headers['retry-after'] as string | undefined) ?? endpoints.zohoThrottleRetryMs,
+      retryAfterMs: res.retryAfterMs ?? endpoints.zohoThrottleRetryMs,
     });
   }
   const kind = res.status === 200 ? FailureType.Invalid : kindForStatus(res.status);
-  const retryAfterMs = parseRetryAfter(res.headers['retry-after'] as string | undefined);
-  throw new ProviderError(kind === FailureType.AuthExpired ? FailureType.AuthRevoked : kind, 'zoho', `token endpoint answered ${res.status}: ${body.error ?? JSON.stringify(res.data).slice(0, 200)}`, {
+  throw new ProviderError(kind === FailureType.AuthExpired ? FailureType.AuthRevoked : kind, 'zoho', `token endpoint answered ${res.status}${body.error ? `: ${body.error}` : briefBody(res.data)}`, {
     status: res.status,
     ...(body.error ? { code: body.error } : {}),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
   });
 };

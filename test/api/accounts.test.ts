@@ -81,7 +81,9 @@ describe('HTTP API: keys and accounts', () => {
     expect(res.json()).toMatchObject({ provider: 'kommo', key: 'shop', status: 'active' });
     expect(res.json().tokenExpiresAt).not.toBeNull();
     const again = await call('POST', '/api/accounts', ROOT, { provider: 'kommo', oauthClientId: 'k1', kommoSubdomain: 'shop2', authorizationCode: 'code-123' });
-    expect(again.statusCode).toBe(502);
+    // A code Kommo refuses (used already) is the caller's input: a 400 that says so, never a server error.
+    expect(again.statusCode).toBe(400);
+    expect(again.json().message).toMatch(/authorization code rejected/);
   });
 
   it('starts a refresh workflow for an account', async () => {

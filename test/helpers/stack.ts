@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, Runtime, DefaultLogger, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { DestinationStream } from 'pino';
 import { loadSettings, type Settings } from '../../config';
@@ -8,9 +8,18 @@ import type { ActivityDeps } from '../../activities';
 import type { Mongo } from '../../store/mongo';
 import { stackPaths } from '../../stack/paths';
 import { buildActivityDeps } from '../../workers/deps';
+import { createLogger } from '../../config/logger';
+import { installRuntime } from '../../workers/logging';
 import { createWorkers, runWorkers } from '../../workers/worker';
+import { CapturedLog } from './capture';
 
 let runtimeInstalled = false;
+/**
+ * The Temporal SDK's own log lines (workflow and activity logs, "Activity failed" warnings with their error
+ * chains) of this test process, at the level the production worker uses, through the same logger and scrubbing
+ * as production: the "no secret in any log" checks scan them.
+ */
+export const sdkLog = new CapturedLog();
 
 /** Settings of the stack the global setup brought up, quiet, with per-test overrides. */
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
@@ -36,7 +45,7 @@ export interface TestEnv {
 /** A per-file environment: its own database, its own task queues, a client and a native connection. */
 export async function createTestEnv(name: string, overrides: Partial<Settings> = {}, opts: { logDestination?: DestinationStream } = {}): Promise<TestEnv> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    installRuntime(createLogger({ LOG_LEVEL: 'info' }, 'sdk', sdkLog), 'INFO');
     runtimeInstalled = true;
   }
   const taskQueue = unique(`test-${name}`);

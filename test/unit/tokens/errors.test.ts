@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { FailureType, ProviderError, kindForStatus, parseRetryAfter, toApplicationFailure } from '../../../providers/errors';
-import { classifyGoogleTokenError } from '../../../providers/google/oauth';
+import { toApplicationFailure } from '../../../activities/failures';
+import { FailureType, ProviderError, kindForStatus, parseRetryAfter } from '../../../providers/errors';
+import { classifyGoogleTokenAnswer } from '../../../providers/google/oauth';
 import { parseMinutes } from '../../../clients/cli/main';
 
 describe('typed provider failures', () => {
@@ -35,15 +36,15 @@ describe('typed provider failures', () => {
   });
 
   it("classifies Google token endpoint answers the way Google's docs describe them", () => {
-    const answer = (status: number, data: unknown, headers: Record<string, string> = {}) => ({ message: 'x', response: { status, data, headers } });
-    expect(classifyGoogleTokenError(answer(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' })).kind).toBe('AuthRevoked');
-    expect(classifyGoogleTokenError(answer(401, { error: 'invalid_client' })).kind).toBe('AuthRevoked');
-    expect(classifyGoogleTokenError(answer(400, { error: 'invalid_request' })).kind).toBe('Invalid');
-    const limited = classifyGoogleTokenError(answer(429, { error: 'rate_limit_exceeded' }, { 'retry-after': '3' }));
+    // (No answer at all is the HTTP layer's Transient failure: test/providers/http.test.ts.)
+    const answer = (status: number, data: unknown, retryAfterMs?: number) => ({ status, data, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    expect(classifyGoogleTokenAnswer(answer(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' })).kind).toBe('AuthRevoked');
+    expect(classifyGoogleTokenAnswer(answer(401, { error: 'invalid_client' })).kind).toBe('AuthRevoked');
+    expect(classifyGoogleTokenAnswer(answer(400, { error: 'invalid_request' })).kind).toBe('Invalid');
+    const limited = classifyGoogleTokenAnswer(answer(429, { error: 'rate_limit_exceeded' }, 3000));
     expect(limited.kind).toBe('RateLimited');
     expect(limited.details.retryAfterMs).toBe(3000);
-    expect(classifyGoogleTokenError(answer(503, {})).kind).toBe('Transient');
-    expect(classifyGoogleTokenError({ message: 'socket hang up', code: 'ECONNRESET' }).kind).toBe('Transient');
+    expect(classifyGoogleTokenAnswer(answer(503, {})).kind).toBe('Transient');
   });
 
   it('CLI durations', () => {
