@@ -154,11 +154,12 @@ export class CreatorClient {
 
   /**
    * One page of a report (https://www.zoho.com/creator/help/api/v2.1/get-records.html). The next page's
-   * record_cursor comes back as a response header and is sent back as a request header (criteria and size go
-   * with it). No records (code 9280) is an empty page.
+   * record_cursor comes back as a response header and is sent back as a request header. No records (code 9280)
+   * is an empty page.
    */
   async listPage(report: string, q: { criteria?: string; maxRecords?: 200 | 500 | 1000 } = {}, cursor?: string): Promise<{ records: CreatorRecord[]; cursor?: string }> {
-    const query: Record<string, QueryValue> = cursor ? {} : { criteria: q.criteria, max_records: q.maxRecords ?? 200 };
+    // The cursor goes with the same criteria and size as the first call.
+    const query: Record<string, QueryValue> = { criteria: q.criteria, max_records: q.maxRecords ?? 200 };
     const { body, headers } = await this.call('GET', 'report', report, undefined, 'list records', { query, ...(cursor ? { headers: { record_cursor: cursor } } : {}) });
     if (body.code === NO_RECORDS) return { records: [] };
     const records = z.array(z.custom<CreatorRecord>((v) => typeof v === 'object' && v !== null)).parse(body.data ?? []);
