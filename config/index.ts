@@ -83,6 +83,11 @@ export const settingsSchema = z.object({
   SYNC_DEFAULT_INTERVAL_SECONDS: optional(z.coerce.number().int().min(5).default(300)),
   /** Contact sync: overlap of the Zoho Modified_Time window, so a record saved in the second of the last pull is seen. */
   SYNC_ZOHO_OVERLAP_SECONDS: optional(z.coerce.number().int().min(0).default(60)),
+  /**
+   * Contact sync: seconds between reads of Zoho CRM's deleted records (one call each time, even when nothing was
+   * deleted); deletions reach Google within this long. Deleted records stay readable 60 days.
+   */
+  SYNC_ZOHO_DELETES_EVERY_SECONDS: optional(z.coerce.number().int().min(0).default(900)),
 
   /** Whether workers create the token-refresh schedules at start. */
   CREATE_SCHEDULES: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),

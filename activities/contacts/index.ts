@@ -2,7 +2,19 @@ import { pullSide } from './pull';
 import { planCycle } from './plan';
 import { pushBatch } from './push';
 import { finishCycle, reportSyncProblem, startCycle } from './cycle';
+import { ProviderError } from '../../providers/errors';
+import { toApplicationFailure } from '../failures';
 import type { ContactActivityDeps } from './deps';
+
+/** A provider's failure leaves the activity as the ApplicationFailure its kind calls for (Retry-After, retryable or not). */
+async function providerCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ProviderError) throw toApplicationFailure(err);
+    throw err;
+  }
+}
 import type { CycleInput, PlanInput, PullInput, PushInput, StartCycleInput, SyncProblem } from './types';
 
 /**
@@ -11,10 +23,10 @@ import type { CycleInput, PlanInput, PullInput, PushInput, StartCycleInput, Sync
  */
 export const createContactActivities = (deps: ContactActivityDeps) => ({
   startCycle: (input: StartCycleInput) => startCycle(deps, input),
-  pullGoogle: (input: PullInput) => pullSide(deps, 'google', input),
-  pullZoho: (input: PullInput) => pullSide(deps, 'zoho', input),
+  pullGoogle: (input: PullInput) => providerCall(() => pullSide(deps, 'google', input)),
+  pullZoho: (input: PullInput) => providerCall(() => pullSide(deps, 'zoho', input)),
   planCycle: (input: PlanInput) => planCycle(deps, input),
-  pushBatch: (input: PushInput) => pushBatch(deps, input),
+  pushBatch: (input: PushInput) => providerCall(() => pushBatch(deps, input)),
   finishCycle: (input: CycleInput) => finishCycle(deps, input),
   reportSyncProblem: (input: SyncProblem) => reportSyncProblem(deps, input),
 });
