@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { SEARCH_ATTRIBUTE_DEFS } from '../common/names';
 import { ensureBucket, s3Client } from '../store/s3';
 import { hostPort, httpAnswer, isLoopback, mongoHosts, redactUri, type Listen } from './addresses';
@@ -204,16 +205,20 @@ export const smtp: ServiceDef = {
   },
 };
 
+/** The sandbox's GET /_control/health body. */
+const sandboxHealth = z.object({ ok: z.literal(true), providers: z.array(z.string()) });
+const sandboxHealthUrl = (s: { SANDBOX_PORT: number }): string => `http://127.0.0.1:${s.SANDBOX_PORT}/_control/health`;
+
 export const sandbox: ServiceDef = {
   name: 'sandbox',
   title: "Switchyard's sandbox",
   url: (s) => `http://127.0.0.1:${s.SANDBOX_PORT}`,
   startTimeoutMs: 30_000,
-  isUp: async (s) => (await httpAnswer(`http://127.0.0.1:${s.SANDBOX_PORT}/_control/health`, 1500))?.status === 200,
+  isUp: async (s) => sandboxHealth.safeParse((await httpAnswer(sandboxHealthUrl(s), 1500))?.body).success,
   address: (s) => ({ host: '127.0.0.1', port: s.SANDBOX_PORT, what: 'HTTP', setting: 'SANDBOX_PORT' }),
   async foreign(s) {
-    const answer = await httpAnswer(`http://127.0.0.1:${s.SANDBOX_PORT}/_control/health`, 1500);
-    return answer ? `GET /_control/health answered ${answer.status}, not the sandbox's 200` : undefined;
+    const answer = await httpAnswer(sandboxHealthUrl(s), 1500);
+    return answer ? `GET /_control/health answered ${answer.status} without the sandbox's list of providers` : undefined;
   },
   spec(s, p) {
     const [cmd, args] = tsEntry(p.repo, 'sandbox/main.ts');
