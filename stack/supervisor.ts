@@ -120,7 +120,12 @@ export class Supervised {
       this.log(`${this.spec.name} not restarted: ${veto}`);
       return;
     }
-    this.spawn();
+    try {
+      this.spawn();
+    } catch (err) {
+      this.log(`${this.spec.name} could not be restarted: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     this.log(`${this.spec.name} restarted (pid ${this.current.pid ?? '?'})`);
   }
 }
