@@ -4,6 +4,7 @@ import { Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { ensureSearchAttributes } from '../clients/search-attributes';
 import { SEARCH_ATTRIBUTE_DEFS } from '../common/names';
 import { ensureBucket, s3Client } from '../store/s3';
 import { hostPort, httpAnswer, isLoopback, mongoHosts, redactUri, type Listen } from './addresses';
@@ -49,6 +50,15 @@ export const temporal: ServiceDef = {
       '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
     ];
     return { process: { name: 'temporal', cmd: binary, args }, detail: `${binary} (Temporal CLI dev server), Web UI http://${host}:${s.TEMPORAL_UI_PORT}` };
+  },
+  // A server started by an older version of Switchyard lacks the search attributes added since.
+  async ready(s) {
+    const conn = await Connection.connect({ address: s.TEMPORAL_ADDRESS, connectTimeout: 5000 });
+    try {
+      await ensureSearchAttributes(conn, s.TEMPORAL_NAMESPACE);
+    } finally {
+      await conn.close();
+    }
   },
 };
 
