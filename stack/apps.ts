@@ -5,9 +5,12 @@ import { httpAnswer } from './addresses';
 import { tsEntry } from './proc';
 import type { ServiceDef } from './services';
 
-/** Switchyard's own processes that `npm start` runs beside the servers, with the settings' sandbox URL. */
+/**
+ * Switchyard's own processes that `npm start` runs beside the servers, with the settings' sandbox URL. The sandbox
+ * runs on loopback, so the local stack lets extraction configs reach loopback (unless the environment says otherwise).
+ */
 function childEnv(s: Settings): NodeJS.ProcessEnv {
-  return { ...process.env, ...(s.PROVIDERS_SANDBOX_URL ? { PROVIDERS_SANDBOX_URL: s.PROVIDERS_SANDBOX_URL } : {}) };
+  return { EXTRACT_ALLOW_LOOPBACK: 'true', ...process.env, ...(s.PROVIDERS_SANDBOX_URL ? { PROVIDERS_SANDBOX_URL: s.PROVIDERS_SANDBOX_URL } : {}) };
 }
 
 // A polling worker asks again as soon as a long poll ends (the server holds one for up to ~60 s), so a last poll
