@@ -8,6 +8,7 @@ import type { ProviderEndpoints } from '../providers/endpoints';
 import type { RefreshFn } from '../providers/oauth';
 import type { Stores } from '../store';
 import { createAlertActivities } from './alerts';
+import { createContactActivities, type SideFactory } from './contacts';
 import { createExtractionActivities } from './extraction';
 import { createSmokeActivities } from './smoke';
 import { createTokenActivities } from './tokens';
@@ -23,6 +24,8 @@ export interface ActivityDeps extends Stores {
   log: Logger;
   /** Where an extraction config's URL is served when not at itself (the sandbox's host map, in the local stack). */
   rewriteUrl?: ((url: string) => string) | undefined;
+  /** Builds a pairing's provider adapters (the worker: real clients against PROVIDERS_SANDBOX_URL or the real hosts). */
+  sides: SideFactory;
 }
 
 /** Every activity the workers register. */
@@ -31,6 +34,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createAlertActivities(deps),
   ...createTokenActivities(deps),
   ...createExtractionActivities(deps),
+  ...createContactActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { Settings } from '../config';
-import { OAUTH_PROVIDERS, ZOHO_DC_NAMES } from '../common/names';
+import { OAUTH_PROVIDERS, SIGNALS, ZOHO_DC_NAMES, workflowsOfAccount } from '../common/names';
 import { providerEndpoints } from '../providers/endpoints';
 import { exchangeKommoCode } from '../providers/kommo/oauth';
 import type { Stores } from '../store';
-import { toView, type AccountView } from '../store/accounts';
+import { toView, type AccountStore, type AccountView } from '../store/accounts';
 import type { OAuthClientDoc } from '../store/oauth-clients';
+import type { Client } from '@temporalio/client';
+import { withinDeadline } from './temporal';
 
 /**
  * Onboarding, shared by the HTTP API and the CLI: what they receive is validated here (zod, naming the bad field),
@@ -80,4 +82,27 @@ export async function addAccount(stores: Pick<Stores, 'accounts' | 'oauthClients
     return toView(doc);
   }
   return toView(await stores.accounts.create(newAccountSchema.parse(input)));
+}
+
+/**
+ * Reconnects an account (a new refresh token after a revocation) and resumes every workflow it paused: each running
+ * workflow tagged with the account gets a `resume` signal. Answers the resumed workflow ids; with Temporal
+ * unreachable the account is reconnected all the same and the workflows stay paused until resumed.
+ */
+export async function reconnectAccount(accounts: AccountStore, temporal: Client | null, id: string, refreshToken: string): Promise<{ resumed: string[]; resumeError: string | null }> {
+  await accounts.reconnect(id, refreshToken);
+  if (!temporal) return { resumed: [], resumeError: 'Temporal is not reachable' };
+  const resumed: string[] = [];
+  try {
+    await withinDeadline(temporal, 'resuming the account workflows', async () => {
+      for await (const wf of temporal.workflow.list({ query: workflowsOfAccount(id) })) {
+        if (wf.workflowId.startsWith('token-refresh')) continue;
+        await temporal.workflow.getHandle(wf.workflowId).signal(SIGNALS.resume, {});
+        resumed.push(wf.workflowId);
+      }
+    });
+    return { resumed, resumeError: null };
+  } catch (err) {
+    return { resumed, resumeError: err instanceof Error ? err.message : String(err) };
+  }
 }

@@ -4,14 +4,17 @@ import { AccountStore } from './accounts';
 import { ApiKeyStore } from './api-keys';
 import { ConfigHistoryStore } from './config-history';
 import { ConfigStore } from './configs';
+import { ContactLinkStore } from './contact-links';
 import { createCipher } from './crypto';
 import { ErrorLogStore } from './error-logs';
 import { ExtractionRunStore } from './extraction-runs';
 import { OAuthClientStore } from './oauth-clients';
+import { PairingStore } from './pairings';
 import { RefreshLeaseStore } from './refresh-leases';
 import { RunLogStore } from './run-logs';
 import { SecretStore } from './secrets';
 import { SmokeRunStore } from './smoke-runs';
+import { SyncCycleStore } from './sync-cycles';
 import { TokenJournalStore } from './token-journal';
 
 /** Every repository, one per collection. */
@@ -28,6 +31,10 @@ export interface Stores {
   runLogs: RunLogStore;
   secrets: SecretStore;
   extractionRuns: ExtractionRunStore;
+  /** Contact sync: pairings, the links between their two sides' records, and the state of their cycles. */
+  pairings: PairingStore;
+  links: ContactLinkStore;
+  cycles: SyncCycleStore;
   smokeRuns: SmokeRunStore;
 }
 
@@ -53,8 +60,13 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     runLogs: new RunLogStore(db),
     secrets: new SecretStore(db, cipher),
     extractionRuns: new ExtractionRunStore(db, cipher),
+    pairings: new PairingStore(db),
+    links: new ContactLinkStore(db),
+    cycles: new SyncCycleStore(db),
     smokeRuns: new SmokeRunStore(db),
   };
-  await Promise.all([stores.accounts.ensureIndexes(), stores.apiKeys.ensureIndexes(), stores.errorLogs.ensureIndexes(), configHistory.ensureIndexes(), stores.runLogs.ensureIndexes()]);
+  await Promise.all(
+    [stores.accounts, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
+  );
   return stores;
 }

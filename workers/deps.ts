@@ -11,6 +11,7 @@ import { connectMongo } from '../store/mongo';
 import type { Db } from 'mongodb';
 import { s3Client } from '../store/s3';
 import { sandboxRewrite } from '../sandbox/demo/hosts';
+import { createSideFactory } from '../activities/contacts/sides';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
 export async function buildActivityDeps(
@@ -22,6 +23,7 @@ export async function buildActivityDeps(
   const stores = await openStores(mongo.db, settings);
   // With the providers on the sandbox, the seed's Zoho hosts in extraction configs are served by its demo API.
   const sandboxUrl = settings.PROVIDERS_SANDBOX_URL;
+  const endpoints = providerEndpoints(settings);
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
@@ -30,12 +32,13 @@ export async function buildActivityDeps(
       ...stores,
       settings,
       s3,
-      endpoints: providerEndpoints(settings),
+      endpoints,
       refreshers: REFRESHERS,
       mailer,
       temporal,
       log: createLogger(settings, 'activities', opts.logDestination),
       ...(sandboxUrl ? { rewriteUrl: (url: string) => sandboxRewrite(url, sandboxUrl) } : {}),
+      sides: createSideFactory({ accounts: stores.accounts, pairings: stores.pairings, endpoints, settings }),
     },
     db: mongo.db,
     close: async () => {

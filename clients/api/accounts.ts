@@ -5,7 +5,7 @@ import type { Settings } from '../../config';
 import { OAUTH_PROVIDERS } from '../../common/names';
 import type { Stores } from '../../store';
 import { ACCOUNT_STATUSES, toView } from '../../store/accounts';
-import { addAccount, addOAuthClient } from '../onboarding';
+import { addAccount, addOAuthClient, reconnectAccount } from '../onboarding';
 import { startRefreshAll, startRefreshToken } from '../tokens';
 import { withinDeadline } from '../temporal';
 import { requireKey } from './auth';
@@ -44,6 +44,12 @@ export function registerAccountRoutes(app: FastifyInstance, deps: { settings: Se
   });
   app.post('/api/accounts', rootKey, async (req, reply) => reply.code(201).send(await addAccount(deps.stores, deps.settings, req.body)));
   app.get<{ Params: { id: string } }>('/api/accounts/:id', anyKey, async (req) => toView(await accounts.get(req.params.id)));
+  app.post<{ Params: { id: string } }>('/api/accounts/:id/reconnect', rootKey, async (req) => {
+    const { refreshToken } = z.strictObject({ refreshToken: z.string().min(1) }).parse(req.body);
+    const client = await deps.temporal().catch(() => null);
+    const r = await reconnectAccount(accounts, client, req.params.id, refreshToken);
+    return { account: toView(await accounts.get(req.params.id)), ...r };
+  });
   app.post<{ Params: { id: string } }>('/api/accounts/:id/refresh', anyKey, async (req, reply) => {
     const body = refreshOneBody.parse(req.body ?? {});
     const account = await accounts.get(req.params.id);

@@ -14,6 +14,8 @@ import { installErrorHandler } from './errors';
 import { installJsonBody } from './json-body';
 import { registerExtractRoutes } from './extract';
 import { registerKeyRoutes } from './keys';
+import { registerSyncRoutes } from './sync';
+import { SyncService } from '../sync';
 
 export interface ApiDeps {
   settings: Settings;
@@ -59,7 +61,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   registerKeyRoutes(app, stores.apiKeys);
   registerAccountRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal });
-  registerExtractRoutes(app, { stores, service: new ExtractService({ settings: deps.settings, configs: stores.configs, temporal: deps.temporal }) });
+  registerExtractRoutes(app, { stores, service: new ExtractService({ settings: deps.settings, configs: stores.configs, secrets: stores.secrets, temporal: deps.temporal }) });
+  registerSyncRoutes(app, { keys: stores.apiKeys, service: new SyncService({ settings: deps.settings, pairings: stores.pairings, links: stores.links, cycles: stores.cycles, accounts: stores.accounts, temporal: deps.temporal }) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,6 +1,8 @@
+import type { Client } from '@temporalio/client';
 import { loadSettings, type Settings } from '../../config';
 import { openStores, type Stores } from '../../store';
 import { connectMongo } from '../../store/mongo';
+import { connectClient } from '../temporal';
 
 /** Runs a command with the settings and every store on one MongoDB connection, closed afterwards. */
 export async function withStores<T>(fn: (stores: Stores, settings: Settings) => Promise<T>): Promise<T> {
@@ -11,6 +13,25 @@ export async function withStores<T>(fn: (stores: Stores, settings: Settings) => 
   } finally {
     await mongo.close();
   }
+}
+
+export interface CommandContext {
+  settings: Settings;
+  stores: Stores;
+  /** The Temporal client, connected on first use (a command that does not need Temporal runs without it). */
+  temporal(): Promise<Client>;
+}
+
+/** Runs a command with the settings, every store and the Temporal client on first use; closes both afterwards. */
+export async function withContext<T>(fn: (ctx: CommandContext) => Promise<T>): Promise<T> {
+  return withStores(async (stores, settings) => {
+    let conn: Promise<{ client: Client; close(): Promise<void> }> | undefined;
+    try {
+      return await fn({ settings, stores, temporal: async () => (await (conn ??= connectClient(settings))).client });
+    } finally {
+      if (conn) await (await conn).close().catch(() => undefined);
+    }
+  });
 }
 
 /** A command's answer, as indented JSON on standard output. */

@@ -9,8 +9,7 @@ import type { Stores } from '../../store';
 import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
 import { ConfigInvalid } from '../../extraction';
 import { ExtractService } from '../extract';
-import { connectClient } from '../temporal';
-import { print, withStores } from './context';
+import { print, withContext } from './context';
 
 interface Ctx {
   settings: Settings;
@@ -23,19 +22,16 @@ interface Ctx {
 const cliName = (): string => `cli:${os.userInfo().username}`;
 
 async function withService<T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  return withStores(async (stores, settings) => {
-    let conn: Promise<{ client: Client; close(): Promise<void> }> | undefined;
-    const temporal = async (): Promise<Client> => (await (conn ??= connectClient(settings))).client;
+  return withContext(async ({ settings, stores, temporal }) => {
     try {
-      return await fn({ settings, stores, service: new ExtractService({ settings, configs: stores.configs, temporal }), temporal });
+      return await fn({ settings, stores, service: new ExtractService({ settings, configs: stores.configs, secrets: stores.secrets, temporal }), temporal });
     } catch (err) {
       if (err instanceof ConfigInvalid) throw new Error(`invalid config:\n${formatIssues(err.issues)}`, { cause: err });
       throw err;
-    } finally {
-      if (conn) await (await conn).close().catch(() => undefined);
     }
   });
 }
+
 const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 /** `switchyard extract ...` and `switchyard configs ...`: the REST extractor from a terminal. */
