@@ -4,7 +4,8 @@ import { PartUploader, abortMultipartUpload, completeMultipartUpload, createMult
 import type { SmokeRunStore } from '../store/smoke-runs';
 
 export interface SmokeDocumentInput {
-  runId: string;
+  /** The smoke workflow's id: the document's id. */
+  workflowId: string;
   note: string;
 }
 
@@ -37,8 +38,8 @@ export function smokePartBody(partNumber: number, parts: number): Buffer {
 export const createSmokeActivities = (deps: { smokeRuns: SmokeRunStore; s3: S3Client }) => ({
   async recordSmokeDocument(input: SmokeDocumentInput): Promise<{ id: string }> {
     const info = activityInfo();
-    await deps.smokeRuns.record(input.runId, input.note, info.workflowExecution?.workflowId ?? null);
-    return { id: input.runId };
+    await deps.smokeRuns.record(input.workflowId, input.note, info.workflowExecution?.workflowId ?? null);
+    return { id: input.workflowId };
   },
 
   async uploadSmokeObject(input: SmokeUploadInput): Promise<{ key: string; parts: number; attempt: number; resumedFromPart: number }> {

@@ -64,7 +64,7 @@ function refreshInput(creds: Credentials): RefreshInput {
   const a = creds.account;
   return {
     accountId: a._id,
-    client: { clientId: creds.oauthClient.clientId, clientSecret: creds.oauthClient.clientSecret, redirectUri: creds.oauthClient.redirectUri },
+    oauthClient: { clientId: creds.oauthClient.clientId, clientSecret: creds.oauthClient.clientSecret, redirectUri: creds.oauthClient.redirectUri },
     refreshToken: creds.refreshToken,
     ...(a.zoho ? { zohoDataCentre: a.zoho.dataCentre } : {}),
     ...(a.kommo ? { kommoSubdomain: a.kommo.subdomain } : {}),

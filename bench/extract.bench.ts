@@ -27,7 +27,7 @@ import { ensureStack } from '../stack';
 import { tsEntry } from '../stack/proc';
 import { buildActivityDeps } from '../workers/deps';
 import { createWorkers, runWorkers } from '../workers/worker';
-import { extractConfig, extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../workflows/extract';
+import { extractConfig, extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult } from '../workflows/extraction';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
           await new Promise((r) => setTimeout(r, 250));
           const p = await handle.query(extractConfigProgressQuery).catch(() => null);
           if (!p?.current) continue;
-          const q = await client.workflow.getHandle(p.current.workflowId).query(extractProgressQuery).catch(() => null);
+          const q = await client.workflow.getHandle(p.current.workflowId).query(extractRunProgressQuery).catch(() => null);
           if (q) records = q.records;
           if (Date.now() - lastPrint > 5000) {
             lastPrint = Date.now();

@@ -8,13 +8,13 @@ import { SA, deploymentId, ids } from '../common/names';
  * runs attaches to that run instead of starting a second.
  */
 export async function startRefreshToken(
-  client: Client,
+  temporal: Client,
   settings: Settings,
   accountId: string,
   provider?: Provider,
   opts: { force?: boolean } = {},
 ): Promise<WorkflowHandle<typeof refreshToken>> {
-  return client.workflow.start(refreshToken, {
+  return temporal.workflow.start(refreshToken, {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     workflowId: deploymentId(settings.TEMPORAL_TASK_QUEUE, ids.refreshToken(accountId)),
     args: [{ accountId, ...(opts.force ? { force: true } : {}) }],
@@ -28,9 +28,9 @@ export async function startRefreshToken(
 }
 
 /** Starts a bulk refresh of a provider; one at a time per provider and mode (a second start joins the first). */
-export async function startRefreshAll(client: Client, settings: Settings, input: RefreshAllInput): Promise<WorkflowHandle<typeof refreshAllTokens>> {
+export async function startRefreshAll(temporal: Client, settings: Settings, input: RefreshAllInput): Promise<WorkflowHandle<typeof refreshAllTokens>> {
   const mode = input.expiringWithinMinutes !== undefined ? 'expiring' : 'all';
-  return client.workflow.start(refreshAllTokens, {
+  return temporal.workflow.start(refreshAllTokens, {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     workflowId: deploymentId(settings.TEMPORAL_TASK_QUEUE, ids.refreshAll(input.provider, mode)),
     args: [input],

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   try {
     if (settings.CREATE_SCHEDULES && deps.temporal) {
-      await bringSchedulesInStep({ client: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
+      await bringSchedulesInStep({ temporal: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
     }
     const workers = await createWorkers(settings, connection, deps);
     log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, workers: workers.length }, 'worker started');

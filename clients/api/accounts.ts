@@ -46,21 +46,21 @@ export function registerAccountRoutes(app: FastifyInstance, deps: { settings: Se
   app.get<{ Params: { id: string } }>('/api/accounts/:id', anyKey, async (req) => toView(await accounts.get(req.params.id)));
   app.post<{ Params: { id: string } }>('/api/accounts/:id/reconnect', rootKey, async (req) => {
     const { refreshToken } = z.strictObject({ refreshToken: z.string().min(1) }).parse(req.body);
-    const client = await deps.temporal().catch(() => null);
-    const r = await reconnectAccount(accounts, client, req.params.id, refreshToken);
+    const temporal = await deps.temporal().catch(() => null);
+    const r = await reconnectAccount(accounts, temporal, req.params.id, refreshToken);
     return { account: toView(await accounts.get(req.params.id)), ...r };
   });
   app.post<{ Params: { id: string } }>('/api/accounts/:id/refresh', anyKey, async (req, reply) => {
     const body = refreshOneBody.parse(req.body ?? {});
     const account = await accounts.get(req.params.id);
-    const client = await deps.temporal();
-    const handle = await withinDeadline(client, 'the refresh', () => startRefreshToken(client, deps.settings, req.params.id, account.provider, { force: body.force === true }));
+    const temporal = await deps.temporal();
+    const handle = await withinDeadline(temporal, 'the refresh', () => startRefreshToken(temporal, deps.settings, req.params.id, account.provider, { force: body.force === true }));
     return reply.code(202).send({ workflowId: handle.workflowId });
   });
   app.post('/api/tokens/refresh', anyKey, async (req, reply) => {
     const body = refreshAllBody.parse(req.body ?? {});
-    const client = await deps.temporal();
-    const handle = await withinDeadline(client, 'the refresh', () => startRefreshAll(client, deps.settings, {
+    const temporal = await deps.temporal();
+    const handle = await withinDeadline(temporal, 'the refresh', () => startRefreshAll(temporal, deps.settings, {
       provider: body.provider,
       ...(body.expiringWithinMinutes !== undefined ? { expiringWithinMinutes: body.expiringWithinMinutes } : {}),
       ...(body.concurrency !== undefined ? { concurrency: body.concurrency } : {}),

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { loadSettings, type Settings } from '../../config';
 import { openStores, type Stores } from '../../store';
 import { connectMongo } from '../../store/mongo';
-import { connectClient } from '../temporal';
+import { connectTemporal } from '../temporal';
 
 /** Runs a command with the settings and every store on one MongoDB connection, closed afterwards. */
 export async function withStores<T>(fn: (stores: Stores, settings: Settings) => Promise<T>): Promise<T> {
@@ -27,7 +27,7 @@ export async function withContext<T>(fn: (ctx: CommandContext) => Promise<T>): P
   return withStores(async (stores, settings) => {
     let conn: Promise<{ client: Client; close(): Promise<void> }> | undefined;
     try {
-      return await fn({ settings, stores, temporal: async () => (await (conn ??= connectClient(settings))).client });
+      return await fn({ settings, stores, temporal: async () => (await (conn ??= connectTemporal(settings))).client });
     } finally {
       if (conn) await (await conn).close().catch(() => undefined);
     }

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadSettings, temporalUiUrl } from '../../config';
 import type { OAuthProvider } from '../../common/names';
 import type { AccountStatus } from '../../store/accounts';
 import { checkReachability } from '../health';
-import { addExtractCommands } from './extract';
+import { addExtractionCommands } from './extraction';
 import { print, withStores } from './context';
 import { addAccount, addOAuthClient, reconnectAccount } from '../onboarding';
 import { addSyncCommands } from './sync';
-import { connectClient } from '../temporal';
+import { connectTemporal } from '../temporal';
 import { startRefreshAll, startRefreshToken } from '../tokens';
 
 /** `switchyard ...`: operate Switchyard from a terminal. Every command reads the same settings as the servers. */
@@ -26,7 +26,7 @@ export function buildCli(): Command {
       const running: { workflowId: string; type: string; startTime: string; taskQueue: string }[] = [];
       let listError: string | undefined;
       if (checks.find((c) => c.name === 'temporal')?.ok) {
-        const { client, close } = await connectClient(settings);
+        const { client, close } = await connectTemporal(settings);
         try {
           for await (const wf of client.workflow.list({ query: 'ExecutionStatus="Running"' })) {
             running.push({ workflowId: wf.workflowId, type: wf.type, startTime: wf.startTime.toISOString(), taskQueue: wf.taskQueue });
@@ -73,7 +73,8 @@ export function buildCli(): Command {
     .command('add')
     .description('connect an account with a refresh token, or a Kommo account with an authorization code')
     .requiredOption('--provider <provider>', 'google | zoho | kommo')
-    .requiredOption('--client <id>', 'the OAuth client (see `switchyard clients list`)')
+    .option('--oauth-client <id>', 'the OAuth client (see `switchyard oauth-clients list`)')
+    .addOption(new Option('--client <id>', 'the same as --oauth-client').hideHelp())
     .option('--id <id>', 'account id (generated when absent)')
     .option('--email <email>', 'Google/Zoho account e-mail')
     .option('--login-user <name>', "Zoho's loginUserUsuario")
@@ -84,9 +85,11 @@ export function buildCli(): Command {
     .action(async (o: Record<string, string | undefined>) =>
       withStores(async (stores, settings) => {
         const secret = (v: string | undefined): string | undefined => (v === '-' ? fs.readFileSync(0, 'utf8').trim() : v);
+        const oauthClientId = o.oauthClient ?? o.client;
+        if (!oauthClientId) throw new Error("required option '--oauth-client <id>' not specified");
         const input = {
           provider: o.provider,
-          oauthClientId: o.client,
+          oauthClientId,
           ...(o.id ? { id: o.id } : {}),
           ...(o.email ? { email: o.email } : {}),
           ...(o.loginUser ? { loginUserUsuario: o.loginUser } : {}),
@@ -105,7 +108,7 @@ export function buildCli(): Command {
     .action(async (id: string, o: { refreshToken: string }) =>
       withStores(async ({ accounts }, settings) => {
         const token = o.refreshToken === '-' ? fs.readFileSync(0, 'utf8').trim() : o.refreshToken;
-        const conn = await connectClient(settings).catch(() => null);
+        const conn = await connectTemporal(settings).catch(() => null);
         try {
           const r = await reconnectAccount(accounts, conn?.client ?? null, id, token);
           process.stdout.write(`account ${id} is active again\n`);
@@ -117,10 +120,50 @@ export function buildCli(): Command {
       }),
     );
 
-  const clients = program.command('clients').description('OAuth clients (a Google project, a Zoho or Kommo integration)');
-  clients
+  // `clients` was this command's first name; it stays as a hidden alias so scripts that use it keep working.
+  addOAuthClientCommands(program.command('oauth-clients').description('OAuth clients (a Google project, a Zoho or Kommo integration)'));
+  addOAuthClientCommands(program.command('clients', { hidden: true }));
+
+  const tokens = program.command('tokens').description('token refresh workflows');
+  tokens
+    .command('refresh')
+    .description('refresh one account (--account) or every account of a provider (--provider), optionally only those expiring soon')
+    .option('--account <id>', 'one account')
+    .option('--provider <provider>', 'google | zoho | kommo')
+    .option('--expiring-within <duration>', 'only tokens expiring within this time, e.g. 15m, 2h', parseMinutes)
+    .option('--concurrency <n>', 'refreshes in flight at once (bulk)', (v) => Number(v))
+    .option('--force', 'also refresh tokens another run refreshed within the last minute (skipped otherwise)')
+    .option('--wait', 'wait for the result')
+    .action(async (o: { account?: string; provider?: OAuthProvider; expiringWithin?: number; concurrency?: number; force?: boolean; wait?: boolean }) => {
+      const settings = loadSettings();
+      if (!o.account === !o.provider) throw new Error('give either --account ID or --provider NAME');
+      const { client, close } = await connectTemporal(settings);
+      try {
+        const handle = o.account
+          ? await startRefreshToken(client, settings, o.account, undefined, { force: o.force === true })
+          : await startRefreshAll(client, settings, {
+              provider: o.provider!,
+              ...(o.force ? { force: true } : {}),
+              ...(o.expiringWithin !== undefined ? { expiringWithinMinutes: o.expiringWithin } : {}),
+              ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+            });
+        process.stdout.write(`workflow ${handle.workflowId}\n${temporalUiUrl(settings)}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(handle.workflowId)}\n`);
+        if (o.wait) print(await handle.result());
+      } finally {
+        await close();
+      }
+    });
+
+  addExtractionCommands(program);
+  addSyncCommands(program);
+  return program;
+}
+
+/** `oauth-clients add | list`: register the OAuth client an account connects through. */
+function addOAuthClientCommands(cmd: Command): void {
+  cmd
     .command('add')
-    .requiredOption('--id <id>', 'a name for this client, e.g. google-main')
+    .requiredOption('--id <id>', 'a name for this OAuth client, e.g. google-main')
     .requiredOption('--provider <provider>', 'google | zoho | kommo')
     .requiredOption('--client-id <clientId>')
     .requiredOption('--client-secret <secret>', "'-' reads it from standard input")
@@ -139,41 +182,7 @@ export function buildCli(): Command {
         process.stdout.write(`OAuth client ${o.id} saved\n`);
       }),
     );
-  clients.command('list').action(async () => withStores(async ({ oauthClients }) => print(await oauthClients.list())));
-
-  const tokens = program.command('tokens').description('token refresh workflows');
-  tokens
-    .command('refresh')
-    .description('refresh one account (--account) or every account of a provider (--provider), optionally only those expiring soon')
-    .option('--account <id>', 'one account')
-    .option('--provider <provider>', 'google | zoho | kommo')
-    .option('--expiring-within <duration>', 'only tokens expiring within this time, e.g. 15m, 2h', parseMinutes)
-    .option('--concurrency <n>', 'refreshes in flight at once (bulk)', (v) => Number(v))
-    .option('--force', 'also refresh tokens another run refreshed within the last minute (skipped otherwise)')
-    .option('--wait', 'wait for the result')
-    .action(async (o: { account?: string; provider?: OAuthProvider; expiringWithin?: number; concurrency?: number; force?: boolean; wait?: boolean }) => {
-      const settings = loadSettings();
-      if (!o.account === !o.provider) throw new Error('give either --account ID or --provider NAME');
-      const { client, close } = await connectClient(settings);
-      try {
-        const handle = o.account
-          ? await startRefreshToken(client, settings, o.account, undefined, { force: o.force === true })
-          : await startRefreshAll(client, settings, {
-              provider: o.provider!,
-              ...(o.force ? { force: true } : {}),
-              ...(o.expiringWithin !== undefined ? { expiringWithinMinutes: o.expiringWithin } : {}),
-              ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-            });
-        process.stdout.write(`workflow ${handle.workflowId}\n${temporalUiUrl(settings)}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(handle.workflowId)}\n`);
-        if (o.wait) print(await handle.result());
-      } finally {
-        await close();
-      }
-    });
-
-  addExtractCommands(program);
-  addSyncCommands(program);
-  return program;
+  cmd.command('list').action(async () => withStores(async ({ oauthClients }) => print(await oauthClients.list())));
 }
 
 /** "15m", "2h", "90s" or a bare number of minutes. */

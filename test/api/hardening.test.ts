@@ -138,7 +138,7 @@ describe('crons are checked the way Temporal reads them', () => {
     const log = new CapturedLog();
     const mailer = nodemailer.createTransport(env.settings.SMTP_URL);
     try {
-      await bringSchedulesInStep({ client: env.client, settings: { ...env.settings, CREATE_SCHEDULES: true }, configs: env.deps.configs, mailer, log: createLogger({ LOG_LEVEL: 'info' }, 'worker', log) });
+      await bringSchedulesInStep({ temporal: env.client, settings: { ...env.settings, CREATE_SCHEDULES: true }, configs: env.deps.configs, mailer, log: createLogger({ LOG_LEVEL: 'info' }, 'worker', log) });
     } finally {
       mailer.close();
     }

@@ -6,15 +6,15 @@ import type { Command } from 'commander';
 import { temporalUiUrl, type Settings } from '../../config';
 import { formatIssues } from '../../extraction';
 import type { Stores } from '../../store';
-import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
+import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult } from '../../workflows/extraction';
 import { ConfigInvalid } from '../../extraction';
-import { ExtractService } from '../extract';
+import { ExtractionService } from '../extraction';
 import { print, withContext } from './context';
 
 interface Ctx {
   settings: Settings;
   stores: Stores;
-  service: ExtractService;
+  service: ExtractionService;
   temporal(): Promise<Client>;
 }
 
@@ -24,7 +24,7 @@ const cliName = (): string => `cli:${os.userInfo().username}`;
 async function withService<T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> {
   return withContext(async ({ settings, stores, temporal }) => {
     try {
-      return await fn({ settings, stores, service: new ExtractService({ settings, configs: stores.configs, secrets: stores.secrets, temporal }), temporal });
+      return await fn({ settings, stores, service: new ExtractionService({ settings, configs: stores.configs, secrets: stores.secrets, temporal }), temporal });
     } catch (err) {
       if (err instanceof ConfigInvalid) throw new Error(`invalid config:\n${formatIssues(err.issues)}`, { cause: err });
       throw err;
@@ -35,7 +35,7 @@ async function withService<T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> {
 const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 /** `switchyard extract ...` and `switchyard configs ...`: the REST extractor from a terminal. */
-export function addExtractCommands(program: Command): void {
+export function addExtractionCommands(program: Command): void {
   const extract = program.command('extract').description('REST extraction runs and their logs');
   extract
     .command('run <configIdOrFile>')
@@ -68,7 +68,7 @@ export function addExtractCommands(program: Command): void {
             const p = await handle.query(extractConfigProgressQuery).catch(() => null);
             if (p) {
               bar.setTotal(Math.max(p.total, 1));
-              const run = p.current ? await client.workflow.getHandle(p.current.workflowId).query(extractProgressQuery).catch(() => null) : null;
+              const run = p.current ? await client.workflow.getHandle(p.current.workflowId).query(extractRunProgressQuery).catch(() => null) : null;
               bar.update(p.finished.length, {
                 name: p.current?.extractionName ?? '-',
                 records: run?.records ?? 0,

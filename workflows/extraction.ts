@@ -22,7 +22,7 @@ import type { Checkpoint, ExtractionActivities, PreparedRun, RunSummary } from '
 import { FailureType, SA, deploymentId, ids, providerQueue } from '../common/names';
 
 /** Knobs the starter passes in from its settings (workflows read no settings). */
-export interface ExtractTuning {
+export interface ExtractionTuning {
   /** A page-fetching activity returns after about this long, at a part boundary. */
   batchSeconds: number;
   /** Heartbeat timeout of the page-fetching activity: how soon a dead worker's batch resumes elsewhere. */
@@ -31,7 +31,7 @@ export interface ExtractTuning {
   historyBudget: number;
 }
 
-export const DEFAULT_TUNING: ExtractTuning = { batchSeconds: 10, heartbeatSeconds: 30, historyBudget: 2000 };
+export const DEFAULT_TUNING: ExtractionTuning = { batchSeconds: 10, heartbeatSeconds: 30, historyBudget: 2000 };
 
 export interface ExtractRunInput {
   configId: string;
@@ -41,12 +41,12 @@ export interface ExtractRunInput {
   configName?: string;
   /** ISO start of the run: names the output file. */
   startedAt: string;
-  tuning?: ExtractTuning;
+  tuning?: ExtractionTuning;
   /** Carried across continueAsNew. */
   carry?: { prepared: PreparedRun; checkpoint: Checkpoint; batches: number; generation: number };
 }
 
-export interface ExtractProgress {
+export interface ExtractRunProgress {
   configId: string;
   extractionId: string;
   extractionName: string | null;
@@ -62,14 +62,14 @@ export interface ExtractProgress {
   error: string | null;
 }
 
-export const extractProgressQuery = defineQuery<ExtractProgress>('progress');
+export const extractRunProgressQuery = defineQuery<ExtractRunProgress>('progress');
 
 export interface ExtractConfigInput {
   configId: string;
   /** Only these extractions (ids or names); all when absent. */
   extractionIds?: string[];
   trigger?: 'manual' | 'schedule' | 'api' | 'cli';
-  tuning?: ExtractTuning;
+  tuning?: ExtractionTuning;
   /**
    * The deployment's main task queue, which suffixes run workflow ids outside production. Passed in rather than
    * read from workflowInfo() so a replay on another queue (Worker.runReplayHistories) schedules the same ids.
@@ -102,7 +102,7 @@ const runCalls = (): ActivityOptions => ({
 
 // Page batches: long-running, alive by heartbeat; a dead worker's batch resumes from its last part after
 // heartbeatSeconds. 429s wait for Retry-After (nextRetryDelay), 5xx back off; invalid answers never retry.
-const pageCalls = (t: ExtractTuning): ActivityOptions => ({
+const pageCalls = (t: ExtractionTuning): ActivityOptions => ({
   taskQueue: providerQueue(workflowInfo().taskQueue, 'http'),
   startToCloseTimeout: '12h',
   heartbeatTimeout: `${t.heartbeatSeconds}s`,
@@ -139,7 +139,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
   const { completeRun, failRun } = proxyActivities<ExtractionActivities>(finishCalls);
   const { sendAlert } = proxyActivities<AlertActivities>(alertCalls);
 
-  const progress: ExtractProgress = {
+  const progress: ExtractRunProgress = {
     configId: input.configId,
     extractionId: input.extractionId,
     extractionName: input.carry?.prepared.extractionName ?? input.extractionName ?? null,
@@ -153,7 +153,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
     cursor: null,
     error: null,
   };
-  setHandler(extractProgressQuery, () => progress);
+  setHandler(extractRunProgressQuery, () => progress);
   const show = (): void =>
     setCurrentDetails(
       `**${progress.extractionName ?? input.extractionId}** ${progress.status}: ${progress.records} records, ${progress.pages} pages, ` +

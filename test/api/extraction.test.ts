@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
-import { ExtractService } from '../../clients/extract';
+import { ExtractionService } from '../../clients/extraction';
 import { configSchedule, configScheduleId } from '../../clients/schedules';
 import { prepareConfig } from '../../extraction';
 import { newId } from '../../store/configs';
 import { waitFor } from '../helpers/capture';
-import { readS3 } from '../helpers/extract';
+import { readS3 } from '../helpers/extraction';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
 
@@ -125,7 +125,7 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
   it('brings schedules in step at worker start with configs written or removed outside the API', async () => {
     // A config restored straight into MongoDB (no schedule yet), and a schedule left behind by a config that was
     // removed from MongoDB by hand; plus another deployment's schedule, which is not this worker's to touch.
-    const service = new ExtractService({ settings: env.settings, configs: env.deps.configs, secrets: env.deps.secrets, temporal: async () => env.client });
+    const service = new ExtractionService({ settings: env.settings, configs: env.deps.configs, secrets: env.deps.secrets, temporal: async () => env.client });
     const restoredId = 'cfg_restored0000001';
     const { json, name, cron } = prepareConfig({ ...demoConfig('restored'), cron: '15 4 * * *' }, restoredId, null, newId);
     await env.deps.configs.insert({ id: restoredId, json, name, cron }, 'restore-script');

@@ -8,9 +8,9 @@ import { newId } from '../../store/configs';
 import { stackPaths } from '../../stack/paths';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
-import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
+import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult } from '../../workflows/extraction';
 import { CapturedLog, historiesText, mailsAbout, waitFor } from '../helpers/capture';
-import { csvObjects, readS3 } from '../helpers/extract';
+import { csvObjects, readS3 } from '../helpers/extraction';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
 import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
@@ -434,7 +434,7 @@ describe('durability', () => {
       },
       90_000,
     );
-    const progress = await child.query(extractProgressQuery);
+    const progress = await child.query(extractRunProgressQuery);
     expect(progress.status).toBe('fetching');
     await stopWorker(first, 'SIGKILL');
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Stores } from '../../store';
 import { ConfigNotFound } from '../../store/configs';
 import { ConfigInvalid } from '../../extraction';
-import type { ExtractService } from '../extract';
+import type { ExtractionService } from '../extraction';
 import { requireKey } from './auth';
 import { HttpError } from './errors';
 
@@ -31,7 +31,7 @@ async function answer<T>(fn: () => Promise<T>): Promise<T> {
  * secrets. Every change is recorded with the name of the API key that made it; secrets are root-only and never
  * answered back.
  */
-export function registerExtractRoutes(app: FastifyInstance, deps: { stores: Pick<Stores, 'apiKeys' | 'configHistory' | 'runLogs' | 'secrets'>; service: ExtractService }): void {
+export function registerExtractionRoutes(app: FastifyInstance, deps: { stores: Pick<Stores, 'apiKeys' | 'configHistory' | 'runLogs' | 'secrets'>; service: ExtractionService }): void {
   const { apiKeys, configHistory, runLogs, secrets } = deps.stores;
   const anyKey = requireKey(apiKeys);
   const rootKey = requireKey(apiKeys, { root: true });
