@@ -101,6 +101,9 @@ export const settingsSchema = z.object({
    */
   SYNC_ZOHO_DELETES_EVERY_SECONDS: optional(z.coerce.number().int().min(0).default(900)),
 
+  /** A worker's health (/live, /ready) and metrics port; off when unset. */
+  WORKER_METRICS_PORT: optional(port.optional()),
+
   /** Whether workers create the token-refresh schedules at start. */
   CREATE_SCHEDULES: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 

@@ -3,6 +3,7 @@ import { loadSettings } from '../config';
 import { createLogger } from '../config/logger';
 import { buildActivityDeps } from './deps';
 import { installRuntime } from './logging';
+import { startWorkerHealth } from './health';
 import { bringSchedulesInStep } from './schedules';
 import { createWorkers, runWorkers } from './worker';
 import { temporalConnection } from '../config/temporal';
@@ -18,10 +19,13 @@ async function main(): Promise<void> {
     if (settings.CREATE_SCHEDULES && deps.temporal) {
       await bringSchedulesInStep({ client: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
     }
+    const health = settings.WORKER_METRICS_PORT === undefined ? null : await startWorkerHealth({ port: settings.WORKER_METRICS_PORT, connection });
     const workers = await createWorkers(settings, connection, deps);
+    health?.setWorkers(workers);
     log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, workers: workers.length }, 'worker started');
     // Runtime's default shutdown signals (SIGINT, SIGTERM) make every run() resolve after draining.
     await runWorkers(workers);
+    await health?.close();
     log.info('worker stopped');
   } finally {
     await connection.close();

@@ -82,8 +82,12 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     expect(body.id).toMatch(/^cfg_/);
     expect(body.extractions[0].id).toMatch(/^ex_/);
     // The answer is the stored config, plus the state of its schedule.
-    const { schedule: scheduleState, ...config } = body;
+    // Warnings name exactly the ${secret::...} references not set yet (other tests may have set some).
+    const { schedule: scheduleState, warnings, ...config } = body;
     expect(scheduleState).toMatchObject({ state: 'in_step' });
+    const stored = new Set((await env.deps.configs.secretNames()).map((s) => s.name));
+    const unset = ['zoho_refresh_token', 'zoho_client_id', 'zoho_client_secret'].filter((n) => !stored.has(n));
+    expect(warnings ?? []).toEqual(unset.map((n) => ({ path: 'secrets', message: expect.stringMatching(new RegExp(`^\\$\\{secret::${n}\\} is not set`)) })));
     const { id: _id, extractions, ...rest } = config;
     const { extractions: seedExtractions, ...seedRest } = load('zoho-deals.json') as { extractions: Record<string, unknown>[] };
     expect(rest).toEqual(seedRest);
