@@ -1,8 +1,8 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/capture';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
 import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
+import { freePort } from '../helpers/free-port.js';
 
 /** A worker process answers liveness and readiness on its metrics port, for orchestrators. */
 let env: TestEnv;
@@ -14,14 +14,6 @@ afterAll(async () => {
   await env.close();
 });
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('worker health', () => {
   it('/live answers while the process runs; /ready once every worker polls and Temporal answers', async () => {
