@@ -57,10 +57,10 @@ async function main(): Promise<void> {
     // clock, and a little headroom costs less than the slots that 429s and their retries would waste.
     GOOGLE_TOKEN_RPS: LIMIT * 0.95,
   };
-  const { deps, close } = await buildActivityDeps(settings, { dbName: `bench_tokens_${run}` });
+  const { deps, db, close } = await buildActivityDeps(settings, { dbName: `bench_tokens_${run}` });
   const seqSettings = { ...settings, TEMPORAL_TASK_QUEUE: `bench-tokens-seq-${run}`, ZOHO_TOKEN_RPS: 1000 };
-  const { deps: deps2, close: close2 } = await buildActivityDeps(seqSettings, { dbName: `bench_tokens_seq_${run}` });
-  const { deps: deps3, close: close3 } = await buildActivityDeps(seqSettings, { dbName: `bench_tokens_direct_${run}` });
+  const { deps: deps2, db: db2, close: close2 } = await buildActivityDeps(seqSettings, { dbName: `bench_tokens_seq_${run}` });
+  const { deps: deps3, db: db3, close: close3 } = await buildActivityDeps(seqSettings, { dbName: `bench_tokens_direct_${run}` });
   const clientConn = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });
   const connection = await NativeConnection.connect(temporalConnection(settings));
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   try {
     await control.seed('google', { clients: [{ ...CLIENT, redirectUris: [] }] });
     await control.seed('google', { generate: { count: ACCOUNTS, prefix: 'u', clientId: CLIENT.clientId } });
-    await deps.accounts.upsertClient({ id: 'bench', provider: 'google', ...CLIENT });
+    await deps.oauthClients.upsert({ id: 'bench', provider: 'google', ...CLIENT });
     const bulkIds = Array.from({ length: ACCOUNTS }, (_, i) => `g-${String(i + 1).padStart(6, '0')}`);
     for (let i = 0; i < bulkIds.length; i += 1000) {
       await deps.accounts.createMany(
@@ -82,9 +82,9 @@ async function main(): Promise<void> {
     const half = Math.floor(CALIBRATION / 2);
     await control.seed('zoho', { clients: [ZOHO], accounts: zohoIds.map((id) => ({ id, refreshToken: `1000.rt-${id}`, clientId: ZOHO.clientId })) });
     const zohoAccount = (id: string) => ({ id, provider: 'zoho' as const, oauthClientId: 'bench-zoho', email: `${id}@example.com`, refreshToken: `1000.rt-${id}` });
-    await deps3.accounts.upsertClient({ id: 'bench-zoho', provider: 'zoho', ...ZOHO });
+    await deps3.oauthClients.upsert({ id: 'bench-zoho', provider: 'zoho', ...ZOHO });
     await deps3.accounts.createMany(zohoIds.slice(0, half).map(zohoAccount));
-    await deps2.accounts.upsertClient({ id: 'bench-zoho', provider: 'zoho', ...ZOHO });
+    await deps2.oauthClients.upsert({ id: 'bench-zoho', provider: 'zoho', ...ZOHO });
     await deps2.accounts.createMany(zohoIds.slice(half).map(zohoAccount));
 
     // 1. The bulk run under the limit.
@@ -130,9 +130,9 @@ async function main(): Promise<void> {
       `bench token-refresh: rate_ratio=${(achieved / LIMIT).toFixed(3)} accounts=${ACCOUNTS} limit=${LIMIT} overhead_ms=${overhead.toFixed(1)} failures=${bulk!.result.failedCount}\n`,
     );
   } finally {
-    await deps.db.dropDatabase().catch(() => undefined);
-    await deps2.db.dropDatabase().catch(() => undefined);
-    await deps3.db.dropDatabase().catch(() => undefined);
+    await db.dropDatabase().catch(() => undefined);
+    await db2.dropDatabase().catch(() => undefined);
+    await db3.dropDatabase().catch(() => undefined);
     await close();
     await close2();
     await close3();

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(temporalConnection(settings));
   try {
     if (settings.CREATE_SCHEDULES && deps.temporal) {
-      await bringSchedulesInStep({ client: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
+      await bringSchedulesInStep({ temporal: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
     }
     const health = settings.WORKER_METRICS_PORT === undefined ? null : await startWorkerHealth({ port: settings.WORKER_METRICS_PORT, connection });
     const workers = await createWorkers(settings, connection, deps);

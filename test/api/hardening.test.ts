@@ -20,7 +20,7 @@ const createdConfigs: string[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('hardening', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl });
-  api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client, log: createLogger({ LOG_LEVEL: 'info' }, 'api', apiLog) });
+  api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client, log: createLogger({ LOG_LEVEL: 'info' }, 'api', apiLog) });
 });
 afterAll(async () => {
   for (const id of createdConfigs) await env.client.schedule.getHandle(configScheduleId(env.settings, id)).delete().catch(() => undefined);
@@ -138,7 +138,7 @@ describe('crons are checked the way Temporal reads them', () => {
     const log = new CapturedLog();
     const mailer = nodemailer.createTransport(env.settings.SMTP_URL);
     try {
-      await bringSchedulesInStep({ client: env.client, settings: { ...env.settings, CREATE_SCHEDULES: true }, configs: env.deps.configs, mailer, log: createLogger({ LOG_LEVEL: 'info' }, 'worker', log) });
+      await bringSchedulesInStep({ temporal: env.client, settings: { ...env.settings, CREATE_SCHEDULES: true }, configs: env.deps.configs, mailer, log: createLogger({ LOG_LEVEL: 'info' }, 'worker', log) });
     } finally {
       mailer.close();
     }

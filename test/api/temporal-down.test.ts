@@ -29,7 +29,7 @@ async function apiFor(temporalAddress: string): Promise<FastifyInstance> {
   const settings = { ...env.settings, TEMPORAL_ADDRESS: temporalAddress };
   const temporal = lazyTemporal(settings);
   closers.push(temporal.close);
-  const api = await buildApi({ settings, db: env.deps.db, temporal: temporal.get });
+  const api = await buildApi({ settings, db: env.mongo.db, temporal: temporal.get });
   apis.push(api);
   return api;
 }
@@ -86,7 +86,7 @@ describe('with Temporal down, the API answers fast and means what it says', () =
     expect(run.value.headers['retry-after']).toBe('5');
     expect(run.value.json().message).toMatch(/Temporal is not reachable/);
 
-    await env.deps.accounts.upsertClient({ id: 'g', provider: 'google', clientId: 'c', clientSecret: 'client-secret-value' });
+    await env.deps.oauthClients.upsert({ id: 'g', provider: 'google', clientId: 'c', clientSecret: 'client-secret-value' });
     await env.deps.accounts.create({ id: 'acc-down', provider: 'google', oauthClientId: 'g', email: 'down@example.com', refreshToken: 'rt-down-1' });
     const refresh = await timed(() => post('/api/accounts/acc-down/refresh'));
     expect(refresh.ms).toBeLessThan(2000);

@@ -38,8 +38,8 @@ export async function syncWorld(sandbox: RunningSandbox, env: TestEnv, tag: stri
   const users = await fetch(`${sandbox.baseUrl}/zoho/api/crm/v2/users?type=AllUsers`, { headers: { authorization: `Zoho-oauthtoken ${zToken}` } });
   const ownerId = ((await users.json()) as { users: { id: string }[] }).users[0]!.id;
 
-  await env.deps.accounts.upsertClient({ id: `g-${tag}`, provider: 'google', ...gClient });
-  await env.deps.accounts.upsertClient({ id: `z-${tag}`, provider: 'zoho', ...zClient });
+  await env.deps.oauthClients.upsert({ id: `g-${tag}`, provider: 'google', ...gClient });
+  await env.deps.oauthClients.upsert({ id: `z-${tag}`, provider: 'zoho', ...zClient });
   const far = new Date(Date.now() + 30 * 24 * 3600_000);
   await env.deps.accounts.create({ id: `acc-g-${tag}`, provider: 'google', oauthClientId: `g-${tag}`, email, loginUserUsuario: ownerId, refreshToken: `1//${tag}-refresh`, accessToken: gToken, expiresAt: far });
   await env.deps.accounts.create({ id: `acc-z-${tag}`, provider: 'zoho', oauthClientId: `z-${tag}`, email: `ops-${tag}@example.com`, zohoDataCentre: 'com', refreshToken: `1000.${tag}.refresh`, accessToken: zToken, expiresAt: far });

@@ -52,14 +52,14 @@ export async function createTestEnv(name: string, overrides: Partial<Settings> =
   }
   const taskQueue = unique(`test-${name}`);
   const settings = testSettings({ TEMPORAL_TASK_QUEUE: taskQueue, ...overrides });
-  const { deps, close } = await buildActivityDeps(settings, { dbName: unique(`test_${name}`).replace(/-/g, '_'), ...opts });
+  const { deps, db, close } = await buildActivityDeps(settings, { dbName: unique(`test_${name}`).replace(/-/g, '_'), ...opts });
   const clientConnection = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
   const connection = await NativeConnection.connect(temporalConnection(settings));
   const bundle = path.join(stackPaths(settings).root, 'cache', 'workflow-bundle.js');
   return {
     settings,
-    mongo: { db: deps.db },
+    mongo: { db },
     deps,
     client,
     connection,
@@ -73,11 +73,11 @@ export async function createTestEnv(name: string, overrides: Partial<Settings> =
     },
     mongoUri() {
       const u = new URL(settings.MONGODB_URI);
-      u.pathname = `/${deps.db.databaseName}`;
+      u.pathname = `/${db.databaseName}`;
       return u.toString();
     },
     async close() {
-      await deps.db.dropDatabase().catch(() => undefined);
+      await db.dropDatabase().catch(() => undefined);
       await close();
       await clientConnection.close();
       await connection.close();

@@ -30,9 +30,9 @@ beforeAll(async () => {
     { logDestination: log },
   );
   await sandbox.control.seed('google', { clients: [{ ...GOOGLE_CLIENT, redirectUris: [] }] });
-  await env.deps.accounts.upsertClient({ id: 'google-main', provider: 'google', ...GOOGLE_CLIENT });
-  await env.deps.accounts.upsertClient({ id: 'kommo-main', provider: 'kommo', ...KOMMO_CLIENT });
-  await env.deps.accounts.upsertClient({ id: 'zoho-main', provider: 'zoho', ...ZOHO_CLIENT });
+  await env.deps.oauthClients.upsert({ id: 'google-main', provider: 'google', ...GOOGLE_CLIENT });
+  await env.deps.oauthClients.upsert({ id: 'kommo-main', provider: 'kommo', ...KOMMO_CLIENT });
+  await env.deps.oauthClients.upsert({ id: 'zoho-main', provider: 'zoho', ...ZOHO_CLIENT });
 });
 
 afterAll(async () => {

@@ -8,9 +8,9 @@ import { newId } from '../../store/configs';
 import { stackPaths } from '../../stack/paths';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
-import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
+import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult } from '../../workflows/extraction';
 import { CapturedLog, historiesText, mailsAbout, waitFor } from '../helpers/capture';
-import { csvObjects, readS3 } from '../helpers/extract';
+import { csvObjects, readS3 } from '../helpers/extraction';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
 import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
@@ -66,7 +66,7 @@ async function runConfig(configId: string): Promise<ExtractConfigResult> {
     workflowId,
     args: [{ configId, taskQueue: env.taskQueue, tuning: { batchSeconds: 1, heartbeatSeconds: 10, historyBudget: 2000 } }],
   });
-  for (const r of result.runs) workflowIds.push(r.runId);
+  for (const r of result.runs) workflowIds.push(r.runWorkflowId);
   return result;
 }
 
@@ -131,9 +131,9 @@ describe('extraction runs as workflows against the demo REST API', () => {
     expect(result.runs).toHaveLength(1);
     const run = result.runs[0]!;
     expect(run, run.error ?? '').toMatchObject({ success: true, records: 250 });
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
-    const [logEntry] = await env.deps.configs.logsOf(extractionIds[0]!);
-    expect(logEntry).toMatchObject({ success: true, data_inserted_len: 250, config_id: configId, extraction_id: extractionIds[0], destiny: run.destiny, error: null, workflow_id: run.runId });
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
+    const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(logEntry).toMatchObject({ success: true, data_inserted_len: 250, config_id: configId, extraction_id: extractionIds[0], destiny: run.destination, error: null, workflow_id: run.runWorkflowId });
     expect((logEntry!.last as { id: number }).id).toBe(250);
   });
 });
@@ -148,7 +148,7 @@ describe('pagination edge cases', () => {
   it('a short page that is not the last does not end the run', async () => {
     const run = await runStyle('more-records', { shortPage: { page: 2, size: 10 } });
     expect(run.success, run.error ?? '').toBe(true);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
   });
 
   it.each([
@@ -159,13 +159,13 @@ describe('pagination edge cases', () => {
   ])('%s with %s-relative next links', async (style, relativeLinks) => {
     const run = await runStyle(style, { relativeLinks });
     expect(run.success, run.error ?? '').toBe(true);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
   });
 
   it.each(['next-link', 'link-header'])('%s with duplicated query parameters on next links', async (style) => {
     const run = await runStyle(style, { duplicateQueryParams: true });
     expect(run.success, run.error ?? '').toBe(true);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
   });
 
   it.each([
@@ -178,9 +178,9 @@ describe('pagination edge cases', () => {
     const run = await runStyle(style, { lastPageTwice: true });
     expect(run.success).toBe(false);
     expect(run.error).toMatch(message);
-    const logs = await env.deps.configs.logs.find({ _id: run.runId }).toArray();
+    const logs = await env.mongo.db.collection('extract_run_logs').find({ _id: run.runWorkflowId as never }).toArray();
     expect(logs[0]).toMatchObject({ success: false, destiny: null, last: null });
-    expect(await env.deps.configs.runs.countDocuments({ _id: run.runId })).toBe(0);
+    expect(await env.mongo.db.collection('extract_runs').countDocuments({ _id: run.runWorkflowId as never })).toBe(0);
   });
 
   it('a missing has-more field on the last page fails the run naming the field, rather than guessing', async () => {
@@ -188,7 +188,7 @@ describe('pagination edge cases', () => {
     expect(run.success).toBe(false);
     expect(run.error).toContain('info.more_records');
     // Failed runs are e-mailed to operations, with the error and where to read the run log.
-    const [mail] = await waitFor('the failure e-mail', async () => (await mailsAbout(env.settings, run.runId)).filter((m) => m.subject.includes('failed')));
+    const [mail] = await waitFor('the failure e-mail', async () => (await mailsAbout(env.settings, run.runWorkflowId)).filter((m) => m.subject.includes('failed')));
     expect(mail!.subject).toContain('extraction more-records of config demo more-records failed');
     expect(mail!.text).toContain('info.more_records');
     expect(mail!.text).toContain('nothing was published');
@@ -230,8 +230,8 @@ describe('records', () => {
     });
     const run = (await runConfig(configId)).runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
-    expect(run.destiny).toMatch(/\.csv$/);
-    const text = await readS3(env.deps.s3, run.destiny!);
+    expect(run.destination).toMatch(/\.csv$/);
+    const text = await readS3(env.deps.s3, run.destination!);
     expect(text.split('\n')[0]).toBe('id;name;description;owner_name;owner_email;city;tags;up_name;ti_up_name;cap_up_name;low_name;tr_description;rt_description');
     const rows = csvObjects(text, ';');
     expect(rows).toHaveLength(120);
@@ -279,7 +279,7 @@ describe('records', () => {
     const run = (await runConfig(configId)).runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
     expect(await sandbox.control.requests({ provider: 'demo', path: '/details' })).toHaveLength(120);
-    const out = JSON.parse(await readS3(env.deps.s3, run.destiny!)) as { id: number; phone: string; zip: string }[];
+    const out = JSON.parse(await readS3(env.deps.s3, run.destination!)) as { id: number; phone: string; zip: string }[];
     expect(out.map((r) => r.id)).toEqual(range(120));
     for (const r of [out[0]!, out[77]!]) {
       const d = (await (await fetch(`${sandbox.baseUrl}/demo/api/records/${r.id}/details`)).json()) as { phone: string; address: { zip: string } };
@@ -308,19 +308,19 @@ describe('auth, limits and incremental runs', () => {
 
   it('refreshes the token at the start and once more on a 401 mid-run; every record once', async () => {
     await resetDemo({ count: 250, auth: { required: true, tokenKey: 'mytoken' } });
-    await env.deps.configs.setSecret('demo_rt', 'demo-refresh-token', 'test');
+    await env.deps.secrets.set('demo_rt', 'demo-refresh-token', 'test');
     const { configId } = await addConfig(authedConfig());
     await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', after: 3, times: 1, status: 401, body: { error: 'token_expired' } });
     const run = (await runConfig(configId)).runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
     const grants = await sandbox.control.requests({ provider: 'demo', path: '/oauth/token' });
     expect(grants.map((g) => g.status)).toEqual([200, 200]);
   });
 
   it('a 401 that a fresh token does not cure fails the run without retrying forever', async () => {
     await resetDemo({ count: 250, auth: { required: true, tokenKey: 'mytoken' } });
-    await env.deps.configs.setSecret('demo_rt', 'demo-refresh-token', 'test');
+    await env.deps.secrets.set('demo_rt', 'demo-refresh-token', 'test');
     const { configId } = await addConfig(authedConfig());
     await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', after: 2, times: 2, status: 401, body: { error: 'invalid_token' } });
     const run = (await runConfig(configId)).runs[0]!;
@@ -336,7 +336,7 @@ describe('auth, limits and incremental runs', () => {
     const run = (await runConfig(configId)).runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
     const page2 = (await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' })).filter((r) => /page=2$/.test(r.url));
     expect(page2.map((r) => r.status)).toEqual([429, 200]);
   });
@@ -351,12 +351,12 @@ describe('auth, limits and incremental runs', () => {
     await sandbox.control.call('POST', '/demo/touch', { ids: [5, 7] });
     const second = (await runConfig(configId)).runs[0]!;
     expect(second.success, second.error ?? '').toBe(true);
-    expect((await jsonRecords(second.destiny!)).map((r) => r.id)).toEqual([5, 7]);
-    expect(second.destiny).not.toBe(first.destiny);
+    expect((await jsonRecords(second.destination!)).map((r) => r.id)).toEqual([5, 7]);
+    expect(second.destination).not.toBe(first.destination);
     const third = (await runConfig(configId)).runs[0]!;
     expect(third).toMatchObject({ success: true, records: 0 });
-    expect(await jsonRecords(third.destiny!)).toEqual([]);
-    const logs = await env.deps.configs.logsOf(extractionIds[0]!);
+    expect(await jsonRecords(third.destination!)).toEqual([]);
+    const logs = await env.deps.runLogs.of(extractionIds[0]!);
     expect(logs.map((l) => l.data_inserted_len)).toEqual([0, 2, 250]);
     // The empty run carries `last` forward, so the next run still starts after record 7's change.
     expect((logs[0]!.last as { id: number }).id).toBe(7);
@@ -368,12 +368,12 @@ describe("the seed's examples, unchanged", () => {
 
   it('Zoho deals: token refresh from secrets, If-Modified-Since from last::, ;-separated CSV with the replace transformation', async () => {
     await resetDemo();
-    for (const [k, v] of Object.entries({ zoho_refresh_token: 'demo-refresh-token', zoho_client_id: '1000.DEMO', zoho_client_secret: 'demo-secret' })) await env.deps.configs.setSecret(k, v, 'test');
+    for (const [k, v] of Object.entries({ zoho_refresh_token: 'demo-refresh-token', zoho_client_id: '1000.DEMO', zoho_client_secret: 'demo-secret' })) await env.deps.secrets.set(k, v, 'test');
     const { configId } = await addConfig(load('zoho-deals.json'));
     const run = (await runConfig(configId)).runs[0]!;
     expect(run, run.error ?? '').toMatchObject({ success: true, records: 450 });
-    expect(run.destiny).toMatch(new RegExp(`^s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/deals/zoho_deals_.*\\.csv$`));
-    const rows = csvObjects(await readS3(env.deps.s3, run.destiny!), ';');
+    expect(run.destination).toMatch(new RegExp(`^s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/deals/zoho_deals_.*\\.csv$`));
+    const rows = csvObjects(await readS3(env.deps.s3, run.destination!), ';');
     expect(rows).toHaveLength(450);
     expect(Object.keys(rows[0]!)).toContain('owner_email');
     expect(rows.every((r) => !r.description!.includes(';'))).toBe(true);
@@ -385,11 +385,11 @@ describe("the seed's examples, unchanged", () => {
 
   it('Zoho tickets: from/limit pages until the 204, into zoho/tickets/ticketsdata.csv', async () => {
     await resetDemo();
-    for (const [k, v] of Object.entries({ zoho_tickets_refresh_token: 'demo-refresh-token', zoho_tickets_client_id: '1000.DEMO', zoho_tickets_client_secret: 'demo-secret' })) await env.deps.configs.setSecret(k, v, 'test');
+    for (const [k, v] of Object.entries({ zoho_tickets_refresh_token: 'demo-refresh-token', zoho_tickets_client_id: '1000.DEMO', zoho_tickets_client_secret: 'demo-secret' })) await env.deps.secrets.set(k, v, 'test');
     const { configId } = await addConfig(load('zoho-tickets.json'));
     const run = (await runConfig(configId)).runs[0]!;
-    expect(run, run.error ?? '').toMatchObject({ success: true, records: 350, destiny: `s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/tickets/ticketsdata.csv` });
-    const rows = csvObjects(await readS3(env.deps.s3, run.destiny!), ';');
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 350, destination: `s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/tickets/ticketsdata.csv` });
+    const rows = csvObjects(await readS3(env.deps.s3, run.destination!), ';');
     expect(rows).toHaveLength(350);
     expect(rows[0]).toHaveProperty('contact__account__account_name');
     expect(new Set(rows.map((r) => r.id)).size).toBe(350);
@@ -419,9 +419,9 @@ describe('durability', () => {
       // A tiny history budget: the run continues as new between batches.
       args: [{ configId, taskQueue: queue, tuning: { batchSeconds: 1, heartbeatSeconds: 5, historyBudget: 10 } }],
     });
-    const runId = await waitFor('the child run', async () => (await handle.query(extractConfigProgressQuery)).current?.workflowId, 90_000);
-    workflowIds.push(runId);
-    const child = env.client.workflow.getHandle(runId);
+    const runWorkflowId = await waitFor('the child run', async () => (await handle.query(extractConfigProgressQuery)).current?.workflowId, 90_000);
+    workflowIds.push(runWorkflowId);
+    const child = env.client.workflow.getHandle(runWorkflowId);
     // Kill once a part is uploaded and the batch after it is under way.
     await waitFor(
       'a heartbeated part',
@@ -434,7 +434,7 @@ describe('durability', () => {
       },
       90_000,
     );
-    const progress = await child.query(extractProgressQuery);
+    const progress = await child.query(extractRunProgressQuery);
     expect(progress.status).toBe('fetching');
     await stopWorker(first, 'SIGKILL');
 
@@ -443,14 +443,14 @@ describe('durability', () => {
       const result = await handle.result();
       const run = result.runs[0]!;
       expect(run, run.error ?? '').toMatchObject({ success: true, records: count });
-      const ids = (await jsonRecords(run.destiny!)).map((r) => r.id);
+      const ids = (await jsonRecords(run.destination!)).map((r) => r.id);
       expect(ids.length).toBe(count);
       expect(ids).toEqual(range(count));
-      const [logEntry] = await env.deps.configs.logsOf(extractionIds[0]!);
+      const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
       expect(logEntry).toMatchObject({ success: true, data_inserted_len: count, pages: 40 });
       // The run continued as new at least once.
       let runs = 0;
-      for await (const _ of env.client.workflow.list({ query: `WorkflowId="${runId}"` })) runs++;
+      for await (const _ of env.client.workflow.list({ query: `WorkflowId="${runWorkflowId}"` })) runs++;
       expect(runs).toBeGreaterThanOrEqual(2);
     } finally {
       await stopWorker(second);
