@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { MongoNetworkError } from 'mongodb';
+import { createTokenActivities } from '../../activities/tokens';
+import { REFRESHERS } from '../../providers';
+import { providerEndpoints } from '../../providers/endpoints';
+import { AccountStore } from '../../store/accounts';
+import { createCipher } from '../../store/crypto';
+import { ErrorLogStore } from '../../store/error-logs';
+import { connectMongo, type Mongo } from '../../store/mongo';
+import { bodyField } from '../helpers/requests';
+import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { testSettings, unique } from '../helpers/stack';
+
+// After Kommo rotates, the old refresh token is dead: the write of the new pair is the one write that must not be
+// lost, so the refresh activity retries it in place when MongoDB blips instead of failing the attempt (whose retry
+// would spend the dead token). These run the activity body on the real store and the sandbox's Kommo, with a
+// store whose first writes of the refreshed pair fail.
+
+const KOMMO_CLIENT = { clientId: 'kommo-blip-integration', clientSecret: 'kommo-blip-secret', redirectUri: 'https://switchyard.example/kommo/callback' };
+const settings = testSettings();
+let mongo: Mongo;
+let sandbox: RunningSandbox;
+
+/** The account store with MongoDB blips on the write of a refreshed pair: before it lands, or after (the answer lost). */
+class BlippingAccountStore extends AccountStore {
+  writes = 0;
+  failBefore = 0;
+  failAfter = 0;
+  override async storeRefreshed(...args: Parameters<AccountStore['storeRefreshed']>): Promise<number | null> {
+    this.writes++;
+    if (this.failBefore > 0) {
+      this.failBefore--;
+      throw new MongoNetworkError('connection 4 to 127.0.0.1:27017 closed');
+    }
+    const version = await super.storeRefreshed(...args);
+    if (this.failAfter > 0) {
+      this.failAfter--;
+      throw new MongoNetworkError('connection 5 to 127.0.0.1:27017 timed out');
+    }
+    return version;
+  }
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  mongo = await connectMongo(settings, unique('test_rotation_blip').replace(/-/g, '_'));
+});
+afterAll(async () => {
+  await mongo.db.dropDatabase();
+  await mongo.close();
+  await sandbox.close();
+});
+
+/** A Kommo account at the sandbox and in a blipping store. */
+async function kommoAccount(blips: { failBefore?: number; failAfter?: number }): Promise<{ id: string; subdomain: string; refresh: string; accounts: BlippingAccountStore }> {
+  const subdomain = unique('blip').replace(/-/g, '');
+  const refresh = `kommo-refresh-${subdomain}`;
+  await sandbox.control.seed('kommo', { accounts: [{ subdomain, ...KOMMO_CLIENT, tokens: [{ accessToken: `kommo-access-${subdomain}`, refreshToken: refresh, accessExpiresInSeconds: 3600 }] }] });
+  const accounts = new BlippingAccountStore(mongo.db, createCipher(settings.ENCRYPTION_KEY));
+  await accounts.ensureIndexes();
+  await accounts.upsertClient({ id: 'kommo-main', provider: 'kommo', ...KOMMO_CLIENT });
+  const id = `k-${subdomain}`;
+  await accounts.create({ id, provider: 'kommo', oauthClientId: 'kommo-main', kommoSubdomain: subdomain, refreshToken: refresh, accessToken: `kommo-access-${subdomain}`, expiresAt: new Date(Date.now() + 3600_000) });
+  Object.assign(accounts, blips);
+  return { id, subdomain, refresh, accounts };
+}
+
+async function refresh(accounts: AccountStore, accountId: string) {
+  const activities = createTokenActivities({
+    accounts,
+    errorLogs: new ErrorLogStore(mongo.db),
+    endpoints: providerEndpoints({ ...settings, PROVIDERS_SANDBOX_URL: sandbox.baseUrl }),
+    refreshers: REFRESHERS,
+    temporal: null,
+    log: pino({ level: 'silent' }),
+    settings,
+  });
+  return new MockActivityEnvironment({ activityId: unique('refresh') }).run(activities.refreshAccount, { accountId });
+}
+
+/** What Kommo holds for an account: its live refresh and access tokens. */
+async function liveAtKommo(subdomain: string): Promise<{ refresh: string[]; access: string[] }> {
+  const state = await sandbox.control.state<{ accounts: { tokens: { token: string; kind: string; active: boolean }[] }[] }>('kommo', { subdomain, contacts: '0' });
+  const live = state.accounts[0]!.tokens.filter((t) => t.active);
+  return { refresh: live.filter((t) => t.kind === 'refresh').map((t) => t.token), access: live.filter((t) => t.kind === 'access').map((t) => t.token) };
+}
+
+/** The refresh worked once at Kommo and the pair it stored is the live one there. */
+async function expectStoredLivePair(a: { id: string; subdomain: string; refresh: string; accounts: AccountStore }): Promise<void> {
+  const calls = (await sandbox.control.requests({ provider: 'kommo', path: '/oauth2/access_token' })).filter((r) => bodyField(r, 'refresh_token') === a.refresh);
+  expect(calls.map((r) => r.status)).toEqual([200]);
+  const account = await a.accounts.get(a.id);
+  expect(account).toMatchObject({ status: 'active', rotationPending: null, lastError: null });
+  expect(account.token.version).toBe(2);
+  expect(await a.accounts.leaseUntil(a.id)).toBeNull();
+  const creds = await a.accounts.credentials(account);
+  const live = await liveAtKommo(a.subdomain);
+  expect(creds.refreshToken).not.toBe(a.refresh);
+  expect(live.refresh).toEqual([creds.refreshToken]);
+  expect(live.access).toContain(creds.accessToken);
+}
+
+describe('the write of a rotated Kommo pair survives MongoDB blips', () => {
+  it.each([
+    ['the first two writes fail before reaching MongoDB', { failBefore: 2 }, 3],
+    ['the first write lands but its answer is lost', { failAfter: 1 }, 2],
+  ])('%s: retried in place, one call to Kommo, the new pair stored once', async (_what, blips, writes) => {
+    const a = await kommoAccount(blips);
+    const result = await refresh(a.accounts, a.id);
+    expect(result).toMatchObject({ outcome: 'refreshed', version: 2 });
+    expect(a.accounts.writes).toBe(writes);
+    await expectStoredLivePair(a);
+  });
+});
