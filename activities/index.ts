@@ -10,7 +10,11 @@ import type { OAuthProvider } from '../common/names';
 import type { AccountStore } from '../store/accounts';
 import type { ConfigStore } from '../store/configs';
 import type { ErrorLogStore } from '../store/error-logs';
+import type { ContactLinkStore } from '../store/contact-links';
+import type { PairingStore } from '../store/pairings';
+import type { SyncCycleStore } from '../store/sync-cycles';
 import { createAlertActivities } from './alerts';
+import { createContactActivities, type SideFactory } from './contacts';
 import { createExtractActivities } from './extract';
 import { createSmokeActivities } from './smoke';
 import { createTokenActivities } from './tokens';
@@ -29,6 +33,11 @@ export interface ActivityDeps {
   mailer: Transporter;
   temporal: Client | null;
   log: Logger;
+  pairings: PairingStore;
+  links: ContactLinkStore;
+  cycles: SyncCycleStore;
+  /** Builds a pairing's provider adapters (the worker: real clients against PROVIDERS_SANDBOX_URL or the real hosts). */
+  sides: SideFactory;
 }
 
 /** Every activity the workers register. */
@@ -37,6 +46,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createAlertActivities({ mailer: deps.mailer, settings: deps.settings }),
   ...createTokenActivities(deps),
   ...createExtractActivities({ settings: deps.settings, configs: deps.configs, s3: deps.s3, log: deps.log }),
+  ...createContactActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

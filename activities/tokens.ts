@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../config';
-import { FailureType, NEEDS_REAUTH, SIGNALS, type OAuthProvider } from '../common/names';
+import { FailureType, NEEDS_REAUTH, SIGNALS, workflowsOfAccount, type OAuthProvider } from '../common/names';
 import type { ProviderEndpoints } from '../providers/endpoints';
 import { ROTATES_REFRESH_TOKEN, type RefreshFn, type RefreshInput } from '../providers/oauth';
 import type { AccountStore, Credentials } from '../store/accounts';
@@ -230,7 +230,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const paused: string[] = [];
     if ((NEEDS_REAUTH as string[]).includes(input.kind) && deps.temporal) {
       try {
-        const query = `SwitchyardAccountId="${input.accountId}" AND ExecutionStatus="Running"`;
+        const query = workflowsOfAccount(input.accountId);
         for await (const wf of deps.temporal.workflow.list({ query })) {
           if (wf.workflowId.startsWith('token-refresh')) continue;
           await deps.temporal.workflow.getHandle(wf.workflowId).signal(SIGNALS.pause, { reason: `access revoked: ${input.message}` });

@@ -61,7 +61,7 @@ export const NEEDS_REAUTH: FailureType[] = [FailureType.AuthRevoked, FailureType
  * on that provider's queue, so a worker can cap the provider's global rate with maxTaskQueueActivitiesPerSecond.
  */
 export const MAIN_QUEUE = 'switchyard';
-export const PROVIDER_QUEUES = ['google', 'zoho', 'kommo', 'unisender', 'http'] as const;
+export const PROVIDER_QUEUES = ['google', 'zoho', 'kommo', 'unisender', 'http', 'google-data', 'zoho-data'] as const;
 export type ProviderQueue = (typeof PROVIDER_QUEUES)[number];
 
 /**
@@ -100,10 +100,12 @@ export const ids = {
   extractConfig: (configId: string, startedMs?: number) => `extract-config:${configId}${startedMs === undefined ? '' : `:${startedMs}`}`,
   extractRun: (configId: string, extractionId: string, startedMs: number) => `extract:${configId}:${extractionId}:${startedMs}`,
   extractSchedule: (configId: string) => `${EXTRACT_SCHEDULE_PREFIX}${configId}`,
+  contactSync: (pairingId: string) => `contact-sync:${pairingId}`,
 } as const;
 
 /** Signals and queries that several workflows answer, so clients and workflows agree on their names. */
-export const SIGNALS = { pause: 'pause', resume: 'resume' } as const;
+export const SIGNALS = { pause: 'pause', resume: 'resume', resync: 'resync', fullResync: 'fullResync' } as const;
+export const QUERIES = { status: 'status', progress: 'progress' } as const;
 
 /**
  * Search attributes Switchyard sets on its workflows, so the Web UI and `temporal workflow list --query` find every
@@ -114,7 +116,15 @@ export const SA = {
   accountId: defineSearchAttributeKey('SwitchyardAccountId', SearchAttributeType.KEYWORD),
   provider: defineSearchAttributeKey('SwitchyardProvider', SearchAttributeType.KEYWORD),
   configId: defineSearchAttributeKey('SwitchyardConfigId', SearchAttributeType.KEYWORD),
+  /** Every account a workflow works for (a contact-sync pairing has two): a revoked token on any of them pauses it. */
+  accounts: defineSearchAttributeKey('SwitchyardAccounts', SearchAttributeType.KEYWORD_LIST),
+  pairingId: defineSearchAttributeKey('SwitchyardPairingId', SearchAttributeType.KEYWORD),
 } as const;
 
+/** The visibility query for the running workflows that work for an account (either search attribute). */
+export const workflowsOfAccount = (accountId: string): string =>
+  `(${SA.accountId.name}="${accountId}" OR ${SA.accounts.name}="${accountId}") AND ExecutionStatus="Running"`;
+
 /** `--search-attribute` values for `temporal server start-dev` and `temporal operator search-attribute create`. */
-export const SEARCH_ATTRIBUTE_DEFS = Object.values(SA).map((k) => `${k.name}=${k.type === SearchAttributeType.KEYWORD ? 'Keyword' : k.type}`);
+const SA_TYPE_NAMES: Partial<Record<string, string>> = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.KEYWORD_LIST]: 'KeywordList' };
+export const SEARCH_ATTRIBUTE_DEFS = Object.values(SA).map((k) => `${k.name}=${SA_TYPE_NAMES[k.type] ?? k.type}`);

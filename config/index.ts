@@ -64,6 +64,31 @@ export const settingsSchema = z.object({
   TOKEN_REFRESH_MAX_TRANSIENT_FAILURES: optional(z.coerce.number().int().min(1).default(8)),
   /** Minutes before expiry at which the scheduled refresh picks a token up. */
   TOKEN_REFRESH_MARGIN_MINUTES: optional(z.coerce.number().int().positive().default(15)),
+  /**
+   * Provider data APIs (contact sync, mirroring): activities started per second on each provider's data queue,
+   * across every worker, and in flight at once per worker. Separate from the token queues: a token endpoint's low
+   * rate never throttles data calls, and a burst of data calls never starves refreshes. Per-user quotas (Google's
+   * reads and writes per minute) are paced inside the activities, below.
+   */
+  GOOGLE_DATA_RPS: optional(z.coerce.number().positive().default(50)),
+  GOOGLE_DATA_CONCURRENCY: optional(z.coerce.number().int().min(1).default(20)),
+  ZOHO_DATA_RPS: optional(z.coerce.number().positive().default(20)),
+  ZOHO_DATA_CONCURRENCY: optional(z.coerce.number().int().min(1).default(10)),
+  /** Google People API per-user quotas (requests a minute): critical reads, and writes (batch calls count once). */
+  GOOGLE_READS_PER_MINUTE: optional(z.coerce.number().int().min(1).default(60)),
+  GOOGLE_WRITES_PER_MINUTE: optional(z.coerce.number().int().min(1).default(30)),
+  /** Zoho CRM API calls a minute per organisation that contact sync allows itself (credits are per day). */
+  ZOHO_CRM_CALLS_PER_MINUTE: optional(z.coerce.number().int().min(1).default(100)),
+  /** Contact sync: seconds between the cycles of a pairing that names no interval. */
+  SYNC_DEFAULT_INTERVAL_SECONDS: optional(z.coerce.number().int().min(5).default(300)),
+  /** Contact sync: overlap of the Zoho Modified_Time window, so a record saved in the second of the last pull is seen. */
+  SYNC_ZOHO_OVERLAP_SECONDS: optional(z.coerce.number().int().min(0).default(60)),
+  /**
+   * Contact sync: seconds between reads of Zoho CRM's deleted records (one call each time, even when nothing was
+   * deleted); deletions reach Google within this long. Deleted records stay readable 60 days.
+   */
+  SYNC_ZOHO_DELETES_EVERY_SECONDS: optional(z.coerce.number().int().min(0).default(900)),
+
   /** Whether workers create the token-refresh schedules at start. */
   CREATE_SCHEDULES: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 

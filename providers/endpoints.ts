@@ -1,5 +1,6 @@
 import type { Settings } from '../config';
 import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from '../common/names';
+import { ZOHO_API_DOMAINS } from './zoho/api';
 
 /**
  * Where each provider lives. With PROVIDERS_SANDBOX_URL set (the local stack and the tests), every provider
@@ -10,6 +11,8 @@ export interface ProviderEndpoints {
   /** googleapis rootUrl for the People API. */
   googlePeopleRootUrl: string;
   zohoAccountsUrl(dc: ZohoDataCentre): string;
+  /** The Zoho API host (CRM and Creator) of a data centre, for an account whose refresh stored no api_domain yet. */
+  zohoApiUrl(dc: ZohoDataCentre): string;
   kommoBaseUrl(subdomain: string): string;
   unisenderBaseUrl: string;
   /** How long to wait after Zoho's token throttling answer, which has no Retry-After. */
@@ -24,6 +27,7 @@ export function providerEndpoints(settings: Pick<Settings, 'PROVIDERS_SANDBOX_UR
       googleTokenUrl: `${sandbox}/google/token`,
       googlePeopleRootUrl: `${sandbox}/google/`,
       zohoAccountsUrl: () => `${sandbox}/zoho/accounts`,
+      zohoApiUrl: () => `${sandbox}/zoho/api`,
       kommoBaseUrl: (subdomain) => `${sandbox}/kommo/${subdomain}`,
       unisenderBaseUrl: `${sandbox}/unisender`,
       zohoThrottleRetryMs,
@@ -33,6 +37,7 @@ export function providerEndpoints(settings: Pick<Settings, 'PROVIDERS_SANDBOX_UR
     googleTokenUrl: 'https://oauth2.googleapis.com/token',
     googlePeopleRootUrl: 'https://people.googleapis.com/',
     zohoAccountsUrl: (dc) => ZOHO_DATA_CENTRES[dc],
+    zohoApiUrl: (dc) => ZOHO_API_DOMAINS[dc],
     kommoBaseUrl: (subdomain) => `https://${subdomain}.kommo.com`,
     unisenderBaseUrl: 'https://api.unisender.com',
     zohoThrottleRetryMs,

@@ -50,6 +50,11 @@ export interface RetryBudget {
   maxWaitMs: number;
   /** First backoff for failures without Retry-After; doubles each time. */
   baseDelayMs?: number;
+  /**
+   * Which failures to retry; by default rate limits and transient failures. A non-idempotent write narrows it to
+   * answers that prove nothing happened (a 429), since a timeout may hide a write that did happen.
+   */
+  retryOn?: (err: ProviderError) => boolean;
 }
 
 /** Waits, when needed, so that a call stays within a rate. */
@@ -158,7 +163,7 @@ export class HttpClient {
         if (!(e instanceof ProviderError)) throw e;
         err = e;
       }
-      const retryable = err.kind === FailureType.RateLimited || err.kind === FailureType.Transient;
+      const retryable = budget.retryOn ? budget.retryOn(err) : err.kind === FailureType.RateLimited || err.kind === FailureType.Transient;
       if (!retryable || attempt >= budget.attempts) throw err;
       const backoff = (budget.baseDelayMs ?? 1000) * 2 ** (attempt - 1);
       const delay = err.details.retryAfterMs ?? backoff;

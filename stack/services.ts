@@ -6,6 +6,7 @@ import { MongoClient } from 'mongodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Settings } from '../config';
 import { SEARCH_ATTRIBUTE_DEFS } from '../common/names';
+import { ensureSearchAttributes } from '../clients/search-attributes';
 import { ensureBucket, s3Client } from '../store/s3';
 import { mongoServer, temporalBinary, weedBinary } from './install';
 import type { StackPaths } from './paths';
@@ -79,6 +80,15 @@ const temporal: ServiceDef = {
     ];
     const { child, logFile } = startProcess('temporal', binary, args, { logDir: p.logs });
     return { child, logFile, detail: `${binary} (Temporal CLI dev server), Web UI http://${host}:${s.TEMPORAL_UI_PORT}` };
+  },
+  // A server started by an older version of Switchyard lacks the search attributes added since.
+  async ready(s) {
+    const conn = await Connection.connect({ address: s.TEMPORAL_ADDRESS, connectTimeout: 5000 });
+    try {
+      await ensureSearchAttributes(conn, s.TEMPORAL_NAMESPACE);
+    } finally {
+      await conn.close();
+    }
   },
 };
 

@@ -12,6 +12,10 @@ import { ConfigStore } from '../store/configs';
 import { ErrorLogStore } from '../store/error-logs';
 import { connectMongo } from '../store/mongo';
 import { s3Client } from '../store/s3';
+import { ContactLinkStore } from '../store/contact-links';
+import { PairingStore } from '../store/pairings';
+import { SyncCycleStore } from '../store/sync-cycles';
+import { createSideFactory } from '../activities/contacts/sides';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
 export async function buildActivityDeps(
@@ -24,7 +28,11 @@ export async function buildActivityDeps(
   const accounts = new AccountStore(mongo.db, cipher);
   const errorLogs = new ErrorLogStore(mongo.db);
   const configs = new ConfigStore(mongo.db, cipher);
-  await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes(), configs.ensureIndexes()]);
+  const pairings = new PairingStore(mongo.db);
+  const links = new ContactLinkStore(mongo.db);
+  const cycles = new SyncCycleStore(mongo.db);
+  await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes(), configs.ensureIndexes(), pairings.ensureIndexes(), links.ensureIndexes(), cycles.ensureIndexes()]);
+  const endpoints = providerEndpoints(settings);
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
@@ -36,11 +44,15 @@ export async function buildActivityDeps(
       accounts,
       errorLogs,
       configs,
-      endpoints: providerEndpoints(settings),
+      endpoints,
       refreshers: REFRESHERS,
       mailer,
       temporal,
       log: createLogger(settings, 'activities', opts.logDestination),
+      pairings,
+      links,
+      cycles,
+      sides: createSideFactory({ accounts, pairings, endpoints, settings }),
     },
     close: async () => {
       mailer.close();

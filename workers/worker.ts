@@ -2,7 +2,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Settings } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
-import { providerQueue } from '../common/names';
+import { providerQueue, type ProviderQueue } from '../common/names';
 
 /** The workflow sources the worker bundles (an explicit .ts path: resolution differs between tsx and vitest). */
 export const workflowsPath = path.join(__dirname, '..', 'workflows', 'index.ts');
@@ -34,14 +34,22 @@ export async function createWorkers(
     ...(opts.workflows ?? { workflowsPath }),
     ...opts.overrides,
   });
-  const limits = { google: settings.GOOGLE_TOKEN_RPS, zoho: settings.ZOHO_TOKEN_RPS, kommo: settings.KOMMO_TOKEN_RPS } as const;
+  // Token endpoints: the provider's refresh rate; data APIs: their own rate and concurrency (a token endpoint's low
+  // rate must not throttle data calls, and a burst of data calls must not starve refreshes).
+  const limits: { queue: ProviderQueue; rate: number; concurrency: number }[] = [
+    { queue: 'google', rate: settings.GOOGLE_TOKEN_RPS, concurrency: 100 },
+    { queue: 'zoho', rate: settings.ZOHO_TOKEN_RPS, concurrency: 100 },
+    { queue: 'kommo', rate: settings.KOMMO_TOKEN_RPS, concurrency: 100 },
+    { queue: 'google-data', rate: settings.GOOGLE_DATA_RPS, concurrency: settings.GOOGLE_DATA_CONCURRENCY },
+    { queue: 'zoho-data', rate: settings.ZOHO_DATA_RPS, concurrency: settings.ZOHO_DATA_CONCURRENCY },
+  ];
   const providerWorkers = await Promise.all(
-    (Object.keys(limits) as (keyof typeof limits)[]).map((provider) =>
+    limits.map((l) =>
       Worker.create({
         ...common,
-        taskQueue: providerQueue(settings.TEMPORAL_TASK_QUEUE, provider),
-        maxTaskQueueActivitiesPerSecond: limits[provider],
-        maxConcurrentActivityTaskExecutions: 100,
+        taskQueue: providerQueue(settings.TEMPORAL_TASK_QUEUE, l.queue),
+        maxTaskQueueActivitiesPerSecond: l.rate,
+        maxConcurrentActivityTaskExecutions: l.concurrency,
         ...opts.overrides,
       }),
     ),

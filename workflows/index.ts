@@ -2,3 +2,4 @@
 export { smokeWorkflow } from './smoke';
 export { refreshAllTokens, refreshToken } from './tokens';
 export { extractConfig, extractRun } from './extract';
+export { contactSync } from './contact-sync';

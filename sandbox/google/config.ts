@@ -34,6 +34,27 @@ export const googleConfigSchema = z
     /** (unsure in PROVIDERS.md) The status string of the expired-sync-token error; clients must key on the reason. */
     expiredSyncTokenStatus: z.string().min(1),
     expiredSyncTokenHttpCode: z.number().int().min(400).max(499),
+    /**
+     * "When the page_token or sync_token is specified, all other request parameters must match the first call."
+     * 'allParams' holds a sync token to every parameter of the listing that produced it (personFields, sources,
+     * pageSize, sortOrder, requestSyncToken); GUESS: Google may check only what shapes the result, which
+     * 'fieldsAndSources' models.
+     */
+    syncTokenBinding: z.enum(['allParams', 'fieldsAndSources']),
+    /**
+     * "The first page of a full sync request has an additional quota ... fixed and can not be increased." GUESS
+     * at its size: the first page of a listing with requestSyncToken=true and no syncToken costs this many extra
+     * critical reads (so a loop of full syncs after expired tokens burns the read quota fast).
+     */
+    fullSyncExtraReads: z.number().int().min(0),
+    /**
+     * "Mutate requests for the same user should be sent sequentially to avoid increased latency and failures."
+     * 'reject' fails a mutate request that arrives while another of the same user is in flight (409 ABORTED, a
+     * GUESS at the answer); 'allow' lets them overlap.
+     */
+    concurrentMutations: z.enum(['reject', 'allow']),
+    /** How long every mutate request takes, so that concurrent ones overlap (0: answered at once). */
+    mutationLatencyMs: z.number().int().min(0).max(60_000),
     /** Writes show up in sync (syncToken) results only this long after they happened. */
     writeVisibilityLagMs: z.number().int().min(0),
     /**
@@ -60,6 +81,10 @@ export const defaultGoogleConfig = (): GoogleConfig => ({
   syncTokenExpiryFrom: 'fullSync',
   expiredSyncTokenStatus: 'FAILED_PRECONDITION',
   expiredSyncTokenHttpCode: 400,
+  syncTokenBinding: 'allParams',
+  fullSyncExtraReads: 5,
+  concurrentMutations: 'reject',
+  mutationLatencyMs: 0,
   writeVisibilityLagMs: 0,
   batchUpdateStaleEtag: 'perItem',
 });

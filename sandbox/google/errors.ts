@@ -86,6 +86,15 @@ export const insufficientScopes = (method: string): GoogleApiError =>
     metadata: { service: 'people.googleapis.com', method },
   });
 
+/**
+ * GUESS: Google documents only that concurrent mutate requests for one user "may fail"; the fake answers the
+ * second one 409 ABORTED (the google.rpc code for concurrency conflicts).
+ */
+export const concurrentMutation = (method: string): GoogleApiError =>
+  new GoogleApiError(409, 'ABORTED', 'The operation was aborted: another mutate request for this user is in progress. Send mutate requests for one user sequentially.', 'ABORTED', 'people.googleapis.com', {
+    metadata: { service: 'people.googleapis.com', method },
+  });
+
 export type QuotaKind = 'read' | 'write';
 
 const QUOTA_METRIC: Record<QuotaKind, string> = {

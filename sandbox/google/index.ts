@@ -5,6 +5,7 @@ import { GoogleApiError } from './errors';
 import { GoogleState } from './model';
 import { registerOAuthRoutes } from './oauth';
 import { registerPeopleRoutes } from './people';
+import { deleteContacts, editContact, touchContacts } from './ui';
 
 /**
  * The Google fake, mounted under /google: the OAuth token endpoint (/google/token, /google/revoke,
@@ -44,6 +45,10 @@ export const createGoogleFake: FakeProviderFactory = (ctx: SandboxContext): Fake
     controlRoutes(app: FastifyInstance) {
       app.post('/revoke', async (req) => revokeControl(state, req.body ?? {}));
       app.post('/authorize', async (req) => authorize(state, req.body ?? {}));
+      // Changes made in the Google UI or by Google itself: no API quota, no etag needed.
+      app.patch('/contacts', async (req) => editContact(state, req.body ?? {}));
+      app.post('/contacts/delete', async (req) => deleteContacts(state, req.body ?? {}));
+      app.post('/contacts/touch', async (req) => touchContacts(state, req.body ?? {}));
     },
   };
 };

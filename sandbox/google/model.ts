@@ -64,6 +64,16 @@ export interface PageTokenRec {
   fullSyncAt: number;
 }
 
+const newCounters = () => ({
+  tokenRequests: 0,
+  accessTokensIssued: 0,
+  tokenRateLimited: 0,
+  apiRequests: 0,
+  quotaRejectedReads: 0,
+  quotaRejectedWrites: 0,
+  concurrentMutationsRejected: 0,
+});
+
 const randomToken = (bytes: number): string => randomBytes(bytes).toString('base64url');
 
 /** Everything the Google fake holds. Routes read and change it; reset() empties it. */
@@ -95,7 +105,9 @@ export class GoogleState {
   tokenWindow = new FixedWindow();
   readQuota = new KeyedWindows();
   writeQuota = new KeyedWindows();
-  counters = { tokenRequests: 0, accessTokensIssued: 0, tokenRateLimited: 0, apiRequests: 0, quotaRejectedReads: 0, quotaRejectedWrites: 0 };
+  /** Mutate requests in flight per user (the one-at-a-time rule). */
+  mutating = new Map<string, number>();
+  counters = newCounters();
 
   constructor(readonly clock: FakeClock) {}
 
@@ -114,7 +126,8 @@ export class GoogleState {
     this.tokenWindow.reset();
     this.readQuota.clear();
     this.writeQuota.clear();
-    this.counters = { tokenRequests: 0, accessTokensIssued: 0, tokenRateLimited: 0, apiRequests: 0, quotaRejectedReads: 0, quotaRejectedWrites: 0 };
+    this.mutating.clear();
+    this.counters = newCounters();
   }
 
   now(): number {
@@ -183,6 +196,14 @@ export class GoogleState {
       if (items && items.length > 0) p.data[field] = items;
       else delete p.data[field];
     }
+    this.touch(p);
+  }
+
+  /**
+   * A new etag and updateTime with no data change, as when Google itself touches a contact (photo processing,
+   * a merge suggestion, a directory sync): clients holding the old etag get FAILED_PRECONDITION on update.
+   */
+  touchPerson(p: StoredPerson): void {
     this.touch(p);
   }
 

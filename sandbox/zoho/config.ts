@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** A workflow's field-update action. upper: upper-case the value; append: add `value` to it; set: replace it with `value`. */
+const fieldUpdate = { field: z.string().min(1), action: z.enum(['upper', 'append', 'set']), value: z.string().default('') };
+
 /** Limits and switches of the Zoho fake; POST /_control/zoho/config takes a partial object (unknown keys refused). */
 export const zohoConfigSchema = z
   .object({
@@ -29,12 +32,55 @@ export const zohoConfigSchema = z
     crmMaxDiscreteRecords: z.number().int().min(1),
     /** page_token validity: 24 h. */
     crmPageTokenTtlSeconds: z.number().int().min(1),
+    /** page_token reaches at most this many records (documented 100,000) -> PAGINATION_LIMIT_EXCEEDED. */
+    crmMaxTokenRecords: z.number().int().min(1),
+    /**
+     * GUESS: v2 also answers next_page_token (PROVIDERS.md: "v2 and later, same shapes"); false makes page_token a
+     * v2.1+ feature and v2 lists end at the discrete limit.
+     */
+    crmV2PageToken: z.boolean(),
+    /**
+     * The org's workflow rules: run after an insert/update/upsert whose body has no `trigger` (or names
+     * "workflow"); `trigger: []` suppresses them. Each rewrites one field of the written record, crmWorkflowDelayMs
+     * after the write, and so moves Modified_Time past what the write answered (an echo source for sync).
+     */
+    crmWorkflowRules: z.array(
+      z
+        .object({
+          module: z.string().min(1),
+          ...fieldUpdate,
+          on: z.array(z.enum(['insert', 'update'])).default(['insert', 'update']),
+        })
+        .strict(),
+    ),
+    crmWorkflowDelayMs: z.number().int().min(0),
+    /** Deleted records stay in the recycle bin this long (60 days by default), then age out. */
+    crmRecycleBinRetentionDays: z.number().int().min(1),
+    /**
+     * GUESS: what GET /{module}/deleted shows of a record that aged out of the recycle bin: nothing ('gone'), or
+     * a type "permanent" row without names ('permanent').
+     */
+    crmAgedOutDeleted: z.enum(['gone', 'permanent']),
     /** GUESS: If-Modified-Since keeps records modified strictly after the time; true keeps the same second too. */
     crmIfModifiedSinceInclusive: z.boolean(),
     /** Fields an org marked unique, per module (a duplicate insert/update -> DUPLICATE_DATA). None by default. */
     crmUniqueFields: z.record(z.string(), z.array(z.string())),
     /** Creator: requests per minute per API endpoint (documented 50). null = off. */
     creatorRequestsPerMinute: z.number().int().min(1).nullable(),
+    /**
+     * Creator form workflows ("on add / on edit: set a field"), run after a write unless its skip_workflow holds
+     * "form_workflow" or "all". None by default. `app` is "<owner>/<app>".
+     */
+    creatorWorkflowRules: z.array(
+      z
+        .object({
+          app: z.string().min(1),
+          form: z.string().min(1),
+          ...fieldUpdate,
+          on: z.array(z.enum(['add', 'edit'])).default(['add', 'edit']),
+        })
+        .strict(),
+    ),
     /** Creator: requests per day per account owner (plan dependent, code 4000 past it). null = off. */
     creatorDailyLimit: z.number().int().min(1).nullable(),
     /**
@@ -64,9 +110,16 @@ export const defaultZohoConfig = (): ZohoConfig => ({
   crmLatencyMs: 0,
   crmMaxDiscreteRecords: 2000,
   crmPageTokenTtlSeconds: 24 * 3600,
+  crmMaxTokenRecords: 100_000,
+  crmV2PageToken: true,
+  crmWorkflowRules: [{ module: 'Contacts', field: 'Title', action: 'upper', value: '', on: ['insert', 'update'] }],
+  crmWorkflowDelayMs: 1000,
+  crmRecycleBinRetentionDays: 60,
+  crmAgedOutDeleted: 'gone',
   crmIfModifiedSinceInclusive: false,
   crmUniqueFields: {},
   creatorRequestsPerMinute: 50,
+  creatorWorkflowRules: [],
   creatorDailyLimit: null,
   deskFromBase: 1,
   deskRequireOrgId: false,

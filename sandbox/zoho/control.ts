@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { zohoConfigPatchSchema, type ZohoConfig } from './config';
 import { moduleSpec, renderRecord } from './crm';
-import { DATA_CENTRES, DEFAULT_SCOPE, zohoTime, type CreatorApp, type CrmRecord, type OrgData, type ZohoAccount, type ZohoState } from './model';
+import { DATA_CENTRES, DEFAULT_SCOPE, zohoTime, type CreatorApp, type CrmRecord, type OrgData, type UserRef, type ZohoAccount, type ZohoState } from './model';
 
 /**
  * Control bodies of the Zoho fake (POST /_control/zoho/seed, /config; GET /state; POST /revoke, /authorize).
  * CRM data belongs to an org: name it with `org`, or with `account` (that account's org).
  */
 
-const controlError = (message: string): Error => Object.assign(new Error(message), { statusCode: 400 });
+export const controlError = (message: string): Error => Object.assign(new Error(message), { statusCode: 400 });
 
 const accountSeed = z
   .object({
@@ -39,7 +39,15 @@ export const zohoSeedSchema = z
     authCodes: z
       .array(z.object({ code: z.string().min(1).optional(), account: z.string().min(1), clientId: z.string().min(1), redirectUri: z.string().optional(), scope: z.string().min(1).optional() }).strict())
       .default([]),
-    /** CRM records; a record may carry id, Created_Time and Modified_Time (ISO 8601) to set them. */
+    /** More CRM users of an org (each account is one already); records may name them as Owner. */
+    crmUsers: z
+      .array(
+        z
+          .object({ ...orgRef, name: z.string().min(1), email: z.string().min(3), id: z.string().regex(/^\d+$/).optional(), status: z.enum(['active', 'disabled']).default('active') })
+          .strict(),
+      )
+      .default([]),
+    /** CRM records; a record may carry id, Created_Time, Modified_Time (ISO 8601) and Owner (a user's id or email). */
     crm: z
       .array(
         z
@@ -93,7 +101,7 @@ function clientFor(state: ZohoState, clientId: string | undefined, what: string)
   throw controlError(`${what}: clientId is required when ${state.clients.size} clients are seeded`);
 }
 
-function orgOf(state: ZohoState, ref: { org?: string | undefined; account?: string | undefined }, what: string): { org: OrgData; account?: ZohoAccount } {
+export function orgOf(state: ZohoState, ref: { org?: string | undefined; account?: string | undefined }, what: string): { org: OrgData; account?: ZohoAccount } {
   if (ref.account) {
     const account = state.accounts.get(ref.account);
     if (!account) throw controlError(`${what}: unknown account ${ref.account}`);
@@ -102,6 +110,20 @@ function orgOf(state: ZohoState, ref: { org?: string | undefined; account?: stri
   if (ref.org) return { org: state.org(ref.org) };
   if (state.orgs.size === 1) return { org: [...state.orgs.values()][0] as OrgData };
   throw controlError(`${what}: org or account is required when ${state.orgs.size} orgs exist`);
+}
+
+/** The org's first user (its administrator), the author of seeded and UI changes by default. */
+export function orgAdmin(state: ZohoState, org: OrgData): UserRef {
+  const u = [...org.users.values()][0] ?? state.addCrmUser(org, { name: 'Sandbox Admin', email: 'admin@example.com' });
+  return { name: u.name, id: u.id, email: u.email };
+}
+
+/** A CRM user of the org named by id or email. */
+export function crmUserOf(state: ZohoState, org: OrgData, ref: unknown, what: string): UserRef {
+  const key = typeof ref === 'string' ? ref : typeof ref === 'object' && ref !== null && typeof (ref as { id?: unknown }).id === 'string' ? (ref as { id: string }).id : '';
+  const u = org.users.get(key) ?? [...org.users.values()].find((x) => x.email.toLowerCase() === key.toLowerCase());
+  if (!u) throw controlError(`${what}: no user ${key || String(ref)} in org ${org.id}`);
+  return { name: u.name, id: u.id, email: u.email };
 }
 
 const parseTime = (v: unknown, what: string): number | undefined => {
@@ -115,6 +137,7 @@ export interface ZohoSeedResult {
   clients: string[];
   accounts: { id: string; org: string; dc: string; refreshTokens: string[]; accessTokens: string[] }[];
   authCodes: string[];
+  crmUsers: { org: string; id: string; email: string }[];
   crm: { org: string; module: string; ids: string[] }[];
   creator: { owner: string; app: string; records: Record<string, string[]> }[];
   desk: { org: string; tickets: number; orgId: string }[];
@@ -122,7 +145,7 @@ export interface ZohoSeedResult {
 
 export function seedZoho(state: ZohoState, input: unknown): ZohoSeedResult {
   const body = zohoSeedSchema.parse(input);
-  const result: ZohoSeedResult = { clients: [], accounts: [], authCodes: [], crm: [], creator: [], desk: [] };
+  const result: ZohoSeedResult = { clients: [], accounts: [], authCodes: [], crmUsers: [], crm: [], creator: [], desk: [] };
   for (const c of body.clients) {
     state.clients.set(c.clientId, { clientId: c.clientId, clientSecret: c.clientSecret, redirectUris: c.redirectUris });
     result.clients.push(c.clientId);
@@ -149,23 +172,29 @@ export function seedZoho(state: ZohoState, input: unknown): ZohoSeedResult {
     result.accounts.push(out);
   }
   for (const c of body.authCodes) result.authCodes.push(authorizeZoho(state, c).code);
+  for (const u of body.crmUsers) {
+    const { org } = orgOf(state, u, 'crmUsers');
+    const user = state.addCrmUser(org, { name: u.name, email: u.email, status: u.status, ...(u.id ? { id: u.id } : {}) });
+    result.crmUsers.push({ org: org.id, id: user.id, email: user.email });
+  }
   for (const c of body.crm) {
     const spec = moduleSpec(c.module);
     if (!spec) throw controlError(`crm: unknown module ${c.module}`);
     const { org, account } = orgOf(state, c, 'crm');
-    const user = account?.user ?? [...state.accounts.values()].find((x) => x.org === org.id)?.user ?? { name: 'Sandbox Admin', id: '4876876000000000001', email: 'admin@example.com' };
+    const user = account?.user ?? orgAdmin(state, org);
     const records = state.records(org, spec.apiName);
     const ids: string[] = [];
     const now = state.now();
     const add = (raw: Record<string, unknown>, i: number): void => {
-      const { id, Created_Time, Modified_Time, ...fields } = raw;
+      const { id, Created_Time, Modified_Time, Owner, ...fields } = raw;
+      const owner = Owner === undefined ? user : crmUserOf(state, org, Owner, `crm record ${i} Owner`);
       for (const f of spec.mandatory) {
         if (typeof fields[f] !== 'string' || fields[f] === '') throw controlError(`crm record ${i}: ${f} is mandatory for ${spec.apiName}`);
       }
       const recId = typeof id === 'string' ? id : state.nextId();
       if (records.has(recId)) throw controlError(`crm record ${i}: id ${recId} already exists`);
       const created = parseTime(Created_Time, `crm record ${i} Created_Time`) ?? now - (now % 1000);
-      const r: CrmRecord = { id: recId, fields, createdMs: created, modifiedMs: parseTime(Modified_Time, `crm record ${i} Modified_Time`) ?? created, owner: user, createdBy: user, modifiedBy: user };
+      const r: CrmRecord = { id: recId, fields, createdMs: created, modifiedMs: parseTime(Modified_Time, `crm record ${i} Modified_Time`) ?? created, owner, createdBy: user, modifiedBy: user };
       records.set(r.id, r);
       ids.push(r.id);
     };
@@ -265,6 +294,7 @@ export function zohoStateView(state: ZohoState, q: Record<string, string>): unkn
       creditsUsed24h: org.credits.used(now),
       inflight: org.inflight,
       desk: { tickets: org.deskTickets, orgId: org.deskOrgId },
+      users: [...org.users.values()],
       crm: Object.fromEntries(
         modules.map((m) => {
           const spec = moduleSpec(m);

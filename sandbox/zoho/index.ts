@@ -3,6 +3,7 @@ import type { FakeProvider, FakeProviderFactory, SandboxContext } from '../types
 import { authorizeZoho, configureZoho, revokeZoho, seedZoho, zohoStateView } from './control';
 import { registerCreatorRoutes } from './creator';
 import { registerCrmRoutes } from './crm';
+import { deleteCrmRecords, editCrmRecord } from './crm-ui';
 import { registerDeskRoutes } from './desk';
 import { ZohoState } from './model';
 import { registerZohoOAuthRoutes } from './oauth';
@@ -39,6 +40,9 @@ export const createZohoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
     controlRoutes(app: FastifyInstance) {
       app.post('/revoke', async (req) => revokeZoho(state, req.body ?? {}));
       app.post('/authorize', async (req) => authorizeZoho(state, req.body ?? {}));
+      // Changes made in the CRM UI: no API credit, no workflow rules.
+      app.post('/crm/edit', async (req) => editCrmRecord(state, req.body ?? {}));
+      app.post('/crm/delete', async (req) => deleteCrmRecords(state, req.body ?? {}));
     },
   };
 };

@@ -63,6 +63,17 @@ export interface DeletedRow {
   deletedMs: number;
   deleted_by: UserRef;
   created_by: UserRef;
+  /** Deleted from the recycle bin too (a person emptied it): listed as type "permanent" without names. */
+  permanent: boolean;
+}
+
+/** A CRM user of an org (GET /crm/v2/users): record owners must be active users of the record's org. */
+export interface CrmUser extends UserRef {
+  status: 'active' | 'disabled';
+  first_name: string;
+  last_name: string;
+  role: { name: string; id: string };
+  profile: { name: string; id: string };
 }
 
 export interface CrmPageToken {
@@ -73,6 +84,8 @@ export interface CrmPageToken {
   /** The last record handed out, in the sort order: the next page starts after it. */
   after: { key: number; id: string };
   page: number;
+  /** Records handed out so far through this chain of tokens (page_token reaches at most 100,000). */
+  served: number;
   createdAt: number;
 }
 
@@ -81,6 +94,8 @@ export interface OrgData {
   /** Records per module API name (Contacts, Leads...), in creation order. */
   modules: Map<string, Map<string, CrmRecord>>;
   deleted: Map<string, DeletedRow[]>;
+  /** CRM users by id; every account of the org is one of them. */
+  users: Map<string, CrmUser>;
   credits: RollingBudget;
   inflight: number;
   /** Desk: how many tickets the org has (generated on the fly) and its Desk orgId. */
@@ -148,7 +163,7 @@ export class ZohoState {
   creatorMinute = new KeyedFixedWindows();
   creatorDay = new KeyedFixedWindows();
   private idCounter = 0;
-  counters = { tokenRequests: 0, accessTokensIssued: 0, refreshThrottled: 0, crmRequests: 0, crmCreditsRejected: 0, crmConcurrencyRejected: 0, creatorRejected: 0 };
+  counters = { tokenRequests: 0, accessTokensIssued: 0, refreshThrottled: 0, crmRequests: 0, crmCreditsRejected: 0, crmConcurrencyRejected: 0, crmWorkflowRuns: 0, creatorRejected: 0 };
 
   constructor(readonly clock: FakeClock) {}
 
@@ -165,7 +180,7 @@ export class ZohoState {
     this.creatorMinute.clear();
     this.creatorDay.clear();
     this.idCounter = 0;
-    this.counters = { tokenRequests: 0, accessTokensIssued: 0, refreshThrottled: 0, crmRequests: 0, crmCreditsRejected: 0, crmConcurrencyRejected: 0, creatorRejected: 0 };
+    this.counters = { tokenRequests: 0, accessTokensIssued: 0, refreshThrottled: 0, crmRequests: 0, crmCreditsRejected: 0, crmConcurrencyRejected: 0, crmWorkflowRuns: 0, creatorRejected: 0 };
   }
 
   now(): number {
@@ -180,7 +195,7 @@ export class ZohoState {
   org(id: string): OrgData {
     let o = this.orgs.get(id);
     if (!o) {
-      o = { id, modules: new Map(), deleted: new Map(), credits: new RollingBudget(24 * 3600 * 1000), inflight: 0, deskTickets: 0, deskOrgId: String(600_000_000 + this.orgs.size + 1) };
+      o = { id, modules: new Map(), deleted: new Map(), users: new Map(), credits: new RollingBudget(24 * 3600 * 1000), inflight: 0, deskTickets: 0, deskOrgId: String(600_000_000 + this.orgs.size + 1) };
       this.orgs.set(id, o);
     }
     return o;
@@ -207,10 +222,30 @@ export class ZohoState {
   addAccount(a: { id: string; email: string; dc: DataCentre; org: string; name?: string }): ZohoAccount {
     const existing = this.accounts.get(a.id);
     if (existing) return existing;
-    const account: ZohoAccount = { id: a.id, email: a.email, dc: a.dc, org: a.org, user: { name: a.name ?? a.email.split('@')[0] ?? a.id, id: this.nextId(), email: a.email } };
+    const u = this.addCrmUser(this.org(a.org), { name: a.name ?? a.email.split('@')[0] ?? a.id, email: a.email });
+    const account: ZohoAccount = { id: a.id, email: a.email, dc: a.dc, org: a.org, user: { name: u.name, id: u.id, email: u.email } };
     this.accounts.set(a.id, account);
-    this.org(a.org);
     return account;
+  }
+
+  /** Adds (or finds by email) a CRM user of an org. The org's first user is its administrator. */
+  addCrmUser(org: OrgData, u: { name: string; email: string; id?: string; status?: 'active' | 'disabled' }): CrmUser {
+    const existing = [...org.users.values()].find((x) => x.email.toLowerCase() === u.email.toLowerCase());
+    if (existing) return existing;
+    const [first = '', ...rest] = u.name.split(' ');
+    const admin = org.users.size === 0;
+    const user: CrmUser = {
+      id: u.id ?? this.nextId(),
+      name: u.name,
+      email: u.email,
+      status: u.status ?? 'active',
+      first_name: rest.length ? first : '',
+      last_name: rest.length ? rest.join(' ') : first,
+      role: admin ? { name: 'CEO', id: '4876876000000015969' } : { name: 'Manager', id: '4876876000000015972' },
+      profile: admin ? { name: 'Administrator', id: '4876876000000015975' } : { name: 'Standard', id: '4876876000000015978' },
+    };
+    org.users.set(user.id, user);
+    return user;
   }
 
   newPageToken(rec: Omit<CrmPageToken, 'token'>): CrmPageToken {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../helpers/sandbox';
 import { useSandbox } from './use-sandbox';
-import { seedZohoBasics, zapi } from './zoho-fixtures';
+import { seedCreatorApp, seedZohoBasics, zapi } from './zoho-fixtures';
 
 const sb: RunningSandbox = useSandbox(async () => {
   await seedZohoBasics(sb);
-  await sb.control.seed('zoho', {
-    creator: [
-      {
-        owner: 'jdoe',
-        app: 'crm-sync',
-        forms: [{ name: 'Contact', fields: { Name: 'text', Email: 'email', Age: 'number' }, mandatory: ['Email'] }],
-        reports: [{ name: 'All_Contacts', form: 'Contact' }],
-      },
-    ],
-  });
+  await seedCreatorApp(sb, { Name: 'text', Email: 'email', Age: 'number' });
 });
 
 const FORM = '/creator/v2.1/data/jdoe/crm-sync/form/Contact';

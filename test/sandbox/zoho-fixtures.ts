@@ -22,6 +22,13 @@ export async function seedZohoBasics(sb: RunningSandbox): Promise<void> {
   });
 }
 
+/** A Creator app "jdoe/crm-sync" with a Contact form (Email mandatory) and its All_Contacts report. */
+export async function seedCreatorApp(sb: RunningSandbox, fields: Record<string, string>): Promise<void> {
+  await sb.control.seed('zoho', {
+    creator: [{ owner: 'jdoe', app: 'crm-sync', forms: [{ name: 'Contact', fields, mandatory: ['Email'] }], reports: [{ name: 'All_Contacts', form: 'Contact' }] }],
+  });
+}
+
 export interface Answer {
   status: number;
   text: string;
