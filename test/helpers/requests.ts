@@ -26,7 +26,9 @@ export interface GapAfter429 {
  * For every 429 in the sandbox's request log, the next request for the same thing (same key: by default the same
  * method and URL) and the time between them: what a client really waited, whatever it logged or reported.
  * Both times are when the sandbox answered, so a client that honoured Retry-After shows a gap of at least it.
- * A 429 that was never retried is an error: the caller expected a retry.
+ * A 429 that was never retried is an error: the caller expected a retry. A 429 armed as a fault is answered
+ * before the request's body is read, so key such requests by URL or by what else the test sends meanwhile, not
+ * by a body field.
  */
 export function gapsAfter429(requests: ReceivedRequest[], keyOf: (r: ReceivedRequest) => string = (r) => `${r.method} ${r.url}`): GapAfter429[] {
   const sorted = [...requests].sort((a, b) => a.seq - b.seq);
