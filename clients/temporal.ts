@@ -10,7 +10,7 @@ export class TemporalUnavailable extends Error {
 }
 
 /** How long an interactive caller (the API, the CLI) waits for Temporal before it says it is unavailable. */
-export const TEMPORAL_ANSWER_MS = 1500;
+export const TEMPORAL_ANSWER_MS = 1200;
 
 /** gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4), or no connection at all. */
 export function isUnavailable(err: unknown): boolean {
