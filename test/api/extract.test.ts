@@ -77,7 +77,7 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
   it('refuses invalid PUT /api/configs/:id bodies with a 400 naming the JSON path, and changes nothing', async () => {
     const created = await call('POST', '/api/configs', maria, demoConfig('stays as it was', { cron: '0 3 * * *' }));
     expect(created.statusCode).toBe(201);
-    const { schedule: _schedule, ...stored } = created.json();
+    const { schedule: _schedule, warnings: _warnings, ...stored } = created.json();
     createdConfigs.push(stored.id);
     const schedule = env.client.schedule.getHandle(configScheduleId(env.settings, stored.id));
     const specBefore = (await schedule.describe()).spec;
@@ -111,9 +111,15 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     createdConfigs.push(body.id);
     expect(body.id).toMatch(/^cfg_/);
     expect(body.extractions[0].id).toMatch(/^ex_/);
-    // The answer is the stored config, plus the state of its schedule.
-    const { schedule: scheduleState, ...config } = body;
+    // The answer is the stored config, plus the state of its schedule and warnings: here the three secrets the
+    // seed references, which this test has not set.
+    const { schedule: scheduleState, warnings, ...config } = body;
     expect(scheduleState).toMatchObject({ state: 'in_step' });
+    expect((warnings as { path: string; message: string }[]).map((w) => w.message.split(' ')[0])).toEqual([
+      '${secret::zoho_refresh_token}',
+      '${secret::zoho_client_id}',
+      '${secret::zoho_client_secret}',
+    ]);
     const { id: _id, extractions, ...rest } = config;
     const { extractions: seedExtractions, ...seedRest } = load('zoho-deals.json') as { extractions: Record<string, unknown>[] };
     expect(rest).toEqual(seedRest);
