@@ -16,6 +16,7 @@ import { ContactLinkStore } from '../store/contact-links';
 import { PairingStore } from '../store/pairings';
 import { SyncCycleStore } from '../store/sync-cycles';
 import { createSideFactory } from '../activities/contacts/sides';
+import { temporalConnection } from '../config/temporal';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
 export async function buildActivityDeps(
@@ -34,7 +35,7 @@ export async function buildActivityDeps(
   await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes(), configs.ensureIndexes(), pairings.ensureIndexes(), links.ensureIndexes(), cycles.ensureIndexes()]);
   const endpoints = providerEndpoints(settings);
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
-  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnection(settings));
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
   return {
     deps: {
