@@ -5,12 +5,12 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareConfig } from '../../extraction';
 import { newId } from '../../store/configs';
-import { stackPaths } from '../../stack/paths';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
 import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
 import { CapturedLog, historiesText, mailsAbout, waitFor } from '../helpers/capture';
 import { csvObjects, readS3 } from '../helpers/extract';
+import { workflowBundleFile } from '../helpers/bundle';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
 import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
@@ -26,7 +26,7 @@ let running: Promise<unknown>;
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('extract', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, EXTRACT_BATCH_SECONDS: 1, LOG_LEVEL: 'info' }, { logDestination: log });
-  const bundle = path.join(stackPaths(env.settings).root, 'cache', 'workflow-bundle.js');
+  const bundle = workflowBundleFile(env.settings);
   workers = await createWorkers(env.settings, env.connection, env.deps, { workflows: { workflowBundle: { codePath: bundle } }, overrides: { shutdownGraceTime: '5s' } });
   running = runWorkers(workers);
 });
@@ -460,7 +460,7 @@ describe('durability', () => {
 
 describe('determinism', () => {
   it('replays the histories of the runs above with the current workflow code', async () => {
-    const bundle = path.join(stackPaths(env.settings).root, 'cache', 'workflow-bundle.js');
+    const bundle = workflowBundleFile(env.settings);
     const ids = [...new Set(workflowIds)].slice(0, 12);
     let replayed = 0;
     for (const id of ids) {
