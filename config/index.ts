@@ -102,6 +102,12 @@ export const settingsSchema = z.object({
   EXTRACT_HEARTBEAT_SECONDS: optional(z.coerce.number().int().min(2).default(30)),
   /** Extraction: mapping_fetch detail requests in flight at once per run. */
   EXTRACT_DETAIL_CONCURRENCY: optional(z.coerce.number().int().min(1).max(100).default(8)),
+  /**
+   * Extraction: whether configs may reach this machine (loopback) and private networks. Link-local addresses and
+   * cloud metadata services are never reachable, nor the API's own port. The local stack allows loopback (the sandbox).
+   */
+  EXTRACT_ALLOW_LOOPBACK: optional(z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+  EXTRACT_ALLOW_PRIVATE_NETWORKS: optional(z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
   /** Extraction: timeout of one HTTP request to an extracted API. */
   EXTRACT_HTTP_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(60)),
   /** Extraction: activities per second on the http queue (batches and token refreshes, not pages), across workers. */
@@ -127,6 +133,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** Which networks extraction configs may reach (extraction/network.ts reads it). */
+export function extractionNetwork(s: Pick<Settings, 'EXTRACT_ALLOW_LOOPBACK' | 'EXTRACT_ALLOW_PRIVATE_NETWORKS' | 'API_PORT'>): { allowLoopback: boolean; allowPrivate: boolean; apiPort: number } {
+  return { allowLoopback: s.EXTRACT_ALLOW_LOOPBACK, allowPrivate: s.EXTRACT_ALLOW_PRIVATE_NETWORKS, apiPort: s.API_PORT };
 }
 
 /** Derived connection facts shared by processes. */

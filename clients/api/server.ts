@@ -17,6 +17,11 @@ import { installErrorHandler } from './errors';
 import { installJsonBody } from './json-body';
 import { registerExtractRoutes } from './extract';
 import { registerKeyRoutes } from './keys';
+import { registerSyncRoutes } from './sync';
+import { SyncService } from '../sync';
+import { ContactLinkStore } from '../../store/contact-links';
+import { PairingStore } from '../../store/pairings';
+import { SyncCycleStore } from '../../store/sync-cycles';
 
 export interface ApiDeps {
   settings: Settings;
@@ -68,6 +73,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const configs = new ConfigStore(deps.db, createCipher(deps.settings.ENCRYPTION_KEY));
   await configs.ensureIndexes();
   registerExtractRoutes(app, { keys, configs, service: new ExtractService({ settings: deps.settings, configs, temporal: deps.temporal }) });
+  const pairings = new PairingStore(deps.db);
+  const links = new ContactLinkStore(deps.db);
+  const cycles = new SyncCycleStore(deps.db);
+  await Promise.all([pairings.ensureIndexes(), links.ensureIndexes(), cycles.ensureIndexes()]);
+  registerSyncRoutes(app, { keys, service: new SyncService({ settings: deps.settings, pairings, links, cycles, accounts, temporal: deps.temporal }) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

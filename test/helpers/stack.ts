@@ -22,7 +22,8 @@ export const sdkLog = new CapturedLog();
 
 /** Settings of the stack the global setup brought up, quiet, with per-test overrides. */
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
-  return { ...loadSettings(), LOG_LEVEL: 'warn', CREATE_SCHEDULES: false, ...overrides };
+  // The sandbox runs on loopback: the local stack lets extraction configs reach it.
+  return { ...loadSettings(), LOG_LEVEL: 'warn', CREATE_SCHEDULES: false, EXTRACT_ALLOW_LOOPBACK: true, ...overrides };
 }
 
 export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
