@@ -6,13 +6,13 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareConfig } from '../../extraction';
 import { newId } from '../../store/configs';
-import { stackPaths } from '../../stack/paths';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
 import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult, type ExtractionTuning } from '../../workflows/extraction';
 import { CapturedLog, historiesText, mailMark, mailsAbout, waitFor } from '../helpers/capture';
 import { csvObjects, readS3 } from '../helpers/extraction';
 import { gapsAfter429 } from '../helpers/requests';
+import { workflowBundleFile } from '../helpers/bundle';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
 import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
@@ -28,7 +28,7 @@ let running: Promise<unknown>;
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('extract', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, EXTRACT_BATCH_SECONDS: 1, LOG_LEVEL: 'info' }, { logDestination: log });
-  const bundle = path.join(stackPaths(env.settings).root, 'cache', 'workflow-bundle.js');
+  const bundle = workflowBundleFile(env.settings);
   workers = await createWorkers(env.settings, env.connection, env.deps, { workflows: { workflowBundle: { codePath: bundle } }, overrides: { shutdownGraceTime: '5s' } });
   running = runWorkers(workers);
 });
@@ -528,7 +528,7 @@ describe('durability', () => {
 
 describe('determinism', () => {
   it('replays the histories of its own runs (a success, a failure, a run that continued as new) with the current workflow code', async () => {
-    const bundle = path.join(stackPaths(env.settings).root, 'cache', 'workflow-bundle.js');
+    const bundle = workflowBundleFile(env.settings);
     // 14 pages of about 415 KB: two parts. Pages slowed to 100 ms make the first part take over the 1 s batch
     // budget, so it ends a batch, and a tiny history budget continues the run as new before the next.
     await resetDemo({ count: 14_000 });
