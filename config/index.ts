@@ -22,6 +22,18 @@ export const settingsSchema = z.object({
   TEMPORAL_NAMESPACE: optional(z.string().default('default')),
   TEMPORAL_UI_PORT: optional(port.default(8233)),
   TEMPORAL_TASK_QUEUE: optional(z.string().default('switchyard')),
+  /**
+   * TLS to Temporal (a self-hosted cluster or Temporal Cloud). Any of these turns TLS on: TEMPORAL_TLS=true (system CAs),
+   * a CA file, a client certificate and key (mTLS), or a Temporal Cloud API key. TEMPORAL_TLS_SERVER_NAME overrides the
+   * name the server certificate is checked against.
+   */
+  TEMPORAL_TLS: optional(z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+  TEMPORAL_TLS_CERT_PATH: optional(z.string().optional()),
+  TEMPORAL_TLS_KEY_PATH: optional(z.string().optional()),
+  TEMPORAL_TLS_CA_PATH: optional(z.string().optional()),
+  TEMPORAL_TLS_SERVER_NAME: optional(z.string().optional()),
+  /** A Temporal Cloud API key (sent as a bearer token, over TLS). */
+  TEMPORAL_API_KEY: optional(z.string().optional()),
 
   MONGODB_URI: optional(z.string().url().default('mongodb://127.0.0.1:27017/switchyard?directConnection=true')),
   MONGODB_PORT: optional(port.default(27017)),
@@ -88,6 +100,9 @@ export const settingsSchema = z.object({
    * deleted); deletions reach Google within this long. Deleted records stay readable 60 days.
    */
   SYNC_ZOHO_DELETES_EVERY_SECONDS: optional(z.coerce.number().int().min(0).default(900)),
+
+  /** A worker's health (/live, /ready) and metrics port; off when unset. */
+  WORKER_METRICS_PORT: optional(port.optional()),
 
   /** Whether workers create the token-refresh schedules at start. */
   CREATE_SCHEDULES: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),

@@ -4,6 +4,7 @@ import type { Settings } from '../config';
 import { httpAnswer } from './addresses';
 import { tsEntry } from './proc';
 import type { ServiceDef } from './services';
+import { temporalConnection } from '../config/temporal';
 
 /**
  * Switchyard's own processes that `npm start` runs beside the servers, with the settings' sandbox URL. The sandbox
@@ -19,7 +20,7 @@ const POLLED_WITHIN_MS = 90_000;
 
 /** Identities ("pid@host") of the workers that polled the workflow task queue lately. */
 async function recentPollers(s: Settings): Promise<string[]> {
-  const conn = await Connection.connect({ address: s.TEMPORAL_ADDRESS, connectTimeout: 2000 });
+  const conn = await Connection.connect({ ...temporalConnection(s), connectTimeout: 2000 });
   try {
     const res = await conn.workflowService.describeTaskQueue({ namespace: s.TEMPORAL_NAMESPACE, taskQueue: { name: s.TEMPORAL_TASK_QUEUE } });
     const since = Date.now() - POLLED_WITHIN_MS;

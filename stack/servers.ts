@@ -11,6 +11,7 @@ import { hostPort, httpAnswer, isLoopback, mongoHosts, redactUri, type Listen } 
 import { mongoServer, mongoServerPlan, temporalBinary, VERSIONS, venvSteps, weedBinary } from './install';
 import { tcpOpen, tsEntry, which } from './proc';
 import type { ServiceDef } from './services';
+import { temporalConnection } from '../config/temporal';
 
 export const temporal: ServiceDef = {
   name: 'temporal',
@@ -20,7 +21,7 @@ export const temporal: ServiceDef = {
   async isUp(s) {
     const { host, port } = hostPort(s.TEMPORAL_ADDRESS, 7233);
     if (!(await tcpOpen(host, port))) return false;
-    const conn = await Connection.connect({ address: s.TEMPORAL_ADDRESS, connectTimeout: 2000 });
+    const conn = await Connection.connect({ ...temporalConnection(s), connectTimeout: 2000 });
     try {
       await conn.workflowService.getSystemInfo({});
       return true;
@@ -53,7 +54,7 @@ export const temporal: ServiceDef = {
   },
   // A server started by an older version of Switchyard lacks the search attributes added since.
   async ready(s) {
-    const conn = await Connection.connect({ address: s.TEMPORAL_ADDRESS, connectTimeout: 5000 });
+    const conn = await Connection.connect({ ...temporalConnection(s), connectTimeout: 5000 });
     try {
       await ensureSearchAttributes(conn, s.TEMPORAL_NAMESPACE);
     } finally {

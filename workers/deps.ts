@@ -12,6 +12,7 @@ import type { Db } from 'mongodb';
 import { s3Client } from '../store/s3';
 import { sandboxRewrite } from '../sandbox/demo/hosts';
 import { createSideFactory } from '../activities/contacts/sides';
+import { temporalConnection } from '../config/temporal';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
 export async function buildActivityDeps(
@@ -25,7 +26,7 @@ export async function buildActivityDeps(
   const sandboxUrl = settings.PROVIDERS_SANDBOX_URL;
   const endpoints = providerEndpoints(settings);
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
-  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnection(settings));
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
   return {
     deps: {

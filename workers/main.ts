@@ -3,8 +3,10 @@ import { loadSettings } from '../config';
 import { createLogger } from '../config/logger';
 import { buildActivityDeps } from './deps';
 import { installRuntime } from './logging';
+import { startWorkerHealth } from './health';
 import { bringSchedulesInStep } from './schedules';
 import { createWorkers, runWorkers } from './worker';
+import { temporalConnection } from '../config/temporal';
 
 /** `npm run worker`: polls every task queue until SIGTERM/SIGINT, then drains in-flight activities and exits. */
 async function main(): Promise<void> {
@@ -12,15 +14,18 @@ async function main(): Promise<void> {
   const log = createLogger(settings, 'worker');
   installRuntime(log);
   const { deps, close } = await buildActivityDeps(settings);
-  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnection(settings));
   try {
     if (settings.CREATE_SCHEDULES && deps.temporal) {
       await bringSchedulesInStep({ temporal: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
     }
+    const health = settings.WORKER_METRICS_PORT === undefined ? null : await startWorkerHealth({ port: settings.WORKER_METRICS_PORT, connection });
     const workers = await createWorkers(settings, connection, deps);
+    health?.setWorkers(workers);
     log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, workers: workers.length }, 'worker started');
     // Runtime's default shutdown signals (SIGINT, SIGTERM) make every run() resolve after draining.
     await runWorkers(workers);
+    await health?.close();
     log.info('worker stopped');
   } finally {
     await connection.close();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
@@ -54,11 +54,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const stores = await openStores(deps.db, deps.settings);
   await stores.apiKeys.ensureRoot(deps.settings.ROOT_API_KEY);
 
-  app.get('/health', async (_req, reply) => {
+  // Readiness (/health, /health/ready): Temporal, MongoDB and S3 answer. Liveness (/health/live): this process
+  // answers; an orchestrator restarts on a failed liveness, but only stops routing on a failed readiness.
+  const ready = async (_req: unknown, reply: FastifyReply): Promise<FastifyReply> => {
     const checks = await checkReachability(deps.settings);
     const ok = checks.every((c) => c.ok);
     return reply.code(ok ? 200 : 503).send({ ok, checks });
-  });
+  };
+  app.get('/health', ready);
+  app.get('/health/ready', ready);
+  app.get('/health/live', async () => ({ ok: true }));
   registerKeyRoutes(app, stores.apiKeys);
   registerAccountRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal });
   registerExtractionRoutes(app, { stores, service: new ExtractionService({ settings: deps.settings, configs: stores.configs, secrets: stores.secrets, temporal: deps.temporal }) });

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
@@ -10,6 +9,7 @@ import { stackPaths } from '../../stack/paths';
 import { startProcess, stopProcess, tcpOpen, waitUntil } from '../../stack/proc';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
+import { freePort } from '../helpers/free-port.js';
 
 /**
  * With Temporal down, the API answers within 2 s and means what it says: a run is a 503 with Retry-After, a
@@ -24,14 +24,6 @@ let address = '';
 const apis: FastifyInstance[] = [];
 const closers: (() => Promise<void>)[] = [];
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 async function apiFor(temporalAddress: string): Promise<FastifyInstance> {
   const settings = { ...env.settings, TEMPORAL_ADDRESS: temporalAddress };

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
@@ -6,12 +5,13 @@ import type { DestinationStream } from 'pino';
 import { loadSettings, type Settings } from '../../config';
 import type { ActivityDeps } from '../../activities';
 import type { Mongo } from '../../store/mongo';
-import { stackPaths } from '../../stack/paths';
 import { buildActivityDeps } from '../../workers/deps';
 import { createLogger } from '../../config/logger';
 import { installRuntime } from '../../workers/logging';
 import { createWorkers, runWorkers } from '../../workers/worker';
+import { workflowBundleFile } from './bundle';
 import { CapturedLog } from './capture';
+import { temporalConnection } from '../../config/temporal';
 
 let runtimeInstalled = false;
 /**
@@ -52,10 +52,10 @@ export async function createTestEnv(name: string, overrides: Partial<Settings> =
   const taskQueue = unique(`test-${name}`);
   const settings = testSettings({ TEMPORAL_TASK_QUEUE: taskQueue, ...overrides });
   const { deps, db, close } = await buildActivityDeps(settings, { dbName: unique(`test_${name}`).replace(/-/g, '_'), ...opts });
-  const clientConnection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
-  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
-  const bundle = path.join(stackPaths(settings).root, 'cache', 'workflow-bundle.js');
+  const connection = await NativeConnection.connect(temporalConnection(settings));
+  const bundle = workflowBundleFile(settings);
   return {
     settings,
     mongo: { db },
