@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadSettings } from '../config';
+import { refuseExampleKeys } from '../config/example-keys';
 import { createLogger } from '../config/logger';
 import { buildActivityDeps } from './deps';
 import { installRuntime } from './logging';
@@ -12,6 +13,7 @@ import { temporalConnection } from '../config/temporal';
 /** `npm run worker`: polls every task queue until SIGTERM/SIGINT, then drains in-flight activities and exits. */
 async function main(): Promise<void> {
   const settings = loadSettings();
+  refuseExampleKeys(settings);
   const log = createLogger(settings, 'worker');
   const sdkMetrics = settings.WORKER_METRICS_PORT === undefined ? undefined : await sdkMetricsAddress();
   installRuntime(log, 'INFO', sdkMetrics ? { metricsAddress: sdkMetrics } : {});
