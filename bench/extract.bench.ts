@@ -10,7 +10,7 @@
  *   baseline_per_s  the plain script's
  *   rss_100k_mb     peak RSS of the worker process up to 100k records; rss_1m_mb over the whole run
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
@@ -29,6 +29,7 @@ import { buildActivityDeps } from '../workers/deps';
 import { createWorkers, runWorkers } from '../workers/worker';
 import { extractConfig, extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult } from '../workflows/extraction';
 import { temporalConnection } from '../config/temporal';
+import { startSandboxProcess } from './common';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,18 +49,6 @@ async function freePort(): Promise<number> {
     });
     srv.on('error', reject);
   });
-}
-
-async function startSandboxProcess(port: number): Promise<ChildProcess> {
-  const [node, args] = tsEntry(repo, 'sandbox/main.ts');
-  const child = spawn(node, args, { cwd: repo, env: { ...process.env, SANDBOX_PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-  return child;
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,10 @@ import { z } from 'zod';
 // Switchyard supports Node 20; the AWS SDK's notice about its future Node 22 floor is noise in every log.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** The example keys of .env.example (and the local stack's defaults): refused outside it (config/example-keys.ts). */
+export const EXAMPLE_ROOT_API_KEY = 'switchyard-local-root-key';
+export const EXAMPLE_ENCRYPTION_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
+
 const port = z.coerce.number().int().min(1).max(65535);
 
 // Empty strings in an env file mean "not set", so defaults still apply.
@@ -46,12 +50,23 @@ export const settingsSchema = z.object({
   S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 
   API_PORT: optional(port.default(3000)),
-  ROOT_API_KEY: optional(z.string().min(16, 'ROOT_API_KEY must be at least 16 characters').default('switchyard-local-root-key')),
+  ROOT_API_KEY: optional(z.string().min(16, 'ROOT_API_KEY must be at least 16 characters').default(EXAMPLE_ROOT_API_KEY)),
   ENCRYPTION_KEY: optional(
     z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, 'ENCRYPTION_KEY must be 64 hex characters (32 bytes, AES-256)')
-      .default('0000000000000000000000000000000000000000000000000000000000000001'),
+      .default(EXAMPLE_ENCRYPTION_KEY),
+  ),
+  /**
+   * More keys that decrypt but never encrypt, comma-separated: the previous ENCRYPTION_KEY while
+   * `switchyard keys rotate-encryption` rewrites what it encrypted, or the next one before it becomes ENCRYPTION_KEY.
+   */
+  ENCRYPTION_DECRYPT_KEYS: optional(
+    z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'ENCRYPTION_DECRYPT_KEYS must list keys of 64 hex characters, comma-separated'))),
   ),
 
   SMTP_URL: optional(z.string().url().default('smtp://127.0.0.1:2525')),

@@ -39,11 +39,11 @@ export interface Stores {
 }
 
 /**
- * Builds every repository on one database, with one cipher built once from ENCRYPTION_KEY, and ensures their
+ * Builds every repository on one database, with one cipher built once from ENCRYPTION_KEY (and ENCRYPTION_DECRYPT_KEYS), and ensures their
  * indexes. Workers, the API, the CLI and tests all open their stores here.
  */
-export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KEY'>): Promise<Stores> {
-  const cipher = createCipher(settings.ENCRYPTION_KEY);
+export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KEY'> & Partial<Pick<Settings, 'ENCRYPTION_DECRYPT_KEYS'>>): Promise<Stores> {
+  const cipher = createCipher(settings.ENCRYPTION_KEY, settings.ENCRYPTION_DECRYPT_KEYS ?? []);
   const oauthClients = new OAuthClientStore(db, cipher);
   const refreshLeases = new RefreshLeaseStore(db);
   const tokenJournal = new TokenJournalStore(db);

@@ -14,6 +14,7 @@ import { installErrorHandler } from './errors';
 import { installJsonBody } from './json-body';
 import { registerExtractionRoutes } from './extraction';
 import { registerKeyRoutes } from './keys';
+import { registerMetrics } from './metrics';
 import { registerSyncRoutes } from './sync';
 import { SyncService } from '../sync';
 
@@ -64,6 +65,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/health', ready);
   app.get('/health/ready', ready);
   app.get('/health/live', async () => ({ ok: true }));
+  registerMetrics(app);
   registerKeyRoutes(app, stores.apiKeys);
   registerAccountRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal });
   registerExtractionRoutes(app, { stores, service: new ExtractionService({ settings: deps.settings, configs: stores.configs, secrets: stores.secrets, temporal: deps.temporal }) });

@@ -5,6 +5,7 @@ import type { OAuthProvider } from '../../common/names';
 import type { AccountStatus } from '../../store/accounts';
 import { checkReachability } from '../health';
 import { addExtractionCommands } from './extraction';
+import { addKeyCommands } from './keys';
 import { print, withStores } from './context';
 import { addAccount, addOAuthClient, reconnectAccount } from '../onboarding';
 import { addSyncCommands } from './sync';
@@ -123,6 +124,8 @@ export function buildCli(): Command {
   // `clients` was this command's first name; it stays as a hidden alias so scripts that use it keep working.
   addOAuthClientCommands(program.command('oauth-clients').description('OAuth clients (a Google project, a Zoho or Kommo integration)'));
   addOAuthClientCommands(program.command('clients', { hidden: true }));
+
+  addKeyCommands(program);
 
   const tokens = program.command('tokens').description('token refresh workflows');
   tokens
