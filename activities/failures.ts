@@ -23,3 +23,13 @@ export function asProviderError(err: unknown, provider: string): ProviderError {
   if (err instanceof ProviderError) return err;
   return new ProviderError(FailureType.Transient, provider, err instanceof Error ? err.message : String(err));
 }
+
+/** Runs a provider call; a ProviderError leaves as the ApplicationFailure its kind calls for (Retry-After, retryable or not). */
+export async function providerCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ProviderError) throw toApplicationFailure(err);
+    throw err;
+  }
+}

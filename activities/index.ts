@@ -13,6 +13,9 @@ import type { ErrorLogStore } from '../store/error-logs';
 import type { ContactLinkStore } from '../store/contact-links';
 import type { PairingStore } from '../store/pairings';
 import type { SyncCycleStore } from '../store/sync-cycles';
+import type { KommoStores } from '../store/kommo';
+import type { MirrorConnections } from './kommo/connect';
+import { createKommoActivities } from './kommo';
 import { createAlertActivities } from './alerts';
 import { createContactActivities, type SideFactory } from './contacts';
 import { createExtractActivities } from './extract';
@@ -38,6 +41,9 @@ export interface ActivityDeps {
   cycles: SyncCycleStore;
   /** Builds a pairing's provider adapters (the worker: real clients against PROVIDERS_SANDBOX_URL or the real hosts). */
   sides: SideFactory;
+  /** The Kommo mirror's repositories and provider clients. */
+  kommo: KommoStores;
+  mirrorConnections: MirrorConnections;
 }
 
 /** Every activity the workers register. */
@@ -47,6 +53,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createTokenActivities(deps),
   ...createExtractActivities({ settings: deps.settings, configs: deps.configs, s3: deps.s3, log: deps.log }),
   ...createContactActivities(deps),
+  ...createKommoActivities({ ...deps, connections: deps.mirrorConnections }),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -16,6 +16,8 @@ import { ContactLinkStore } from '../store/contact-links';
 import { PairingStore } from '../store/pairings';
 import { SyncCycleStore } from '../store/sync-cycles';
 import { createSideFactory } from '../activities/contacts/sides';
+import { createMirrorConnections } from '../activities/kommo/connect';
+import { kommoStores } from '../store/kommo';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
 export async function buildActivityDeps(
@@ -33,6 +35,7 @@ export async function buildActivityDeps(
   const cycles = new SyncCycleStore(mongo.db);
   await Promise.all([accounts.ensureIndexes(), errorLogs.ensureIndexes(), configs.ensureIndexes(), pairings.ensureIndexes(), links.ensureIndexes(), cycles.ensureIndexes()]);
   const endpoints = providerEndpoints(settings);
+  const kommo = kommoStores(mongo.db, cipher);
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
@@ -53,6 +56,8 @@ export async function buildActivityDeps(
       links,
       cycles,
       sides: createSideFactory({ accounts, pairings, endpoints, settings }),
+      kommo,
+      mirrorConnections: createMirrorConnections({ accounts, mirrors: kommo.mirrors, endpoints, kommoRequestsPerSecond: settings.KOMMO_REQUESTS_PER_SECOND, unisenderCallsPerMinute: settings.UNISENDER_CALLS_PER_MINUTE }),
     },
     close: async () => {
       mailer.close();

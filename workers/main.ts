@@ -5,6 +5,7 @@ import { buildActivityDeps } from './deps';
 import { installRuntime } from './logging';
 import { bringSchedulesInStep } from './schedules';
 import { createWorkers, runWorkers } from './worker';
+import { startKommoSweeper } from './kommo-sweeper';
 
 /** `npm run worker`: polls every task queue until SIGTERM/SIGINT, then drains in-flight activities and exits. */
 async function main(): Promise<void> {
@@ -18,9 +19,11 @@ async function main(): Promise<void> {
       await bringSchedulesInStep({ client: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
     }
     const workers = await createWorkers(settings, connection, deps);
+    const sweeper = deps.temporal ? startKommoSweeper(settings, { ...deps, temporal: deps.temporal }, log) : null;
     log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, workers: workers.length }, 'worker started');
     // Runtime's default shutdown signals (SIGINT, SIGTERM) make every run() resolve after draining.
     await runWorkers(workers);
+    await sweeper?.stop();
     log.info('worker stopped');
   } finally {
     await connection.close();

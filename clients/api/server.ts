@@ -17,6 +17,7 @@ import { installErrorHandler } from './errors';
 import { installJsonBody } from './json-body';
 import { registerExtractRoutes } from './extract';
 import { registerKeyRoutes } from './keys';
+import { registerKommoRoutes } from './kommo';
 
 export interface ApiDeps {
   settings: Settings;
@@ -68,6 +69,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const configs = new ConfigStore(deps.db, createCipher(deps.settings.ENCRYPTION_KEY));
   await configs.ensureIndexes();
   registerExtractRoutes(app, { keys, configs, service: new ExtractService({ settings: deps.settings, configs, temporal: deps.temporal }) });
+  registerKommoRoutes(app, { settings: deps.settings, db: deps.db, accounts, keys, temporal: deps.temporal, ...(deps.log ? { log: deps.log } : {}) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

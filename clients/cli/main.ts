@@ -6,6 +6,7 @@ import type { OAuthProvider } from '../../common/names';
 import type { AccountStore } from '../../store/accounts';
 import { checkReachability } from '../health';
 import { addExtractCommands } from './extract';
+import { addKommoCommands } from './kommo';
 import { accountStore, addAccount } from '../onboarding';
 import { connectClient } from '../temporal';
 import { startRefreshAll, startRefreshToken } from '../tokens';
@@ -163,6 +164,7 @@ export function buildCli(): Command {
     });
 
   addExtractCommands(program);
+  addKommoCommands(program);
   return program;
 }
 
