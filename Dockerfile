@@ -1,9 +1,18 @@
-# The Switchyard image: worker, API and CLI run from the TypeScript sources through tsx.
-FROM node:20-bookworm-slim
+# The Switchyard image: the compiled build (`npm run build`: JavaScript and a prebundled workflow bundle) on
+# production dependencies only; no TypeScript loader and no workflow bundling at start.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
+RUN npm run build
+
+FROM node:20-bookworm-slim
+WORKDIR /app
 ENV NODE_ENV=production
-# Default process: a worker. The API overrides the command.
-CMD ["node", "--import", "tsx", "workers/main.ts"]
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+# Default process: a worker. The API runs `node dist/clients/api/main.js`; the CLI is `node bin/switchyard.js`.
+CMD ["node", "dist/workers/main.js"]

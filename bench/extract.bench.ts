@@ -28,6 +28,7 @@ import { tsEntry } from '../stack/proc';
 import { buildActivityDeps } from '../workers/deps';
 import { createWorkers, runWorkers } from '../workers/worker';
 import { extractConfig, extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../workflows/extract';
+import { temporalConnection } from '../config/temporal';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,9 +76,9 @@ async function main(): Promise<void> {
   const run = randomUUID().slice(0, 8);
   const settings = { ...base, LOG_LEVEL: 'warn' as const, CREATE_SCHEDULES: false, TEMPORAL_TASK_QUEUE: `bench-extract-${run}` };
   const { deps, close } = await buildActivityDeps(settings, { dbName: `bench_extract_${run}` });
-  const clientConn = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const clientConn = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });
-  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnection(settings));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-extract-'));
 
   try {

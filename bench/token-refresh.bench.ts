@@ -23,6 +23,7 @@ import { buildActivityDeps } from '../workers/deps';
 import { createWorkers, runWorkers } from '../workers/worker';
 import { createTokenActivities } from '../activities/tokens';
 import { startRefreshAll } from '../clients/tokens';
+import { temporalConnection } from '../config/temporal';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -60,9 +61,9 @@ async function main(): Promise<void> {
   const seqSettings = { ...settings, TEMPORAL_TASK_QUEUE: `bench-tokens-seq-${run}`, ZOHO_TOKEN_RPS: 1000 };
   const { deps: deps2, close: close2 } = await buildActivityDeps(seqSettings, { dbName: `bench_tokens_seq_${run}` });
   const { deps: deps3, close: close3 } = await buildActivityDeps(seqSettings, { dbName: `bench_tokens_direct_${run}` });
-  const clientConn = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const clientConn = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });
-  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnection(settings));
 
   try {
     await control.seed('google', { clients: [{ ...CLIENT, redirectUris: [] }] });

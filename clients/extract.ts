@@ -1,7 +1,7 @@
 import { WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { Settings } from '../config';
+import { extractionNetwork, type Settings } from '../config';
 import { SA, deploymentId, ids } from '../common/names';
-import { ConfigInvalid, prepareConfig } from '../extraction';
+import { ConfigInvalid, prepareConfig, secretNames } from '../extraction';
 import { ConfigNotFound, newId, type ConfigDoc, type ConfigStore, type ConfigSummary } from '../store/configs';
 import { extractConfig, type ExtractConfigInput } from '../workflows/extract';
 import { configSchedule, configScheduleId, deleteSchedule, ensureSchedules, reconcileConfigSchedules, tuningFrom, type ReconcileResult } from './schedules';
@@ -37,18 +37,18 @@ export class ExtractService {
 
   async create(body: unknown, keyName: string): Promise<Record<string, unknown>> {
     const id = newId('cfg');
-    const next = prepareConfig(body, id, null, newId);
+    const next = prepareConfig(body, id, null, newId, { network: extractionNetwork(this.deps.settings) });
     const doc = await this.deps.configs.insert({ id, ...next }, keyName);
-    return { ...configView(doc), schedule: await this.syncSchedule(doc._id, doc.cron) };
+    return { ...configView(doc), schedule: await this.syncSchedule(doc._id, doc.cron), ...(await this.warnings(doc.json)) };
   }
 
   async update(id: string, body: unknown, keyName: string): Promise<Record<string, unknown>> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const prev = await this.deps.configs.get(id);
-      const next = prepareConfig(body, id, prev.json, newId);
+      const next = prepareConfig(body, id, prev.json, newId, { network: extractionNetwork(this.deps.settings) });
       const doc = await this.deps.configs.replace(prev, next, keyName);
       if (!doc) continue; // a concurrent change: read again and retry
-      return { ...configView(doc), schedule: await this.syncSchedule(id, doc.cron) };
+      return { ...configView(doc), schedule: await this.syncSchedule(id, doc.cron), ...(await this.warnings(doc.json)) };
     }
     throw new Error(`config ${id} keeps changing under this update; try again`);
   }
@@ -60,6 +60,14 @@ export class ExtractService {
     await this.withTemporal('the schedule deletion', (client) => deleteSchedule(client, configScheduleId(this.deps.settings, id))).catch((err: unknown) => {
       if (!(err instanceof TemporalUnavailable)) throw err;
     });
+  }
+
+  /** What a stored config will miss at run time: secrets it references that are not set (yet). */
+  private async warnings(json: string): Promise<{ warnings?: { path: string; message: string }[] }> {
+    const stored = new Set((await this.deps.configs.secretNames()).map((s) => s.name));
+    const missing = secretNames(JSON.parse(json)).filter((n) => !stored.has(n));
+    if (!missing.length) return {};
+    return { warnings: missing.map((n) => ({ path: 'secrets', message: `\${secret::${n}} is not set: runs fail until it is (switchyard secrets set ${n} -)` })) };
   }
 
   /** See reconcileConfigSchedules: run at worker start. */

@@ -5,6 +5,9 @@ import { exchangeKommoCode } from '../providers/kommo/oauth';
 import { AccountStore, newAccountSchema, type AccountView, toView } from '../store/accounts';
 import { createCipher } from '../store/crypto';
 import type { Db } from 'mongodb';
+import type { Client } from '@temporalio/client';
+import { SIGNALS, workflowsOfAccount } from '../common/names';
+import { withinDeadline } from './temporal';
 
 /**
  * Adding an account: with a refresh token (Google, Zoho, Kommo), or for Kommo with an authorization code from
@@ -46,4 +49,27 @@ export async function addAccount(store: AccountStore, settings: Settings, input:
     return toView(doc);
   }
   return toView(await store.create(newAccountSchema.parse(input)));
+}
+
+/**
+ * Reconnects an account (a new refresh token after a revocation) and resumes every workflow it paused: each running
+ * workflow tagged with the account gets a `resume` signal. Answers the resumed workflow ids; with Temporal
+ * unreachable the account is reconnected all the same and the workflows stay paused until resumed.
+ */
+export async function reconnectAccount(store: AccountStore, temporal: Client | null, id: string, refreshToken: string): Promise<{ resumed: string[]; resumeError: string | null }> {
+  await store.reconnect(id, refreshToken);
+  if (!temporal) return { resumed: [], resumeError: 'Temporal is not reachable' };
+  const resumed: string[] = [];
+  try {
+    await withinDeadline(temporal, 'resuming the account workflows', async () => {
+      for await (const wf of temporal.workflow.list({ query: workflowsOfAccount(id) })) {
+        if (wf.workflowId.startsWith('token-refresh')) continue;
+        await temporal.workflow.getHandle(wf.workflowId).signal(SIGNALS.resume, {});
+        resumed.push(wf.workflowId);
+      }
+    });
+    return { resumed, resumeError: null };
+  } catch (err) {
+    return { resumed, resumeError: err instanceof Error ? err.message : String(err) };
+  }
 }

@@ -9,7 +9,10 @@ import type { ContactLinkStore } from '../store/contact-links';
 import { PairingNotFound, type PairingDoc, type PairingStore, type PairingTarget } from '../store/pairings';
 import type { SyncCycleStore } from '../store/sync-cycles';
 import { contactSync, fullResyncSignal, pauseSignal, resumeSignal, resyncSignal, statusQuery, type ContactSyncStatus } from '../workflows/contact-sync';
-import { withinDeadline } from './temporal';
+import { TemporalUnavailable, withinDeadline } from './temporal';
+
+/** How long a status query waits for a worker to answer it. */
+const QUERY_WAIT_MS = 3000;
 
 /** A pairing as written by a person (API body, CLI file): validated here, with errors that name the JSON path. */
 export const pairingInputSchema = z.strictObject({
@@ -152,7 +155,7 @@ export class SyncService {
    * Sends a signal to the pairing's workflow, starting it first if it is not running (signalWithStart), so a
    * resync always has a workflow to act on.
    */
-  async signal(id: string, what: 'resync' | 'fullResync' | 'pause' | 'resume', arg?: { reason?: string; allowMassDelete?: boolean }): Promise<string> {
+  async signal(id: string, what: 'resync' | 'fullResync' | 'pause' | 'resume', arg?: { reason?: string | undefined; allowMassDelete?: boolean | undefined }): Promise<string> {
     const pairing = await this.deps.pairings.get(id);
     const workflowId = contactSyncWorkflowId(this.deps.settings, id);
     const client = await this.deps.temporal();
@@ -173,16 +176,33 @@ export class SyncService {
     return workflowId;
   }
 
-  /** The workflow's status query, with the pairing's stored link counts; null status when no workflow runs. */
-  async status(id: string): Promise<{ pairing: PairingDoc; workflowId: string; status: ContactSyncStatus | null; links: number; pending: number; conflicts: number }> {
+  /**
+   * The workflow's status query, with the pairing's stored link counts. `status` is null when no workflow runs, or
+   * when none of its workers answered the query in time (`statusError` says which).
+   */
+  async status(id: string): Promise<{ pairing: PairingDoc; workflowId: string; status: ContactSyncStatus | null; statusError: string | null; links: number; pending: number; conflicts: number }> {
     const pairing = await this.deps.pairings.get(id);
     const workflowId = contactSyncWorkflowId(this.deps.settings, id);
     const client = await this.deps.temporal();
-    const status = await withinDeadline(client, 'the status query', () => client.workflow.getHandle(workflowId).query(statusQuery)).catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'QueryNotRegisteredError') return null;
-      throw err;
-    });
-    return { pairing, workflowId, status, links: await this.deps.links.count(id), pending: await this.deps.links.countPending(id), conflicts: await this.deps.cycles.countConflicts(id) };
+    const handle = client.workflow.getHandle(workflowId);
+    let status: ContactSyncStatus | null = null;
+    let statusError: string | null = null;
+    const running = await withinDeadline(client, 'the status query', () => handle.describe()).then(
+      (d) => d.status.name === 'RUNNING',
+      (err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      },
+    );
+    if (!running) statusError = 'no contact sync workflow runs for this pairing (resync starts one)';
+    else {
+      // Temporal answers; a query nobody answers in time means no worker polls the deployment's queue.
+      status = await withinDeadline(client, 'the status query', () => handle.query(statusQuery), QUERY_WAIT_MS).catch((err: unknown) => {
+        statusError = err instanceof TemporalUnavailable ? `no worker answered the status query within ${QUERY_WAIT_MS / 1000} s` : err instanceof Error ? err.message : String(err);
+        return null;
+      });
+    }
+    return { pairing, workflowId, status, statusError, links: await this.deps.links.count(id), pending: await this.deps.links.countPending(id), conflicts: await this.deps.cycles.countConflicts(id) };
   }
 
   async conflicts(id: string, limit: number): Promise<unknown[]> {

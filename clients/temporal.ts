@@ -1,5 +1,6 @@
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import type { Settings } from '../config';
+import { temporalConnection } from '../config/temporal';
 
 /** Temporal could not be reached in time (down, restarting, network): the caller answers at once instead of hanging. */
 export class TemporalUnavailable extends Error {
@@ -10,7 +11,7 @@ export class TemporalUnavailable extends Error {
 }
 
 /** How long an interactive caller (the API, the CLI) waits for Temporal before it says it is unavailable. */
-export const TEMPORAL_ANSWER_MS = 1500;
+export const TEMPORAL_ANSWER_MS = 1200;
 
 /** gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4), or no connection at all. */
 export function isUnavailable(err: unknown): boolean {
@@ -25,7 +26,7 @@ export function isUnavailable(err: unknown): boolean {
 export async function connectClient(settings: Settings, connectTimeoutMs = 5000): Promise<{ client: Client; close(): Promise<void> }> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS, connectTimeout: connectTimeoutMs });
+    connection = await Connection.connect({ ...temporalConnection(settings), connectTimeout: connectTimeoutMs });
   } catch (err) {
     if (isUnavailable(err)) throw new TemporalUnavailable('this request');
     throw err;

@@ -22,6 +22,18 @@ export const settingsSchema = z.object({
   TEMPORAL_NAMESPACE: optional(z.string().default('default')),
   TEMPORAL_UI_PORT: optional(port.default(8233)),
   TEMPORAL_TASK_QUEUE: optional(z.string().default('switchyard')),
+  /**
+   * TLS to Temporal (a self-hosted cluster or Temporal Cloud). Any of these turns TLS on: TEMPORAL_TLS=true (system CAs),
+   * a CA file, a client certificate and key (mTLS), or a Temporal Cloud API key. TEMPORAL_TLS_SERVER_NAME overrides the
+   * name the server certificate is checked against.
+   */
+  TEMPORAL_TLS: optional(z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+  TEMPORAL_TLS_CERT_PATH: optional(z.string().optional()),
+  TEMPORAL_TLS_KEY_PATH: optional(z.string().optional()),
+  TEMPORAL_TLS_CA_PATH: optional(z.string().optional()),
+  TEMPORAL_TLS_SERVER_NAME: optional(z.string().optional()),
+  /** A Temporal Cloud API key (sent as a bearer token, over TLS). */
+  TEMPORAL_API_KEY: optional(z.string().optional()),
 
   MONGODB_URI: optional(z.string().url().default('mongodb://127.0.0.1:27017/switchyard?directConnection=true')),
   MONGODB_PORT: optional(port.default(27017)),
@@ -132,6 +144,12 @@ export const settingsSchema = z.object({
   EXTRACT_HEARTBEAT_SECONDS: optional(z.coerce.number().int().min(2).default(30)),
   /** Extraction: mapping_fetch detail requests in flight at once per run. */
   EXTRACT_DETAIL_CONCURRENCY: optional(z.coerce.number().int().min(1).max(100).default(8)),
+  /**
+   * Extraction: whether configs may reach this machine (loopback) and private networks. Link-local addresses and
+   * cloud metadata services are never reachable, nor the API's own port. The local stack allows loopback (the sandbox).
+   */
+  EXTRACT_ALLOW_LOOPBACK: optional(z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+  EXTRACT_ALLOW_PRIVATE_NETWORKS: optional(z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
   /** Extraction: timeout of one HTTP request to an extracted API. */
   EXTRACT_HTTP_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(60)),
   /** Extraction: activities per second on the http queue (batches and token refreshes, not pages), across workers. */
@@ -157,6 +175,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** Which networks extraction configs may reach (extraction/network.ts reads it). */
+export function extractionNetwork(s: Pick<Settings, 'EXTRACT_ALLOW_LOOPBACK' | 'EXTRACT_ALLOW_PRIVATE_NETWORKS' | 'API_PORT'>): { allowLoopback: boolean; allowPrivate: boolean; apiPort: number } {
+  return { allowLoopback: s.EXTRACT_ALLOW_LOOPBACK, allowPrivate: s.EXTRACT_ALLOW_PRIVATE_NETWORKS, apiPort: s.API_PORT };
 }
 
 /** Derived connection facts shared by processes. */

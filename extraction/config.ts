@@ -42,7 +42,13 @@ export const endpointSchema = z
     method: z.enum(HTTP_METHODS).optional(),
     /** null leaves the parameter out; an array repeats it (`ids=1&ids=2`). */
     query_params: z.record(z.string(), z.union([scalar, z.null(), z.array(scalar)])).optional(),
-    headers: z.record(z.string(), scalar).optional(),
+    // Names are HTTP tokens and values single lines: a CR or LF would split the request (header injection).
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'Expected an HTTP header name: letters, digits and !#$%&\'*+.^_`|~- only (no spaces, no line breaks)'),
+        z.union([z.string().refine((v) => !/[\r\n\0]/.test(v), 'A header value cannot contain a line break or a NUL character'), z.number(), z.boolean()]),
+      )
+      .optional(),
     /** Any JSON, sent JSON-encoded. */
     body: z.unknown().optional(),
   })

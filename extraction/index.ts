@@ -18,6 +18,7 @@ export * from './mapping-fetch';
 export * from './prepare';
 export * from './prepare-config';
 export * from './cron';
+export * from './network';
 export * from './writers';
 export * from './destination';
 export * from './run-log';

@@ -1,7 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { markStart } from './logs';
+import { waitForAll } from './waiting';
 
 export type StackLog = (line: string) => void;
 
@@ -19,25 +21,20 @@ export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<bo
   });
 }
 
-export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess, logFile?: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) {
-      throw new Error(`${what} exited with code ${child.exitCode} before it answered${logFile ? `; see ${logFile}:\n${tail(logFile)}` : ''}`);
-    }
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not answer within ${Math.round(timeoutMs / 1000)} s${logFile ? `; see ${logFile}:\n${tail(logFile)}` : ''}`);
+/** Waits until `check` passes, failing when `child` exits first or after timeoutMs (no progress lines). */
+export function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess, logFile?: string): Promise<void> {
+  const gone = (): string | undefined => (child && (child.exitCode !== null || child.signalCode !== null) ? describeExit({ code: child.exitCode, signal: child.signalCode }) : undefined);
+  return waitForAll([{ name: what, check, timeoutMs, gone, ...(logFile ? { logFile } : {}) }], () => undefined);
 }
 
-function tail(file: string, lines = 15): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all (ENOENT...). */
+  error?: string;
 }
+
+export const describeExit = (e: ExitInfo): string => e.error ?? (e.signal ? `signal ${e.signal}` : `code ${e.code}`);
 
 /**
  * Command line that runs one of our TypeScript entry points in a single Node process (tsx as a loader, not
@@ -71,24 +68,13 @@ export function isExecutable(file: string): boolean {
   }
 }
 
-/** Runs an install step, streaming nothing; throws with its output and the manual command on failure. */
-export function runInstallStep(what: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; manual: string }): void {
-  const res = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (res.error || res.status !== 0) {
-    const output = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
-    throw new Error(
-      `Could not install ${what}: \`${cmd} ${args.join(' ')}\` ${res.error ? `failed: ${res.error.message}` : `exited with ${res.status}`}\n${output}\n` +
-        `Install it by hand with:\n  ${opts.manual}`,
-    );
-  }
-}
-
 /**
  * Starts a long-running server with its output appended to a log file. The child is put in its own
  * process group so stopping it also stops anything it forked, and never takes a terminal's Ctrl-C twice.
  */
 export function startProcess(name: string, cmd: string, args: string[], opts: { logDir: string; env?: NodeJS.ProcessEnv; cwd?: string }): { child: ChildProcess; logFile: string } {
   const logFile = path.join(opts.logDir, `${name}.log`);
+  markStart(logFile, cmd, args);
   const out = fs.openSync(logFile, 'a');
   const child = spawn(cmd, args, {
     cwd: opts.cwd,

@@ -18,6 +18,7 @@ import { SyncCycleStore } from '../store/sync-cycles';
 import { createSideFactory } from '../activities/contacts/sides';
 import { createMirrorConnections } from '../activities/kommo/connect';
 import { kommoStores } from '../store/kommo';
+import { temporalConnection } from '../config/temporal';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
 export async function buildActivityDeps(
@@ -37,7 +38,7 @@ export async function buildActivityDeps(
   const endpoints = providerEndpoints(settings);
   const kommo = kommoStores(mongo.db, cipher);
   const mailer = nodemailer.createTransport(settings.SMTP_URL);
-  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnection(settings));
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
   return {
     deps: {

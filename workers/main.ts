@@ -6,6 +6,7 @@ import { installRuntime } from './logging';
 import { bringSchedulesInStep } from './schedules';
 import { createWorkers, runWorkers } from './worker';
 import { startKommoSweeper } from './kommo-sweeper';
+import { temporalConnection } from '../config/temporal';
 
 /** `npm run worker`: polls every task queue until SIGTERM/SIGINT, then drains in-flight activities and exits. */
 async function main(): Promise<void> {
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const log = createLogger(settings, 'worker');
   installRuntime(log);
   const { deps, close } = await buildActivityDeps(settings);
-  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnection(settings));
   try {
     if (settings.CREATE_SCHEDULES && deps.temporal) {
       await bringSchedulesInStep({ client: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Settings } from '../config';
@@ -6,6 +7,15 @@ import { providerQueue, type ProviderQueue } from '../common/names';
 
 /** The workflow sources the worker bundles (an explicit .ts path: resolution differs between tsx and vitest). */
 export const workflowsPath = path.join(__dirname, '..', 'workflows', 'index.ts');
+
+/**
+ * Where the worker gets its workflow code: the bundle `npm run build` made (dist/workflows/bundle.js, beside the
+ * compiled worker), else the sources, bundled at start (the development path: `npm start`, `npm test`).
+ */
+export function workflowSource(): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> {
+  const prebuilt = path.join(__dirname, '..', 'workflows', 'bundle.js');
+  return fs.existsSync(prebuilt) ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath };
+}
 
 type WorkflowSource = Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>;
 
@@ -31,7 +41,7 @@ export async function createWorkers(
   const main = await Worker.create({
     ...common,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    ...(opts.workflows ?? { workflowsPath }),
+    ...(opts.workflows ?? workflowSource()),
     ...opts.overrides,
   });
   // Token endpoints: the provider's refresh rate; data APIs: their own rate and concurrency (a token endpoint's low

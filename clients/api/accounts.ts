@@ -5,7 +5,7 @@ import type { Settings } from '../../config';
 import { OAUTH_PROVIDERS } from '../../common/names';
 import { newOAuthClientSchema, toView, type AccountStore } from '../../store/accounts';
 import type { ApiKeyStore } from '../../store/api-keys';
-import { addAccount } from '../onboarding';
+import { addAccount, reconnectAccount } from '../onboarding';
 import { startRefreshAll, startRefreshToken } from '../tokens';
 import { withinDeadline } from '../temporal';
 import { requireKey } from './auth';
@@ -44,6 +44,12 @@ export function registerAccountRoutes(app: FastifyInstance, deps: { settings: Se
   });
   app.post('/api/accounts', rootKey, async (req, reply) => reply.code(201).send(await addAccount(deps.accounts, deps.settings, req.body)));
   app.get<{ Params: { id: string } }>('/api/accounts/:id', anyKey, async (req) => toView(await deps.accounts.get(req.params.id)));
+  app.post<{ Params: { id: string } }>('/api/accounts/:id/reconnect', rootKey, async (req) => {
+    const { refreshToken } = z.strictObject({ refreshToken: z.string().min(1) }).parse(req.body);
+    const client = await deps.temporal().catch(() => null);
+    const r = await reconnectAccount(deps.accounts, client, req.params.id, refreshToken);
+    return { account: toView(await deps.accounts.get(req.params.id)), ...r };
+  });
   app.post<{ Params: { id: string } }>('/api/accounts/:id/refresh', anyKey, async (req, reply) => {
     const body = refreshOneBody.parse(req.body ?? {});
     const account = await deps.accounts.get(req.params.id);

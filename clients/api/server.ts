@@ -18,6 +18,11 @@ import { installJsonBody } from './json-body';
 import { registerExtractRoutes } from './extract';
 import { registerKeyRoutes } from './keys';
 import { registerKommoRoutes } from './kommo';
+import { registerSyncRoutes } from './sync';
+import { SyncService } from '../sync';
+import { ContactLinkStore } from '../../store/contact-links';
+import { PairingStore } from '../../store/pairings';
+import { SyncCycleStore } from '../../store/sync-cycles';
 
 export interface ApiDeps {
   settings: Settings;
@@ -70,6 +75,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await configs.ensureIndexes();
   registerExtractRoutes(app, { keys, configs, service: new ExtractService({ settings: deps.settings, configs, temporal: deps.temporal }) });
   registerKommoRoutes(app, { settings: deps.settings, db: deps.db, accounts, keys, temporal: deps.temporal, ...(deps.log ? { log: deps.log } : {}) });
+  const pairings = new PairingStore(deps.db);
+  const links = new ContactLinkStore(deps.db);
+  const cycles = new SyncCycleStore(deps.db);
+  await Promise.all([pairings.ensureIndexes(), links.ensureIndexes(), cycles.ensureIndexes()]);
+  registerSyncRoutes(app, { keys, service: new SyncService({ settings: deps.settings, pairings, links, cycles, accounts, temporal: deps.temporal }) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -7,7 +7,8 @@ import type { AccountStore } from '../../store/accounts';
 import { checkReachability } from '../health';
 import { addExtractCommands } from './extract';
 import { addKommoCommands } from './kommo';
-import { accountStore, addAccount } from '../onboarding';
+import { addSyncCommands } from './sync';
+import { accountStore, addAccount, reconnectAccount } from '../onboarding';
 import { connectClient } from '../temporal';
 import { startRefreshAll, startRefreshToken } from '../tokens';
 
@@ -103,9 +104,17 @@ export function buildCli(): Command {
     .description('give a needs_reauth account a new refresh token and make it active again')
     .requiredOption('--refresh-token <token>', "refresh token; '-' reads it from standard input")
     .action(async (id: string, o: { refreshToken: string }) =>
-      withStore(async (store) => {
-        await store.reconnect(id, o.refreshToken === '-' ? fs.readFileSync(0, 'utf8').trim() : o.refreshToken);
-        process.stdout.write(`account ${id} is active again\n`);
+      withStore(async (store, settings) => {
+        const token = o.refreshToken === '-' ? fs.readFileSync(0, 'utf8').trim() : o.refreshToken;
+        const conn = await connectClient(settings).catch(() => null);
+        try {
+          const r = await reconnectAccount(store, conn?.client ?? null, id, token);
+          process.stdout.write(`account ${id} is active again\n`);
+          for (const w of r.resumed) process.stdout.write(`resumed ${w}\n`);
+          if (r.resumeError) process.stdout.write(`its paused workflows were not resumed (${r.resumeError}): switchyard sync resume <pairing> once Temporal answers\n`);
+        } finally {
+          await conn?.close();
+        }
       }),
     );
 
@@ -165,6 +174,7 @@ export function buildCli(): Command {
 
   addExtractCommands(program);
   addKommoCommands(program);
+  addSyncCommands(program);
   return program;
 }
 

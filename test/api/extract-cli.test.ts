@@ -25,7 +25,7 @@ afterAll(async () => {
 
 function cli(args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, MONGODB_URI: env.mongoUri(), TEMPORAL_TASK_QUEUE: env.taskQueue, LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
+    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, MONGODB_URI: env.mongoUri(), TEMPORAL_TASK_QUEUE: env.taskQueue, LOG_LEVEL: 'warn', EXTRACT_ALLOW_LOOPBACK: 'true' } }, (err, stdout, stderr) =>
       resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
     );
     child.stdin?.end(input ?? '');

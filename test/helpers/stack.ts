@@ -12,6 +12,7 @@ import { createLogger } from '../../config/logger';
 import { installRuntime } from '../../workers/logging';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { CapturedLog } from './capture';
+import { temporalConnection } from '../../config/temporal';
 
 let runtimeInstalled = false;
 /**
@@ -23,7 +24,8 @@ export const sdkLog = new CapturedLog();
 
 /** Settings of the stack the global setup brought up, quiet, with per-test overrides. */
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
-  return { ...loadSettings(), LOG_LEVEL: 'warn', CREATE_SCHEDULES: false, ...overrides };
+  // The sandbox runs on loopback: the local stack lets extraction configs reach it.
+  return { ...loadSettings(), LOG_LEVEL: 'warn', CREATE_SCHEDULES: false, EXTRACT_ALLOW_LOOPBACK: true, ...overrides };
 }
 
 export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -51,9 +53,9 @@ export async function createTestEnv(name: string, overrides: Partial<Settings> =
   const taskQueue = unique(`test-${name}`);
   const settings = testSettings({ TEMPORAL_TASK_QUEUE: taskQueue, ...overrides });
   const { deps, close } = await buildActivityDeps(settings, { dbName: unique(`test_${name}`).replace(/-/g, '_'), ...opts });
-  const clientConnection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
-  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnection(settings));
   const bundle = path.join(stackPaths(settings).root, 'cache', 'workflow-bundle.js');
   return {
     settings,

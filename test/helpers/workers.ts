@@ -12,7 +12,8 @@ const running = new Set<ChildProcess>();
  */
 export function spawnWorker(env: NodeJS.ProcessEnv, stdio: StdioOptions = ['ignore', 'ignore', 'inherit']): ChildProcess {
   const [node, args] = tsEntry(repo, 'workers/main.ts');
-  const child = spawn(node, args, { cwd: repo, env, stdio });
+  // The sandbox runs on loopback: like the local stack, tests let extraction configs reach it.
+  const child = spawn(node, args, { cwd: repo, env: { EXTRACT_ALLOW_LOOPBACK: 'true', ...env }, stdio });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
