@@ -22,7 +22,7 @@ export type ParsedWebhook = { ok: true; value: KommoWebhook } | { ok: false; iss
 export type FormBody = Record<string, string | string[] | undefined>;
 
 const CONTACT_KEY = /^contacts\[([a-z_]+)\]\[(\d+)\]\[([^\]]+)\]/;
-const POSITIVE_INT = /^[1-9]\d{0,15}$/;
+const POSITIVE_INT = /^[1-9]\d{0,14}$/; // up to 15 digits: always a safe integer
 
 const single = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 

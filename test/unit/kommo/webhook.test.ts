@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { webhookBody } from '../../../sandbox/kommo/webhooks';
 import { consentUrl, parseKommoWebhook, subdomainFromReferer, type FormBody } from '../../../providers/kommo/webhook';
@@ -44,6 +45,18 @@ describe('parseKommoWebhook', () => {
     expect(issues('contacts[add][0][id]=1&account[id]=-2')).toEqual(['account[id] must be a positive integer, got "-2"']);
     expect(issues('leads[add][0][id]=1&account[id]=5')).toEqual(['no contact events: expected contacts[add|update|delete|restore][<i>][id]']);
     expect(issues('')).toHaveLength(2);
+  });
+
+  it('never throws, whatever the form holds: an answer or named issues', () => {
+    const key = fc.oneof(fc.string(), fc.constantFrom('account[id]', 'contacts[add][0][id]', 'contacts[update][1][id]', 'contacts[delete][x][id]', 'contacts[add][0]', 'contacts[[add]][0][id]', '__proto__'));
+    const value = fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.constantFrom('1', '0', '-1', '1e3', '99999999999999999999', ' 7 '));
+    fc.assert(
+      fc.property(fc.dictionary(key, value), (body) => {
+        const r = parseKommoWebhook(body);
+        return r.ok ? r.value.events.every((e) => Number.isSafeInteger(e.id) && e.id > 0) : r.issues.length > 0;
+      }),
+      { seed: 12, numRuns: 2000 },
+    );
   });
 
   it('leaves out events of kinds it does not mirror (a note on a contact)', () => {
