@@ -1,15 +1,11 @@
 import { Context, activityInfo } from '@temporalio/activity';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import type { Db } from 'mongodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PartUploader, abortMultipartUpload, completeMultipartUpload, createMultipartUpload, type UploadedPart } from '../store/multipart';
+import type { SmokeRunStore } from '../store/smoke-runs';
 
 export interface SmokeDocumentInput {
-  runId: string;
+  /** The smoke workflow's id: the document's id. */
+  workflowId: string;
   note: string;
 }
 
@@ -24,7 +20,7 @@ export interface SmokeUploadInput {
 
 interface UploadProgress {
   uploadId: string;
-  done: { PartNumber: number; ETag: string }[];
+  done: UploadedPart[];
 }
 
 const PART_BYTES = 5 * 1024 * 1024;
@@ -39,42 +35,32 @@ export function smokePartBody(partNumber: number, parts: number): Buffer {
  * The foundation's end-to-end check: one write to MongoDB and one multipart upload to S3, resumable from its
  * heartbeat so a worker killed in the middle loses no part that was already uploaded.
  */
-export const createSmokeActivities = (deps: { db: Db; s3: S3Client }) => ({
+export const createSmokeActivities = (deps: { smokeRuns: SmokeRunStore; s3: S3Client }) => ({
   async recordSmokeDocument(input: SmokeDocumentInput): Promise<{ id: string }> {
     const info = activityInfo();
-    await deps.db.collection('smoke_runs').updateOne(
-      { _id: input.runId as unknown as never },
-      { $set: { note: input.note, workflowId: info.workflowExecution?.workflowId ?? null, at: new Date() } },
-      { upsert: true },
-    );
-    return { id: input.runId };
+    await deps.smokeRuns.record(input.workflowId, input.note, info.workflowExecution?.workflowId ?? null);
+    return { id: input.workflowId };
   },
 
   async uploadSmokeObject(input: SmokeUploadInput): Promise<{ key: string; parts: number; attempt: number; resumedFromPart: number }> {
     const ctx = Context.current();
     const resumed = ctx.info.heartbeatDetails as UploadProgress | undefined;
-    const progress: UploadProgress = resumed ?? {
-      uploadId: (await deps.s3.send(new CreateMultipartUploadCommand({ Bucket: input.bucket, Key: input.key }))).UploadId ?? '',
-      done: [],
-    };
+    const progress: UploadProgress = resumed ?? { uploadId: await createMultipartUpload(deps.s3, { bucket: input.bucket, key: input.key }), done: [] };
+    const target = { bucket: input.bucket, key: input.key, uploadId: progress.uploadId };
     const resumedFromPart = progress.done.length + 1;
+    const uploader = new PartUploader(deps.s3, target, progress.done, ctx.cancellationSignal);
     try {
       for (let n = progress.done.length + 1; n <= input.parts; n++) {
-        const res = await deps.s3.send(
-          new UploadPartCommand({ Bucket: input.bucket, Key: input.key, UploadId: progress.uploadId, PartNumber: n, Body: smokePartBody(n, input.parts) }),
-          { abortSignal: ctx.cancellationSignal },
-        );
-        progress.done.push({ PartNumber: n, ETag: res.ETag ?? '' });
-        ctx.heartbeat(progress);
+        uploader.append(smokePartBody(n, input.parts));
+        await uploader.uploadNow((parts) => {
+          progress.done = parts;
+          ctx.heartbeat(progress);
+        });
         if (input.pauseMsPerPart) await ctx.sleep(input.pauseMsPerPart);
       }
-      await deps.s3.send(
-        new CompleteMultipartUploadCommand({ Bucket: input.bucket, Key: input.key, UploadId: progress.uploadId, MultipartUpload: { Parts: progress.done } }),
-      );
+      await completeMultipartUpload(deps.s3, target, progress.done);
     } catch (err) {
-      if (ctx.cancellationSignal.aborted) {
-        await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: input.bucket, Key: input.key, UploadId: progress.uploadId })).catch(() => undefined);
-      }
+      if (ctx.cancellationSignal.aborted) await abortMultipartUpload(deps.s3, target);
       throw err;
     }
     return { key: input.key, parts: input.parts, attempt: ctx.info.attempt, resumedFromPart };

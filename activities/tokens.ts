@@ -1,5 +1,4 @@
 import { Context, activityInfo } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../config';
@@ -7,11 +6,13 @@ import { FailureType, NEEDS_REAUTH, SIGNALS, workflowsOfAccount, type OAuthProvi
 import type { ProviderEndpoints } from '../providers/endpoints';
 import { ROTATES_REFRESH_TOKEN, type RefreshFn, type RefreshInput } from '../providers/oauth';
 import type { AccountStore, Credentials } from '../store/accounts';
+import type { RefreshLeaseStore } from '../store/refresh-leases';
 import type { ErrorLogStore } from '../store/error-logs';
-import { asProviderError, toApplicationFailure } from './failures';
+import { asProviderError, failure, invalid, toApplicationFailure } from './failures';
 
 export interface TokenActivityDeps {
   accounts: AccountStore;
+  refreshLeases: RefreshLeaseStore;
   errorLogs: ErrorLogStore;
   endpoints: ProviderEndpoints;
   refreshers: Record<OAuthProvider, RefreshFn>;
@@ -63,7 +64,7 @@ function refreshInput(creds: Credentials): RefreshInput {
   const a = creds.account;
   return {
     accountId: a._id,
-    client: { clientId: creds.client.clientId, clientSecret: creds.client.clientSecret, redirectUri: creds.client.redirectUri },
+    oauthClient: { clientId: creds.oauthClient.clientId, clientSecret: creds.oauthClient.clientSecret, redirectUri: creds.oauthClient.redirectUri },
     refreshToken: creds.refreshToken,
     ...(a.zoho ? { zohoDataCentre: a.zoho.dataCentre } : {}),
     ...(a.kommo ? { kommoSubdomain: a.kommo.subdomain } : {}),
@@ -106,11 +107,11 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const transientFailures = (prev?.transientFailures ?? 0) + (prev?.calling ? 1 : 0);
     if (prev?.calling) {
       if (transientFailures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {
-        throw ApplicationFailure.create({
-          type: FailureType.Transient,
-          message: `account ${input.accountId}: gave up after ${transientFailures} failed attempts (the last one timed out or lost its worker while calling the provider)`,
-          nonRetryable: true,
-        });
+        throw failure(
+          FailureType.Transient,
+          `account ${input.accountId}: gave up after ${transientFailures} failed attempts (the last one timed out or lost its worker while calling the provider)`,
+          { nonRetryable: true },
+        );
       }
       Context.current().heartbeat({ transientFailures, calling: false } satisfies RefreshAttemptDetails);
     }
@@ -122,20 +123,16 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const owner = `${caller}/${info.attempt}`;
     const leased = await deps.accounts.acquireLease(input.accountId, owner, LEASE_MS);
     if (!leased) {
-      if (!(await deps.accounts.exists(input.accountId))) throw ApplicationFailure.create({ type: FailureType.Invalid, message: `account ${input.accountId} not found`, nonRetryable: true });
+      if (!(await deps.accounts.exists(input.accountId))) throw invalid(`account ${input.accountId} not found`);
       // Someone else is refreshing it: come back when its lease ends (it usually releases it much sooner), and
       // the refresh it stored then makes this one a skip. One retry, not a burst of attempts.
-      const until = await deps.accounts.leaseUntil(input.accountId);
+      const until = await deps.refreshLeases.until(input.accountId);
       const wait = until ? Math.min(Math.max(until.getTime() - Date.now(), 0), LEASE_MS) : 0;
-      throw ApplicationFailure.create({
-        type: FailureType.RefreshInProgress,
-        message: `account ${input.accountId} is being refreshed by another run`,
-        nextRetryDelay: Math.max(1000, Math.min(wait + 250, 15_000)),
-      });
+      throw failure(FailureType.RefreshInProgress, `account ${input.accountId} is being refreshed by another run`, { nextRetryDelay: Math.max(1000, Math.min(wait + 250, 15_000)) });
     }
     const account = leased;
     const skip = async (reason: string): Promise<RefreshAccountResult> => {
-      await deps.accounts.releaseLease(account._id, owner);
+      await deps.refreshLeases.release(account._id, owner);
       return { accountId: account._id, outcome: 'skipped', reason, version: account.token.version, expiresAt: account.token.expiresAt?.toISOString() ?? null };
     };
     if (account.status !== 'active' || !account.isActive) return skip(`account is ${account.isActive ? account.status : 'inactive'}`);
@@ -144,7 +141,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const fresh = account.token.expiresAt && account.token.expiresAt.getTime() - now > STILL_FRESH_MARGIN_MS;
     if (fresh && account.token.refreshedBy === caller) {
       // An earlier attempt of this very activity stored it, then lost its completion (timeout, worker death).
-      await deps.accounts.releaseLease(account._id, owner);
+      await deps.refreshLeases.release(account._id, owner);
       return { accountId: account._id, outcome: 'refreshed', reason: 'stored by an earlier attempt', version: account.token.version, expiresAt: account.token.expiresAt!.toISOString() };
     }
     if (recent && fresh) return skip('refreshed moments ago by another run');
@@ -173,7 +170,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       // No answer from a rotating provider: rotation unknown, keep rotationPending so the retry knows.
       // A rate limit says nothing about the account: no write for it.
       if (pe.kind !== FailureType.RateLimited) await deps.accounts.recordError(account._id, pe.kind, pe.message);
-      await deps.accounts.releaseLease(account._id, owner);
+      await deps.refreshLeases.release(account._id, owner);
       // The retry policy sets no attempt limit, so that a storm of 429s (each one waits for Retry-After) never
       // fails an account; other transient failures are counted here, across attempts, against their own limit.
       const failures = transientFailures + (pe.kind === FailureType.RateLimited ? 0 : 1);
@@ -201,11 +198,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
           expiresAt: now.token.expiresAt.toISOString(),
         };
       }
-      throw ApplicationFailure.create({
-        type: FailureType.Invalid,
-        message: `account ${account._id} changed while it was being refreshed (reconnected?); the new token was not stored`,
-        nonRetryable: true,
-      });
+      throw invalid(`account ${account._id} changed while it was being refreshed (reconnected?); the new token was not stored`);
     }
     deps.log.info({ accountId: account._id, provider: account.provider, version }, 'token refreshed');
     return { accountId: account._id, outcome: 'refreshed', version, expiresAt: refreshed.expiresAt.toISOString() };

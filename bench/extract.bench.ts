@@ -27,7 +27,7 @@ import { ensureStack } from '../stack';
 import { tsEntry } from '../stack/proc';
 import { buildActivityDeps } from '../workers/deps';
 import { createWorkers, runWorkers } from '../workers/worker';
-import { extractConfig, extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../workflows/extract';
+import { extractConfig, extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult } from '../workflows/extraction';
 import { temporalConnection } from '../config/temporal';
 
 function arg(name: string, fallback: number): number {
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
   const run = randomUUID().slice(0, 8);
   const settings = { ...base, LOG_LEVEL: 'warn' as const, CREATE_SCHEDULES: false, TEMPORAL_TASK_QUEUE: `bench-extract-${run}` };
-  const { deps, close } = await buildActivityDeps(settings, { dbName: `bench_extract_${run}` });
+  const { deps, db, close } = await buildActivityDeps(settings, { dbName: `bench_extract_${run}` });
   const clientConn = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });
   const connection = await NativeConnection.connect(temporalConnection(settings));
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
           await new Promise((r) => setTimeout(r, 250));
           const p = await handle.query(extractConfigProgressQuery).catch(() => null);
           if (!p?.current) continue;
-          const q = await client.workflow.getHandle(p.current.workflowId).query(extractProgressQuery).catch(() => null);
+          const q = await client.workflow.getHandle(p.current.workflowId).query(extractRunProgressQuery).catch(() => null);
           if (q) records = q.records;
           if (Date.now() - lastPrint > 5000) {
             lastPrint = Date.now();
@@ -164,14 +164,14 @@ async function main(): Promise<void> {
     baselineSeconds.push(baselineRun());
     const baselinePerS = RECORDS / (baselineSeconds.reduce((a, b) => a + b, 0) / baselineSeconds.length);
     const oursPerS = RECORDS / seconds;
-    process.stdout.write(`ours: ${RECORDS} records in ${seconds.toFixed(1)} s, ${(runResult.bytes / MB).toFixed(1)} MiB -> ${runResult.destiny}\n`);
+    process.stdout.write(`ours: ${RECORDS} records in ${seconds.toFixed(1)} s, ${(runResult.bytes / MB).toFixed(1)} MiB -> ${runResult.destination}\n`);
     process.stdout.write(
       `bench extract: records_per_s=${oursPerS.toFixed(0)} baseline_per_s=${baselinePerS.toFixed(0)} vs_baseline=${(oursPerS / baselinePerS).toFixed(3)} ` +
         `rss_100k_mb=${(peak100k / MB).toFixed(1)} rss_1m_mb=${(peakAll / MB).toFixed(1)} rss_growth=${(peakAll / peak100k).toFixed(3)}\n`,
     );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    await deps.db.dropDatabase().catch(() => undefined);
+    await db.dropDatabase().catch(() => undefined);
     await close();
     await clientConn.close();
     await connection.close();

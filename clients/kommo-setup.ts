@@ -11,10 +11,12 @@ import { exchangeKommoCode } from '../providers/kommo/oauth';
 import { consentUrl, subdomainFromReferer } from '../providers/kommo/webhook';
 import { AccountInvalid, type AccountStore } from '../store/accounts';
 import type { KommoStores } from '../store/kommo';
+import type { OAuthClientStore } from '../store/oauth-clients';
+import { deploymentId, ids } from '../common/names';
 import { mirrorIdOf, nextStepOf, toMirrorView, type MirrorView } from '../store/kommo-mirrors';
 import type { KommoMirrorService } from './kommo';
 import { TemporalUnavailable } from './temporal';
-import { refreshTokenWorkflowId, startRefreshToken } from './tokens';
+import { startRefreshToken } from './tokens';
 
 /**
  * The seed's setup steps, each with a precise error: start an install (a consent URL with a single-use state),
@@ -63,6 +65,7 @@ export class KommoSetupService {
       settings: Settings;
       kommo: KommoStores;
       accounts: AccountStore;
+      oauthClients: OAuthClientStore;
       endpoints: ProviderEndpoints;
       connections: MirrorConnections;
       mirrorsService: KommoMirrorService;
@@ -73,7 +76,7 @@ export class KommoSetupService {
   /** Step 1: the consent URL of a Kommo OAuth client, with a new single-use state. */
   async install(oauthClientId: string | undefined): Promise<{ consentUrl: string; state: string; expiresAt: string; redirectUri: string }> {
     if (!oauthClientId) throw new KommoSetupError(400, 'client: the id of a Kommo OAuth client is required (register one with POST /api/oauth-clients)');
-    const client = await this.deps.accounts.clientCredentials(oauthClientId, 'kommo');
+    const client = await this.deps.oauthClients.credentials(oauthClientId, 'kommo');
     if (!client.redirectUri) throw new KommoSetupError(400, `OAuth client ${oauthClientId} has no redirect URI: register it with redirectUri = <this API>/kommo/oauth/callback, as in the Kommo integration's settings`);
     const { state, expiresAt } = await this.deps.kommo.mirrors.newInstallState(oauthClientId, this.deps.settings.KOMMO_INSTALL_STATE_TTL_SECONDS * 1000);
     return { consentUrl: consentUrl(this.deps.endpoints.kommoBaseUrl('www'), client.clientId, state), state, expiresAt: expiresAt.toISOString(), redirectUri: client.redirectUri };
@@ -92,7 +95,7 @@ export class KommoSetupService {
     if (!subdomain) throw new KommoSetupError(400, `referer must be <subdomain>.kommo.com, got "${(q.referer ?? '').slice(0, 80)}"`);
     const installed = await this.deps.kommo.mirrors.consumeInstallState(q.state);
     if (!installed) throw new KommoSetupError(403, 'state is unknown, expired or used already: start the install again (GET /api/kommo/install)');
-    const client = await this.deps.accounts.clientCredentials(installed.oauthClientId, 'kommo');
+    const client = await this.deps.oauthClients.credentials(installed.oauthClientId, 'kommo');
     if (q.client_id !== undefined && q.client_id !== client.clientId) throw new KommoSetupError(400, `client_id ${q.client_id.slice(0, 60)} is not the client this install was started for`);
 
     // The API host is built from our configured base, never from the request: the secret goes to Kommo only.
@@ -186,7 +189,7 @@ export class KommoSetupService {
       const client = await this.deps.temporal();
       const handle = await startRefreshToken(client, this.deps.settings, accountId, 'kommo');
       const result = await Promise.race([handle.result(), new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);
-      if (!result) throw new AccountInvalid('accountId', `the Kommo token of ${accountId} is being refreshed (${refreshTokenWorkflowId(this.deps.settings, accountId)}); try again shortly`);
+      if (!result) throw new AccountInvalid('accountId', `the Kommo token of ${accountId} is being refreshed (${deploymentId(this.deps.settings.TEMPORAL_TASK_QUEUE, ids.refreshToken(accountId))}); try again shortly`);
       return call();
     }
   }

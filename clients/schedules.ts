@@ -2,7 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import type { Settings } from '../config';
 import { OAUTH_PROVIDERS, SA, configIdOfScheduleId, deploymentId, ids } from '../common/names';
 import { normaliseCron } from '../extraction/cron';
-import { extractConfig, type ExtractConfigInput, type ExtractTuning } from '../workflows/extract';
+import { extractConfig, type ExtractConfigInput, type ExtractionTuning } from '../workflows/extraction';
 import { refreshAllTokens } from '../workflows/tokens';
 
 /**
@@ -48,7 +48,7 @@ export function tokenSchedules(settings: Settings): ScheduleOptions[] {
 }
 
 /** What a worker or a starter passes to extraction workflows from its settings (workflows read no settings). */
-export const tuningFrom = (s: Settings): ExtractTuning => ({ batchSeconds: s.EXTRACT_BATCH_SECONDS, heartbeatSeconds: s.EXTRACT_HEARTBEAT_SECONDS, historyBudget: 2000 });
+export const tuningFrom = (s: Settings): ExtractionTuning => ({ batchSeconds: s.EXTRACT_BATCH_SECONDS, heartbeatSeconds: s.EXTRACT_HEARTBEAT_SECONDS, historyBudget: 2000 });
 
 export const configScheduleId = (settings: Settings, configId: string): string => scheduleId(settings, ids.extractSchedule(configId));
 
@@ -78,14 +78,14 @@ export function configSchedule(settings: Settings, configId: string, cron: strin
 }
 
 /** Creates a schedule that does not exist, or brings it in step with its definition. */
-async function ensureSchedule(client: Client, opts: ScheduleOptions): Promise<void> {
-  const handle = client.schedule.getHandle(opts.scheduleId);
+async function ensureSchedule(temporal: Client, opts: ScheduleOptions): Promise<void> {
+  const handle = temporal.schedule.getHandle(opts.scheduleId);
   try {
     await handle.describe();
     await handle.update((prev) => ({ ...prev, spec: opts.spec, action: opts.action as typeof prev.action, policies: { ...prev.policies, ...opts.policies } }));
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
-    await client.schedule.create(opts).catch((e: { name?: string }) => {
+    await temporal.schedule.create(opts).catch((e: { name?: string }) => {
       if (e.name !== 'ScheduleAlreadyRunning') throw e;
     });
   }
@@ -95,13 +95,13 @@ async function ensureSchedule(client: Client, opts: ScheduleOptions): Promise<vo
  * Creates the schedules that do not exist and brings the others in step. Safe to call from every worker start:
  * concurrent callers converge on the same definitions. Throws the first failure.
  */
-export async function ensureSchedules(client: Client, settings: Settings, schedules: ScheduleOptions[] = tokenSchedules(settings)): Promise<string[]> {
-  for (const opts of schedules) await ensureSchedule(client, opts);
+export async function ensureSchedules(temporal: Client, settings: Settings, schedules: ScheduleOptions[] = tokenSchedules(settings)): Promise<string[]> {
+  for (const opts of schedules) await ensureSchedule(temporal, opts);
   return schedules.map((s) => s.scheduleId);
 }
 
-export async function deleteSchedule(client: Client, id: string): Promise<void> {
-  await client.schedule
+export async function deleteSchedule(temporal: Client, id: string): Promise<void> {
+  await temporal.schedule
     .getHandle(id)
     .delete()
     .catch((err: unknown) => {
@@ -122,24 +122,24 @@ export interface ReconcileResult {
  * deployment's extraction schedules whose config is gone are deleted. One config whose schedule fails (a cron that
  * Temporal refuses) is reported in `failed` and does not stop the others. Safe to run from several workers at once.
  */
-export async function reconcileConfigSchedules(client: Client, settings: Settings, configs: { id: string; cron: string | null }[]): Promise<ReconcileResult> {
+export async function reconcileConfigSchedules(temporal: Client, settings: Settings, configs: { id: string; cron: string | null }[]): Promise<ReconcileResult> {
   const result: ReconcileResult = { ensured: [], deleted: [], failed: [] };
   const known = new Set<string>();
   for (const c of configs) {
     const id = configScheduleId(settings, c.id);
     known.add(id);
     try {
-      await ensureSchedule(client, configSchedule(settings, c.id, c.cron));
+      await ensureSchedule(temporal, configSchedule(settings, c.id, c.cron));
       result.ensured.push(id);
     } catch (err) {
       result.failed.push({ scheduleId: id, configId: c.id, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  for await (const summary of client.schedule.list()) {
+  for await (const summary of temporal.schedule.list()) {
     const id = summary.scheduleId;
     if (known.has(id) || configIdOfSchedule(settings, id) === null) continue;
     try {
-      await deleteSchedule(client, id);
+      await deleteSchedule(temporal, id);
       result.deleted.push(id);
     } catch (err) {
       result.failed.push({ scheduleId: id, configId: null, error: err instanceof Error ? err.message : String(err) });

@@ -23,7 +23,7 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /** A Temporal client for the API and CLI; the caller closes its connection. */
-export async function connectClient(settings: Settings, connectTimeoutMs = 5000): Promise<{ client: Client; close(): Promise<void> }> {
+export async function connectTemporal(settings: Settings, connectTimeoutMs = 5000): Promise<{ client: Client; close(): Promise<void> }> {
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...temporalConnection(settings), connectTimeout: connectTimeoutMs });
@@ -53,7 +53,7 @@ export function lazyTemporal(settings: Settings): { get(): Promise<Client>; clos
   let pending: Promise<{ client: Client; close(): Promise<void> }> | undefined;
   return {
     get: async () => {
-      pending ??= connectClient(settings, TEMPORAL_ANSWER_MS).catch((err: unknown) => {
+      pending ??= connectTemporal(settings, TEMPORAL_ANSWER_MS).catch((err: unknown) => {
         pending = undefined;
         throw err;
       });

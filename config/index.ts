@@ -131,6 +131,9 @@ export const settingsSchema = z.object({
   /** How long an install's `state` stays usable (Kommo's own authorization codes live 20 minutes). */
   KOMMO_INSTALL_STATE_TTL_SECONDS: optional(z.coerce.number().int().min(60).default(1800)),
 
+  /** A worker's health (/live, /ready) and metrics port; off when unset. */
+  WORKER_METRICS_PORT: optional(port.optional()),
+
   /** Whether workers create the token-refresh schedules at start. */
   CREATE_SCHEDULES: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 

@@ -186,7 +186,7 @@ export class HttpClient {
     }
     const qs = req.query ? queryString(req.query) : '';
     const url = qs ? `${req.url}${req.url.includes('?') ? '&' : '?'}${qs}` : req.url;
-    const config: AxiosRequestConfig<string> = {
+    const request: AxiosRequestConfig<string> = {
       method: req.method,
       url,
       headers,
@@ -200,7 +200,7 @@ export class HttpClient {
     };
     let res;
     try {
-      res = await axios.request<string>(config);
+      res = await axios.request<string>(request);
     } catch (e) {
       if (this.opts.signal?.aborted) throw this.opts.signal.reason as Error;
       // Only the error's code travels on: the HTTP client's error holds the whole request (headers, body).

@@ -6,7 +6,8 @@ import { HttpClient } from './http';
 export interface RefreshInput {
   /** For messages only. */
   accountId: string;
-  client: { clientId: string; clientSecret: string; redirectUri: string | null };
+  /** The OAuth client the account connects through, its secret decrypted. */
+  oauthClient: { clientId: string; clientSecret: string; redirectUri: string | null };
   refreshToken: string;
   zohoDataCentre?: ZohoDataCentre;
   kommoSubdomain?: string;

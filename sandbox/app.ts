@@ -98,6 +98,8 @@ export async function buildSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // tokens) from them, and check that none of them reaches a log line or a workflow history.
   app.addHook('onSend', async (req, _reply, payload) => {
     if (typeof payload === 'string' && payload.length <= 65_536 && providerOf(req.url) !== '_control') req.sandboxResponse = payload;
+    const held = req.sandboxFault?.answerDelayMs;
+    if (held) await new Promise((r) => setTimeout(r, held));
     return payload;
   });
 

@@ -19,8 +19,13 @@ export const faultSpecSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   /** Seconds, sent as a Retry-After header. */
   retryAfter: z.number().min(0).optional(),
-  /** Delay before answering (or before passing through when no status is given). */
+  /** Delay before answering (or before passing through when no status is given): the provider has not acted yet. */
   delayMs: z.number().int().min(0).max(120_000).optional(),
+  /**
+   * Delay of the answer after the provider acted (with no status: the real handler's answer is held). A client that
+   * gives up or dies meanwhile never learns what happened: a create accepted, its answer lost.
+   */
+  answerDelayMs: z.number().int().min(0).max(120_000).optional(),
   /** Destroy the socket instead of answering. */
   reset: z.boolean().optional(),
 });

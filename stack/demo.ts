@@ -7,9 +7,9 @@ import path from 'node:path';
 import type { Settings } from '../config';
 import { prepareConfig } from '../extraction';
 import { SandboxControl } from '../sandbox/client';
-import { AccountStore, type NewAccount } from '../store/accounts';
-import { ConfigStore, newId } from '../store/configs';
-import { createCipher } from '../store/crypto';
+import { openStores, type Stores } from '../store';
+import type { NewAccount } from '../store/accounts';
+import { newId } from '../store/configs';
 import { connectMongo } from '../store/mongo';
 
 /** The sandbox's Zoho-shaped demo API takes this refresh token (any client id and secret). */
@@ -39,20 +39,19 @@ export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandb
   }
   const mongo = await connectMongo(settings);
   try {
-    const store = new AccountStore(mongo.db, createCipher(settings.ENCRYPTION_KEY));
-    await store.ensureIndexes();
-    await store.upsertClient({ id: 'demo-google', provider: 'google', ...GOOGLE });
-    await store.upsertClient({ id: 'demo-zoho', provider: 'zoho', ...ZOHO });
-    await store.upsertClient({ id: 'demo-kommo', provider: 'kommo', ...KOMMO });
+    const stores = await openStores(mongo.db, settings);
+    await stores.oauthClients.upsert({ id: 'demo-google', provider: 'google', ...GOOGLE });
+    await stores.oauthClients.upsert({ id: 'demo-zoho', provider: 'zoho', ...ZOHO });
+    await stores.oauthClients.upsert({ id: 'demo-kommo', provider: 'kommo', ...KOMMO });
     const wanted: NewAccount[] = [
       ...[1, 2, 3].map((i): NewAccount => ({ id: `demo-gmail-${i}`, provider: 'google', oauthClientId: 'demo-google', email: `demo${i}@example.com`, refreshToken: `1//demo-refresh-${i}` })),
       { id: 'demo-zoho', provider: 'zoho', oauthClientId: 'demo-zoho', email: 'ops@example.com', loginUserUsuario: 'ops', refreshToken: '1000.demo-refresh' },
       { id: 'demo-kommo', provider: 'kommo', oauthClientId: 'demo-kommo', kommoSubdomain: 'demo', refreshToken: 'demo-kommo-refresh', accessToken: 'demo-kommo-access' },
     ];
-    const existing = new Set((await store.list({ limit: 1000 })).map((a) => a.id));
+    const existing = new Set((await stores.accounts.list({ limit: 1000 })).map((a) => a.id));
     const missing = wanted.filter((a) => !existing.has(a.id!));
-    await store.createMany(missing);
-    const config = seedSandbox ? await seedExtraction(new ConfigStore(mongo.db, createCipher(settings.ENCRYPTION_KEY))) : null;
+    await stores.accounts.createMany(missing);
+    const config = seedSandbox ? await seedExtraction(stores) : null;
     return { accounts: missing.map((a) => a.id!), config };
   } finally {
     await mongo.close();
@@ -64,10 +63,9 @@ export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandb
  * extracts from the sandbox's Zoho-shaped demo API. It is written straight to MongoDB (history entry "demo"); the
  * worker, which starts next, creates its schedule like it does for any config restored that way.
  */
-async function seedExtraction(configs: ConfigStore): Promise<string | null> {
-  await configs.ensureIndexes();
-  const have = new Set((await configs.secretNames()).map((s) => s.name));
-  for (const [name, value] of Object.entries(DEMO_ZOHO_SECRETS)) if (!have.has(name)) await configs.setSecret(name, value, 'demo');
+async function seedExtraction({ configs, secrets }: Stores): Promise<string | null> {
+  const have = new Set((await secrets.names()).map((s) => s.name));
+  for (const [name, value] of Object.entries(DEMO_ZOHO_SECRETS)) if (!have.has(name)) await secrets.set(name, value, 'demo');
   const body = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'extraction', 'examples', 'zoho-deals.json'), 'utf8')) as { name: string };
   if (await configs.findByName(body.name)) return null;
   const id = newId('cfg');

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './errors';
 
 /** API keys of the HTTP API. Only a SHA-256 of each key is stored; the key itself is shown once, at creation. */
 export interface ApiKeyDoc {
@@ -28,7 +29,7 @@ export class ApiKeyError extends Error {
 }
 
 export class ApiKeyStore {
-  readonly col: Collection<ApiKeyDoc>;
+  private readonly col: Collection<ApiKeyDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<ApiKeyDoc>('api_keys');
@@ -70,7 +71,7 @@ export class ApiKeyStore {
     try {
       await this.col.insertOne({ _id: name, hash: hashKey(key), isRoot: false, createdAt: now, refreshedAt: now });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw new ApiKeyError(`an API key named ${name} already exists`, 409);
+      if (isDuplicateKey(err)) throw new ApiKeyError(`an API key named ${name} already exists`, 409);
       throw err;
     }
     return { name, key };

@@ -15,7 +15,7 @@ export interface ErrorLogDoc {
 
 /** The `error_logs` collection. Messages never contain tokens: they come from ProviderError texts. */
 export class ErrorLogStore {
-  readonly col: Collection<ErrorLogDoc>;
+  private readonly col: Collection<ErrorLogDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<ErrorLogDoc>('error_logs');

@@ -40,6 +40,11 @@ export interface ContactAdapter<Raw> {
   /** For logs and metrics: "google", "zoho-crm", "zoho-creator". */
   readonly provider: string;
   readonly limits: BatchLimits;
+  /**
+   * A create sent again with the same link id changes the record the first one made (Zoho CRM's upsert on the unique
+   * link id field). Otherwise a create that may have gone through unanswered is looked for before it is sent again.
+   */
+  readonly idempotentCreates?: boolean;
   /** Changes since `cursor` (null: a full listing), one page at a time from `page`. */
   listChanges(cursor: string | null, page?: string): Promise<ListResult<Raw>>;
   /** Records by id; an id that no longer exists is absent from the answer. */

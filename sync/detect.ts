@@ -1,6 +1,7 @@
 /**
  * Change detection with echo suppression. A side counts as changed only when both its version moved (etag,
- * Modified_Time) AND the hash of its normalised projection differs from the one stored: a new etag with the same
+ * Modified_Time; for Zoho, whose version has one-second resolution, an equal one does not prove an equal record)
+ * AND the hash of its normalised projection differs from the one stored: a new etag with the same
  * content (Google re-normalising, a Zoho workflow rule touching an unmapped field, the echo of our own write) is
  * only noted, never propagated.
  */
@@ -55,7 +56,10 @@ export function viewSide(link: SyncLink, side: Side, obs: Observation, s: Projec
   const proj = projection(record.contact, synthesized, s);
   const view = { ...common, id: record.id, record, current: record.contact, proj, ...(synthesized ? { synthesized } : {}) };
   if (!stored) return { ...view, status: 'changed', observed: sideState(record.version, record.contact, synthesized, s) };
-  if (record.version === stored.version) return { ...view, status: 'same' };
+  // Google's etag moves with every write, so an equal etag is the same contact (other content there is Google's own
+  // reading of our write). Zoho's version is Modified_Time, to the second: an edit made in the second of our write
+  // keeps it, and only the content tells.
+  if (record.version === stored.version && (side === 'google' || contactHash(proj, s) === stored.hash)) return { ...view, status: 'same' };
   const observed = sideState(record.version, record.contact, synthesized, s);
   return { ...view, status: contactHash(proj, s) === stored.hash ? 'touched' : 'changed', observed };
 }

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadSettings } from '../config';
 import { ensureStack } from '../stack';
-import { stackPaths } from '../stack/paths';
 import { workflowsPath } from '../workers/worker';
+import { workflowBundleFile } from './helpers/bundle';
 
 /**
  * Brings up the real servers every test runs against (Temporal, the MongoDB-wire server, S3, the SMTP sink),
@@ -16,8 +16,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const stack = await ensureStack(settings, ['temporal', 'mongodb', 's3', 'smtp'], (line) => process.stdout.write(`[stack] ${line}\n`));
   for (const s of stack.services) process.stdout.write(`[stack] ${s.name} ${s.reused ? 'reused' : 'started'} at ${s.url}\n`);
 
-  const paths = stackPaths(settings);
-  const bundleFile = path.join(paths.root, 'cache', 'workflow-bundle.js');
+  const bundleFile = workflowBundleFile(settings);
   fs.mkdirSync(path.dirname(bundleFile), { recursive: true });
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
   fs.writeFileSync(bundleFile, code);

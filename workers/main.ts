@@ -3,6 +3,7 @@ import { loadSettings } from '../config';
 import { createLogger } from '../config/logger';
 import { buildActivityDeps } from './deps';
 import { installRuntime } from './logging';
+import { startWorkerHealth } from './health';
 import { bringSchedulesInStep } from './schedules';
 import { createWorkers, runWorkers } from './worker';
 import { startKommoSweeper } from './kommo-sweeper';
@@ -17,14 +18,17 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(temporalConnection(settings));
   try {
     if (settings.CREATE_SCHEDULES && deps.temporal) {
-      await bringSchedulesInStep({ client: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
+      await bringSchedulesInStep({ temporal: deps.temporal, settings, configs: deps.configs, mailer: deps.mailer, log });
     }
+    const health = settings.WORKER_METRICS_PORT === undefined ? null : await startWorkerHealth({ port: settings.WORKER_METRICS_PORT, connection });
     const workers = await createWorkers(settings, connection, deps);
+    health?.setWorkers(workers);
     const sweeper = deps.temporal ? startKommoSweeper(settings, { ...deps, temporal: deps.temporal }, log) : null;
     log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, workers: workers.length }, 'worker started');
     // Runtime's default shutdown signals (SIGINT, SIGTERM) make every run() resolve after draining.
     await runWorkers(workers);
     await sweeper?.stop();
+    await health?.close();
     log.info('worker stopped');
   } finally {
     await connection.close();

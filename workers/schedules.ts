@@ -10,18 +10,18 @@ import type { ConfigStore } from '../store/configs';
  * the worker: a schedule that cannot be brought in step (a stored cron Temporal refuses, Temporal busy) is logged
  * and e-mailed, and the worker goes on polling; the next start tries again.
  */
-export async function bringSchedulesInStep(deps: { client: Client; settings: Settings; configs: ConfigStore; mailer: Transporter; log: Logger }): Promise<void> {
-  const { client, settings, log } = deps;
+export async function bringSchedulesInStep(deps: { temporal: Client; settings: Settings; configs: ConfigStore; mailer: Transporter; log: Logger }): Promise<void> {
+  const { temporal, settings, log } = deps;
   const problems: string[] = [];
   try {
-    const ids = await ensureSchedules(client, settings, tokenSchedules(settings));
+    const ids = await ensureSchedules(temporal, settings, tokenSchedules(settings));
     log.info({ schedules: ids.length }, 'token refresh schedules in place');
   } catch (err) {
     log.error({ err }, 'token refresh schedules could not be brought in step');
     problems.push(`token refresh schedules: ${err instanceof Error ? err.message : String(err)}`);
   }
   try {
-    const result = await reconcileConfigSchedules(client, settings, await deps.configs.crons());
+    const result = await reconcileConfigSchedules(temporal, settings, await deps.configs.crons());
     log.info({ configSchedules: result.ensured.length, deleted: result.deleted, failed: result.failed.length }, 'extraction schedules in step with the stored configs');
     for (const f of result.failed) {
       log.error({ scheduleId: f.scheduleId, configId: f.configId, error: f.error }, 'extraction schedule could not be brought in step');

@@ -17,7 +17,7 @@ export interface SmokeInput {
 
 /** Proves the stack end to end: an activity writes to MongoDB, another uploads a multipart object to S3. */
 export async function smokeWorkflow(input: SmokeInput): Promise<{ documentId: string; key: string; attempt: number; resumedFromPart: number }> {
-  const { id } = await recordSmokeDocument({ runId: workflowInfo().workflowId, note: input.note });
+  const { id } = await recordSmokeDocument({ workflowId: workflowInfo().workflowId, note: input.note });
   const upload = await uploadSmokeObject(input.upload);
   return { documentId: id, key: upload.key, attempt: upload.attempt, resumedFromPart: upload.resumedFromPart };
 }

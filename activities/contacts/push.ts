@@ -1,16 +1,48 @@
 import { Context } from '@temporalio/activity';
-import { redecide, settleLink, type ContactAdapter, type ItemResult, type LinkWrite, type Side, type UpdateItem, type WriteOutcome } from '../../sync';
+import { redecide, settleLink, type ContactAdapter, type CreateItem, type ItemResult, type LinkWrite, type Side, type UpdateItem, type WriteOutcome } from '../../sync';
 import type { BatchDoc } from '../../store/sync-cycles';
 import { invalid, viewOf } from './context';
 import type { ContactActivityDeps, PairingView } from './deps';
 import { applySettlements } from './settle';
 import type { PushInput, PushSummary } from './types';
 
+/**
+ * Records of a complete listing that already carry one of `items`' link ids: creates that went through while their
+ * answer was lost (a worker killed waiting for it). Google lists a new contact in sync results only after a delay, so
+ * the listing is a full one.
+ */
+async function alreadyCreated(adapter: ContactAdapter<unknown>, items: readonly CreateItem[]): Promise<ItemResult<unknown>[]> {
+  const wanted = new Set(items.map((i) => i.linkId));
+  const found = new Map<string, ItemResult<unknown>>();
+  let page: string | undefined;
+  do {
+    const res = await adapter.listChanges(null, page);
+    if (res.kind !== 'page') throw invalid(`${adapter.provider}: a listing from scratch was refused as an expired cursor`);
+    for (const raw of res.page.records) {
+      const r = adapter.toRecord(raw);
+      if (r.linkId && wanted.has(r.linkId) && !found.has(r.linkId)) found.set(r.linkId, { linkId: r.linkId, outcome: { ok: true, id: r.id, version: r.version }, record: raw });
+    }
+    page = res.page.nextPage;
+    Context.current().heartbeat({ lookingFor: wanted.size, found: found.size });
+  } while (page);
+  return [...found.values()];
+}
+
+/** Creates a batch; a create that may have gone through unanswered adopts the record it made instead of a second one. */
+async function create(adapter: ContactAdapter<unknown>, items: readonly CreateItem[]): Promise<ItemResult<unknown>[]> {
+  // An earlier attempt of this batch, or an earlier cycle (retry), may have sent these creates.
+  const maybeSent = Context.current().info.attempt > 1 || items.some((i) => i.retry);
+  const adopted = maybeSent && !adapter.idempotentCreates ? await alreadyCreated(adapter, items) : [];
+  const done = new Set(adopted.map((r) => r.linkId));
+  const rest = items.filter((i) => !done.has(i.linkId));
+  return [...adopted, ...(rest.length ? await adapter.create(rest) : [])];
+}
+
 /** Runs one stored batch against its provider and answers per item, by link id. */
 async function run(adapter: ContactAdapter<unknown>, batch: BatchDoc['batch']): Promise<{ results: ItemResult<unknown>[]; current: ReadonlyMap<string, unknown> }> {
   switch (batch.op) {
     case 'create':
-      return { results: await adapter.create(batch.items), current: new Map() };
+      return { results: await create(adapter, batch.items), current: new Map() };
     case 'update': {
       // Each update is written from the record as it is now: Google needs its etag, and a record that changed
       // since the plan is a conflict, decided again below, never overwritten blindly.

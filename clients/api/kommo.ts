@@ -1,15 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from 'mongodb';
 import { z } from 'zod';
 import type { Settings } from '../../config';
 import type { Logger } from '../../config/logger';
 import { createMirrorConnections } from '../../activities/kommo/connect';
 import { providerEndpoints } from '../../providers/endpoints';
-import type { AccountStore } from '../../store/accounts';
-import type { ApiKeyStore } from '../../store/api-keys';
-import { createCipher } from '../../store/crypto';
-import { kommoStores } from '../../store/kommo';
+import type { Stores } from '../../store';
 import { KommoMirrorService } from '../kommo';
 import { KommoSetupService } from '../kommo-setup';
 import { MirrorWaker } from '../kommo-wake';
@@ -30,19 +26,19 @@ const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).de
  * steps under /api/kommo, the mirror's signals and status, the seed's by-hand reads and writes, and the public
  * routes Kommo calls (install redirect, webhooks).
  */
-export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Settings; db: Db; accounts: AccountStore; keys: ApiKeyStore; temporal: () => Promise<Client>; log?: Logger }): { waker: MirrorWaker } {
-  const kommo = kommoStores(deps.db, createCipher(deps.settings.ENCRYPTION_KEY));
+export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Settings; stores: Stores; temporal: () => Promise<Client>; log?: Logger }): { waker: MirrorWaker } {
+  const { kommo, accounts, apiKeys } = deps.stores;
   const endpoints = providerEndpoints(deps.settings);
   // By-hand Kommo reads from the API take one request a second at most, beside the mirror's own pace (see settings).
-  const connections = createMirrorConnections({ accounts: deps.accounts, mirrors: kommo.mirrors, endpoints, kommoRequestsPerSecond: 1, unisenderCallsPerMinute: 60 });
+  const connections = createMirrorConnections({ accounts, mirrors: kommo.mirrors, endpoints, kommoRequestsPerSecond: 1, unisenderCallsPerMinute: 60 });
   const mirrors = new KommoMirrorService({ settings: deps.settings, kommo, connections, temporal: deps.temporal });
-  const setup = new KommoSetupService({ settings: deps.settings, kommo, accounts: deps.accounts, endpoints, connections, mirrorsService: mirrors, temporal: deps.temporal });
+  const setup = new KommoSetupService({ settings: deps.settings, kommo, accounts, oauthClients: deps.stores.oauthClients, endpoints, connections, mirrorsService: mirrors, temporal: deps.temporal });
   const waker = new MirrorWaker((id, entries) => mirrors.signal(id, 'wake', { entries }).then(() => undefined), deps.log ? { log: deps.log } : {});
   app.addHook('onClose', async () => waker.idle());
   registerKommoPublicRoutes(app, { kommo, setup, waker, ...(deps.log ? { log: deps.log } : {}) });
 
-  const anyKey = { onRequest: requireKey(deps.keys) };
-  const rootKey = { onRequest: requireKey(deps.keys, { root: true }) };
+  const anyKey = { onRequest: requireKey(apiKeys) };
+  const rootKey = { onRequest: requireKey(apiKeys, { root: true }) };
 
   // Setup, step by step.
   app.get('/api/kommo/install', anyKey, async (req) => answer(() => setup.install(z.object({ client: z.string().optional() }).parse(req.query).client)));

@@ -1,28 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Settings } from '../../config';
 import type { Logger } from '../../config/logger';
-import { AccountStore } from '../../store/accounts';
-import { ApiKeyStore } from '../../store/api-keys';
-import { ConfigStore } from '../../store/configs';
-import { createCipher } from '../../store/crypto';
-import { ExtractService } from '../extract';
+import { openStores } from '../../store';
+import { ExtractionService } from '../extraction';
 import { checkReachability } from '../health';
 import { registerAccountRoutes } from './accounts';
 import { installErrorHandler } from './errors';
 import { installJsonBody } from './json-body';
-import { registerExtractRoutes } from './extract';
+import { registerExtractionRoutes } from './extraction';
 import { registerKeyRoutes } from './keys';
 import { registerKommoRoutes } from './kommo';
 import { registerSyncRoutes } from './sync';
 import { SyncService } from '../sync';
-import { ContactLinkStore } from '../../store/contact-links';
-import { PairingStore } from '../../store/pairings';
-import { SyncCycleStore } from '../../store/sync-cycles';
 
 export interface ApiDeps {
   settings: Settings;
@@ -58,28 +52,24 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandler(app);
   installJsonBody(app);
 
-  const keys = new ApiKeyStore(deps.db);
-  await keys.ensureIndexes();
-  await keys.ensureRoot(deps.settings.ROOT_API_KEY);
-  const accounts = new AccountStore(deps.db, createCipher(deps.settings.ENCRYPTION_KEY));
-  await accounts.ensureIndexes();
+  const stores = await openStores(deps.db, deps.settings);
+  await stores.apiKeys.ensureRoot(deps.settings.ROOT_API_KEY);
 
-  app.get('/health', async (_req, reply) => {
+  // Readiness (/health, /health/ready): Temporal, MongoDB and S3 answer. Liveness (/health/live): this process
+  // answers; an orchestrator restarts on a failed liveness, but only stops routing on a failed readiness.
+  const ready = async (_req: unknown, reply: FastifyReply): Promise<FastifyReply> => {
     const checks = await checkReachability(deps.settings);
     const ok = checks.every((c) => c.ok);
     return reply.code(ok ? 200 : 503).send({ ok, checks });
-  });
-  registerKeyRoutes(app, keys);
-  registerAccountRoutes(app, { settings: deps.settings, accounts, keys, temporal: deps.temporal });
-  const configs = new ConfigStore(deps.db, createCipher(deps.settings.ENCRYPTION_KEY));
-  await configs.ensureIndexes();
-  registerExtractRoutes(app, { keys, configs, service: new ExtractService({ settings: deps.settings, configs, temporal: deps.temporal }) });
-  registerKommoRoutes(app, { settings: deps.settings, db: deps.db, accounts, keys, temporal: deps.temporal, ...(deps.log ? { log: deps.log } : {}) });
-  const pairings = new PairingStore(deps.db);
-  const links = new ContactLinkStore(deps.db);
-  const cycles = new SyncCycleStore(deps.db);
-  await Promise.all([pairings.ensureIndexes(), links.ensureIndexes(), cycles.ensureIndexes()]);
-  registerSyncRoutes(app, { keys, service: new SyncService({ settings: deps.settings, pairings, links, cycles, accounts, temporal: deps.temporal }) });
+  };
+  app.get('/health', ready);
+  app.get('/health/ready', ready);
+  app.get('/health/live', async () => ({ ok: true }));
+  registerKeyRoutes(app, stores.apiKeys);
+  registerAccountRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal });
+  registerExtractionRoutes(app, { stores, service: new ExtractionService({ settings: deps.settings, configs: stores.configs, secrets: stores.secrets, temporal: deps.temporal }) });
+  registerKommoRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal, ...(deps.log ? { log: deps.log } : {}) });
+  registerSyncRoutes(app, { keys: stores.apiKeys, service: new SyncService({ settings: deps.settings, pairings: stores.pairings, links: stores.links, cycles: stores.cycles, accounts: stores.accounts, temporal: deps.temporal }) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

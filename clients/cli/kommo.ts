@@ -1,17 +1,13 @@
 import fs from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import type { Client } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadSettings, temporalUiUrl, type Settings } from '../../config';
+import { temporalUiUrl, type Settings } from '../../config';
 import { createMirrorConnections } from '../../activities/kommo/connect';
 import { providerEndpoints } from '../../providers/endpoints';
-import { AccountStore } from '../../store/accounts';
-import { createCipher } from '../../store/crypto';
-import { kommoStores, type KommoStores } from '../../store/kommo';
-import { connectMongo } from '../../store/mongo';
+import type { KommoStores } from '../../store/kommo';
 import { KommoMirrorService } from '../kommo';
 import { KommoSetupService } from '../kommo-setup';
-import { connectClient } from '../temporal';
+import { print, withContext } from './context';
 
 interface Ctx {
   settings: Settings;
@@ -21,28 +17,16 @@ interface Ctx {
 }
 
 async function withKommo<T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const settings = loadSettings();
-  const mongo = await connectMongo(settings);
-  let conn: Promise<{ client: Client; close(): Promise<void> }> | undefined;
-  const temporal = async (): Promise<Client> => (await (conn ??= connectClient(settings))).client;
-  try {
-    const cipher = createCipher(settings.ENCRYPTION_KEY);
-    const accounts = new AccountStore(mongo.db, cipher);
-    const kommo = kommoStores(mongo.db, cipher);
+  return withContext(async ({ settings, stores, temporal }) => {
+    const { kommo, accounts } = stores;
     const endpoints = providerEndpoints(settings);
     const connections = createMirrorConnections({ accounts, mirrors: kommo.mirrors, endpoints, kommoRequestsPerSecond: 1, unisenderCallsPerMinute: 60 });
     const mirrors = new KommoMirrorService({ settings, kommo, connections, temporal });
-    const setup = new KommoSetupService({ settings, kommo, accounts, endpoints, connections, mirrorsService: mirrors, temporal });
-    return await fn({ settings, kommo, mirrors, setup });
-  } finally {
-    if (conn) await (await conn.catch(() => null))?.close().catch(() => undefined);
-    await mongo.close();
-  }
+    const setup = new KommoSetupService({ settings, kommo, accounts, oauthClients: stores.oauthClients, endpoints, connections, mirrorsService: mirrors, temporal });
+    return fn({ settings, kommo, mirrors, setup });
+  });
 }
 
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
 const readSecret = (v: string): string => (v === '-' ? fs.readFileSync(0, 'utf8').trim() : v);
 const positiveInt = (v: string): number => {
   const n = Number(v);

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
-import { loadSettings, temporalUiUrl, type Settings } from '../../config';
-import { connectMongo } from '../../store/mongo';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadSettings, temporalUiUrl } from '../../config';
 import type { OAuthProvider } from '../../common/names';
-import type { AccountStore } from '../../store/accounts';
+import type { AccountStatus } from '../../store/accounts';
 import { checkReachability } from '../health';
-import { addExtractCommands } from './extract';
+import { addExtractionCommands } from './extraction';
+import { print, withStores } from './context';
+import { addAccount, addOAuthClient, reconnectAccount } from '../onboarding';
 import { addKommoCommands } from './kommo';
 import { addSyncCommands } from './sync';
-import { accountStore, addAccount, reconnectAccount } from '../onboarding';
-import { connectClient } from '../temporal';
+import { connectTemporal } from '../temporal';
 import { startRefreshAll, startRefreshToken } from '../tokens';
 
 /** `switchyard ...`: operate Switchyard from a terminal. Every command reads the same settings as the servers. */
@@ -27,7 +27,7 @@ export function buildCli(): Command {
       const running: { workflowId: string; type: string; startTime: string; taskQueue: string }[] = [];
       let listError: string | undefined;
       if (checks.find((c) => c.name === 'temporal')?.ok) {
-        const { client, close } = await connectClient(settings);
+        const { client, close } = await connectTemporal(settings);
         try {
           for await (const wf of client.workflow.list({ query: 'ExecutionStatus="Running"' })) {
             running.push({ workflowId: wf.workflowId, type: wf.type, startTime: wf.startTime.toISOString(), taskQueue: wf.taskQueue });
@@ -60,9 +60,9 @@ export function buildCli(): Command {
     .option('--provider <provider>', 'google | zoho | kommo')
     .option('--status <status>', 'active | needs_reauth | disabled')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { provider?: OAuthProvider; status?: 'active' | 'needs_reauth' | 'disabled'; json?: boolean }) =>
-      withStore(async (store) => {
-        const list = await store.list({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.status ? { status: opts.status } : {}) });
+    .action(async (opts: { provider?: OAuthProvider; status?: AccountStatus; json?: boolean }) =>
+      withStores(async ({ accounts }) => {
+        const list = await accounts.list({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.status ? { status: opts.status } : {}) });
         if (opts.json) return print(list);
         for (const a of list) {
           process.stdout.write(`${a.id.padEnd(28)} ${a.provider.padEnd(7)} ${a.status.padEnd(13)} ${a.key.padEnd(32)} expires ${a.tokenExpiresAt ?? '?'}${a.lastError ? `  last error: ${a.lastError.message}` : ''}\n`);
@@ -74,7 +74,8 @@ export function buildCli(): Command {
     .command('add')
     .description('connect an account with a refresh token, or a Kommo account with an authorization code')
     .requiredOption('--provider <provider>', 'google | zoho | kommo')
-    .requiredOption('--client <id>', 'the OAuth client (see `switchyard clients list`)')
+    .option('--oauth-client <id>', 'the OAuth client (see `switchyard oauth-clients list`)')
+    .addOption(new Option('--client <id>', 'the same as --oauth-client').hideHelp())
     .option('--id <id>', 'account id (generated when absent)')
     .option('--email <email>', 'Google/Zoho account e-mail')
     .option('--login-user <name>', "Zoho's loginUserUsuario")
@@ -83,11 +84,13 @@ export function buildCli(): Command {
     .option('--zoho-dc <dc>', 'Zoho data centre: com, eu, in, com.au, jp, com.cn, sa, ca')
     .option('--kommo-subdomain <subdomain>', 'Kommo account subdomain')
     .action(async (o: Record<string, string | undefined>) =>
-      withStore(async (store, settings) => {
+      withStores(async (stores, settings) => {
         const secret = (v: string | undefined): string | undefined => (v === '-' ? fs.readFileSync(0, 'utf8').trim() : v);
+        const oauthClientId = o.oauthClient ?? o.client;
+        if (!oauthClientId) throw new Error("required option '--oauth-client <id>' not specified");
         const input = {
           provider: o.provider,
-          oauthClientId: o.client,
+          oauthClientId,
           ...(o.id ? { id: o.id } : {}),
           ...(o.email ? { email: o.email } : {}),
           ...(o.loginUser ? { loginUserUsuario: o.loginUser } : {}),
@@ -96,7 +99,7 @@ export function buildCli(): Command {
           ...(o.zohoDc ? { zohoDataCentre: o.zohoDc } : {}),
           ...(o.kommoSubdomain ? { kommoSubdomain: o.kommoSubdomain } : {}),
         };
-        print(await addAccount(store, settings, input));
+        print(await addAccount(stores, settings, input));
       }),
     );
   accounts
@@ -104,11 +107,11 @@ export function buildCli(): Command {
     .description('give a needs_reauth account a new refresh token and make it active again')
     .requiredOption('--refresh-token <token>', "refresh token; '-' reads it from standard input")
     .action(async (id: string, o: { refreshToken: string }) =>
-      withStore(async (store, settings) => {
+      withStores(async ({ accounts }, settings) => {
         const token = o.refreshToken === '-' ? fs.readFileSync(0, 'utf8').trim() : o.refreshToken;
-        const conn = await connectClient(settings).catch(() => null);
+        const conn = await connectTemporal(settings).catch(() => null);
         try {
-          const r = await reconnectAccount(store, conn?.client ?? null, id, token);
+          const r = await reconnectAccount(accounts, conn?.client ?? null, id, token);
           process.stdout.write(`account ${id} is active again\n`);
           for (const w of r.resumed) process.stdout.write(`resumed ${w}\n`);
           if (r.resumeError) process.stdout.write(`its paused workflows were not resumed (${r.resumeError}): switchyard sync resume <pairing> once Temporal answers\n`);
@@ -118,29 +121,9 @@ export function buildCli(): Command {
       }),
     );
 
-  const clients = program.command('clients').description('OAuth clients (a Google project, a Zoho or Kommo integration)');
-  clients
-    .command('add')
-    .requiredOption('--id <id>', 'a name for this client, e.g. google-main')
-    .requiredOption('--provider <provider>', 'google | zoho | kommo')
-    .requiredOption('--client-id <clientId>')
-    .requiredOption('--client-secret <secret>', "'-' reads it from standard input")
-    .option('--redirect-uri <uri>')
-    .option('--label <label>')
-    .action(async (o: { id: string; provider: OAuthProvider; clientId: string; clientSecret: string; redirectUri?: string; label?: string }) =>
-      withStore(async (store) => {
-        await store.upsertClient({
-          id: o.id,
-          provider: o.provider,
-          clientId: o.clientId,
-          clientSecret: o.clientSecret === '-' ? fs.readFileSync(0, 'utf8').trim() : o.clientSecret,
-          ...(o.redirectUri ? { redirectUri: o.redirectUri } : {}),
-          ...(o.label ? { label: o.label } : {}),
-        });
-        process.stdout.write(`OAuth client ${o.id} saved\n`);
-      }),
-    );
-  clients.command('list').action(async () => withStore(async (store) => print(await store.listClients())));
+  // `clients` was this command's first name; it stays as a hidden alias so scripts that use it keep working.
+  addOAuthClientCommands(program.command('oauth-clients').description('OAuth clients (a Google project, a Zoho or Kommo integration)'));
+  addOAuthClientCommands(program.command('clients', { hidden: true }));
 
   const tokens = program.command('tokens').description('token refresh workflows');
   tokens
@@ -155,7 +138,7 @@ export function buildCli(): Command {
     .action(async (o: { account?: string; provider?: OAuthProvider; expiringWithin?: number; concurrency?: number; force?: boolean; wait?: boolean }) => {
       const settings = loadSettings();
       if (!o.account === !o.provider) throw new Error('give either --account ID or --provider NAME');
-      const { client, close } = await connectClient(settings);
+      const { client, close } = await connectTemporal(settings);
       try {
         const handle = o.account
           ? await startRefreshToken(client, settings, o.account, undefined, { force: o.force === true })
@@ -172,14 +155,36 @@ export function buildCli(): Command {
       }
     });
 
-  addExtractCommands(program);
+  addExtractionCommands(program);
   addKommoCommands(program);
   addSyncCommands(program);
   return program;
 }
 
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** `oauth-clients add | list`: register the OAuth client an account connects through. */
+function addOAuthClientCommands(cmd: Command): void {
+  cmd
+    .command('add')
+    .requiredOption('--id <id>', 'a name for this OAuth client, e.g. google-main')
+    .requiredOption('--provider <provider>', 'google | zoho | kommo')
+    .requiredOption('--client-id <clientId>')
+    .requiredOption('--client-secret <secret>', "'-' reads it from standard input")
+    .option('--redirect-uri <uri>')
+    .option('--label <label>')
+    .action(async (o: { id: string; provider: OAuthProvider; clientId: string; clientSecret: string; redirectUri?: string; label?: string }) =>
+      withStores(async (stores) => {
+        await addOAuthClient(stores, {
+          id: o.id,
+          provider: o.provider,
+          clientId: o.clientId,
+          clientSecret: o.clientSecret === '-' ? fs.readFileSync(0, 'utf8').trim() : o.clientSecret,
+          ...(o.redirectUri ? { redirectUri: o.redirectUri } : {}),
+          ...(o.label ? { label: o.label } : {}),
+        });
+        process.stdout.write(`OAuth client ${o.id} saved\n`);
+      }),
+    );
+  cmd.command('list').action(async () => withStores(async ({ oauthClients }) => print(await oauthClients.list())));
 }
 
 /** "15m", "2h", "90s" or a bare number of minutes. */
@@ -188,18 +193,6 @@ export function parseMinutes(value: string): number {
   if (!m) throw new InvalidArgumentError('a duration like 15m, 2h or 90s');
   const n = Number(m[1]);
   return { s: n / 60, m: n, h: n * 60, d: n * 1440 }[(m[2] ?? 'm') as 's' | 'm' | 'h' | 'd'];
-}
-
-async function withStore(fn: (store: AccountStore, settings: Settings) => Promise<void>): Promise<void> {
-  const settings = loadSettings();
-  const mongo = await connectMongo(settings);
-  try {
-    const store = accountStore(mongo.db, settings);
-    await store.ensureIndexes();
-    await fn(store, settings);
-  } finally {
-    await mongo.close();
-  }
 }
 
 if (require.main === module || process.argv[1]?.endsWith('switchyard.js') || process.argv[1]?.endsWith('switchyard')) {

@@ -1,43 +1,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { SingleBar } from 'cli-progress';
-import type { Client } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadSettings, temporalUiUrl } from '../../config';
-import { AccountStore } from '../../store/accounts';
-import { ContactLinkStore } from '../../store/contact-links';
-import { createCipher } from '../../store/crypto';
-import { connectMongo } from '../../store/mongo';
-import { PairingStore } from '../../store/pairings';
-import { SyncCycleStore } from '../../store/sync-cycles';
+import { temporalUiUrl } from '../../config';
 import { PairingInvalid, SyncService } from '../sync';
-import { connectClient } from '../temporal';
+import { print, withContext } from './context';
 
 const by = (): string => `cli:${os.userInfo().username}`;
-const print = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 
 async function withSync<T>(fn: (s: SyncService, ui: string) => Promise<T>): Promise<T> {
-  const settings = loadSettings();
-  const mongo = await connectMongo(settings);
-  let conn: Promise<{ client: Client; close(): Promise<void> }> | undefined;
-  const temporal = async (): Promise<Client> => (await (conn ??= connectClient(settings))).client;
-  try {
-    const service = new SyncService({
-      settings,
-      pairings: new PairingStore(mongo.db),
-      links: new ContactLinkStore(mongo.db),
-      cycles: new SyncCycleStore(mongo.db),
-      accounts: new AccountStore(mongo.db, createCipher(settings.ENCRYPTION_KEY)),
-      temporal,
-    });
-    return await fn(service, `${temporalUiUrl(settings)}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
-  } catch (err) {
-    if (err instanceof PairingInvalid) throw new Error(`invalid pairing:\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, { cause: err });
-    throw err;
-  } finally {
-    if (conn) await (await conn).close().catch(() => undefined);
-    await mongo.close();
-  }
+  return withContext(async ({ settings, stores, temporal }) => {
+    try {
+      const service = new SyncService({ settings, pairings: stores.pairings, links: stores.links, cycles: stores.cycles, accounts: stores.accounts, temporal });
+      return await fn(service, `${temporalUiUrl(settings)}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
+    } catch (err) {
+      if (err instanceof PairingInvalid) throw new Error(`invalid pairing:\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, { cause: err });
+      throw err;
+    }
+  });
 }
 
 const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;

@@ -23,7 +23,7 @@ export const refreshGoogle: RefreshFn = async (input, endpoints) => {
     method: 'POST',
     url: endpoints.googleTokenUrl,
     what: 'token refresh',
-    form: { client_id: input.client.clientId, client_secret: input.client.clientSecret, refresh_token: input.refreshToken, grant_type: 'refresh_token' },
+    form: { client_id: input.oauthClient.clientId, client_secret: input.oauthClient.clientSecret, refresh_token: input.refreshToken, grant_type: 'refresh_token' },
   });
   const body = typeof res.data === 'object' && res.data !== null ? res.data : {};
   if (res.status === 200 && body.access_token) {

@@ -37,11 +37,11 @@ export const refreshKommo: RefreshFn = async (input, endpoints) => {
     url: `${endpoints.kommoBaseUrl(input.kommoSubdomain)}/oauth2/access_token`,
     what: 'token refresh',
     json: {
-      client_id: input.client.clientId,
-      client_secret: input.client.clientSecret,
+      client_id: input.oauthClient.clientId,
+      client_secret: input.oauthClient.clientSecret,
       grant_type: 'refresh_token',
       refresh_token: input.refreshToken,
-      redirect_uri: input.client.redirectUri ?? undefined,
+      redirect_uri: input.oauthClient.redirectUri ?? undefined,
     },
   });
   const body = bodyOf(res);
@@ -67,7 +67,7 @@ export const refreshKommo: RefreshFn = async (input, endpoints) => {
  * caller's input being wrong (expired, used, or for another integration): Invalid, never a server error.
  */
 export async function exchangeKommoCode(
-  client: { clientId: string; clientSecret: string; redirectUri: string | null },
+  oauthClient: { clientId: string; clientSecret: string; redirectUri: string | null },
   subdomain: string,
   code: string,
   endpoints: { kommoBaseUrl(subdomain: string): string },
@@ -76,7 +76,7 @@ export async function exchangeKommoCode(
     method: 'POST',
     url: `${endpoints.kommoBaseUrl(subdomain)}/oauth2/access_token`,
     what: 'authorization code exchange',
-    json: { client_id: client.clientId, client_secret: client.clientSecret, grant_type: 'authorization_code', code, redirect_uri: client.redirectUri ?? undefined },
+    json: { client_id: oauthClient.clientId, client_secret: oauthClient.clientSecret, grant_type: 'authorization_code', code, redirect_uri: oauthClient.redirectUri ?? undefined },
   });
   const body = bodyOf(res);
   if (res.status === 200 && body.access_token && body.refresh_token) {

@@ -58,6 +58,7 @@ export function crmContacts(client: ZohoCrmClient, opts: CrmContactsOptions): Co
   return {
     provider: 'zoho-crm',
     limits: BATCH_LIMITS.zohoCrm,
+    idempotentCreates: true,
     async listChanges(cursorText, page) {
       const cursor: Cursor | null = cursorText ? cursorSchema.parse(JSON.parse(cursorText)) : null;
       const at = parsePage(page);

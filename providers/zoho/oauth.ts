@@ -25,7 +25,7 @@ export const refreshZoho: RefreshFn = async (input, endpoints) => {
     method: 'POST',
     url: `${endpoints.zohoAccountsUrl(input.zohoDataCentre ?? 'com')}/oauth/v2/token`,
     what: 'token refresh',
-    form: { refresh_token: input.refreshToken, client_id: input.client.clientId, client_secret: input.client.clientSecret, grant_type: 'refresh_token' },
+    form: { refresh_token: input.refreshToken, client_id: input.oauthClient.clientId, client_secret: input.oauthClient.clientSecret, grant_type: 'refresh_token' },
   });
   const body = typeof res.data === 'object' && res.data !== null ? res.data : {};
   if (res.status === 200 && body.access_token) {

@@ -13,7 +13,7 @@ let api: FastifyInstance;
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('api', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl });
-  api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client });
+  api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client });
 });
 afterAll(async () => {
   await api.close();
@@ -39,7 +39,7 @@ describe('HTTP API: keys and accounts', () => {
     expect(created.statusCode).toBe(201);
     named = created.json().key;
     expect(named).toMatch(/^sy_/);
-    const stored = await env.deps.db.collection('api_keys').findOne({ _id: 'maria' as never });
+    const stored = await env.mongo.db.collection('api_keys').findOne({ _id: 'maria' as never });
     expect(JSON.stringify(stored)).not.toContain(named);
     expect((await call('POST', '/api/keys', named, { name: 'other' })).statusCode).toBe(403);
     expect((await call('POST', '/api/keys', ROOT, { name: 'maria' })).statusCode).toBe(409);
@@ -61,7 +61,7 @@ describe('HTTP API: keys and accounts', () => {
     const text = list.body;
     expect(text).toContain('acc-1');
     for (const secret of ['refresh-token-value', 'client-secret-value']) expect(text).not.toContain(secret);
-    const stored = JSON.stringify(await env.deps.db.collection('accounts').findOne({ _id: 'acc-1' as never }));
+    const stored = JSON.stringify(await env.mongo.db.collection('accounts').findOne({ _id: 'acc-1' as never }));
     expect(stored).not.toContain('refresh-token-value');
   });
 

@@ -24,8 +24,8 @@ function cli(args: string[], input?: string): Promise<{ stdout: string; stderr: 
 
 describe('switchyard CLI', () => {
   it('adds an OAuth client and an account (secrets from standard input) and lists them without secrets', async () => {
-    expect((await cli(['clients', 'add', '--id', 'zc', '--provider', 'zoho', '--client-id', '1000.X', '--client-secret', '-'], 'zoho-secret-value\n')).code).toBe(0);
-    const added = await cli(['accounts', 'add', '--provider', 'zoho', '--client', 'zc', '--email', 'z@example.com', '--zoho-dc', 'eu', '--refresh-token', '-'], '1000.refresh-value\n');
+    expect((await cli(['oauth-clients', 'add', '--id', 'zc', '--provider', 'zoho', '--client-id', '1000.X', '--client-secret', '-'], 'zoho-secret-value\n')).code).toBe(0);
+    const added = await cli(['accounts', 'add', '--provider', 'zoho', '--oauth-client', 'zc', '--email', 'z@example.com', '--zoho-dc', 'eu', '--refresh-token', '-'], '1000.refresh-value\n');
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ provider: 'zoho', key: 'z@example.com', zoho: { dataCentre: 'eu' } });
     const list = await cli(['accounts', 'list', '--json']);
@@ -38,7 +38,7 @@ describe('switchyard CLI', () => {
     const res = await cli(['tokens', 'refresh']);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/either --account ID or --provider NAME/);
-    const bad = await cli(['accounts', 'add', '--provider', 'google', '--client', 'zc', '--refresh-token', 'x']);
+    const bad = await cli(['accounts', 'add', '--provider', 'google', '--oauth-client', 'zc', '--refresh-token', 'x']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/email/);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtractService } from '../../clients/extract';
+import { ExtractionService } from '../../clients/extraction';
 import { configScheduleId } from '../../clients/schedules';
 import { seedDemo } from '../../stack/demo';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
@@ -28,12 +28,12 @@ describe('npm start demo data', () => {
     expect(first.config).toMatch(/^cfg_/);
     configId = first.config;
     expect(await seedDemo(settings, sandbox.baseUrl, true)).toEqual({ accounts: [], config: null });
-    expect((await env.deps.configs.historyOf(configId!))[0]).toMatchObject({ action: 'create', keyName: 'demo' });
+    expect((await env.deps.configHistory.of(configId!))[0]).toMatchObject({ action: 'create', keyName: 'demo' });
 
-    const service = new ExtractService({ settings: env.settings, configs: env.deps.configs, temporal: async () => env.client });
+    const service = new ExtractionService({ settings: env.settings, configs: env.deps.configs, secrets: env.deps.secrets, temporal: async () => env.client });
     expect((await service.reconcileSchedules()).ensured).toContain(configScheduleId(env.settings, configId!));
     const result = await env.withWorker(async () => (await service.startRun(configId!)).result());
     expect(result.runs).toEqual([expect.objectContaining({ success: true, records: 450, pages: 3 })]);
-    expect(result.runs[0]!.destiny).toMatch(/^s3:\/\/api-extractor-output-prod\/zoho\/deals\//);
+    expect(result.runs[0]!.destination).toMatch(/^s3:\/\/api-extractor-output-prod\/zoho\/deals\//);
   });
 });

@@ -22,8 +22,8 @@ let routes: { method: string; url: string }[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('fuzz', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl });
-  api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client, log: createLogger({ LOG_LEVEL: 'info' }, 'api', log) });
-  await env.deps.accounts.upsertClient({ id: 'g', provider: 'google', clientId: 'g-client', clientSecret: SECRET_VALUES[0]! });
+  api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client, log: createLogger({ LOG_LEVEL: 'info' }, 'api', log) });
+  await env.deps.oauthClients.upsert({ id: 'g', provider: 'google', clientId: 'g-client', clientSecret: SECRET_VALUES[0]! });
   await env.deps.accounts.create({ id: 'acc-1', provider: 'google', oauthClientId: 'g', email: 'ana@example.com', refreshToken: SECRET_VALUES[1]!, accessToken: SECRET_VALUES[2]! });
   await api.ready();
   const doc = api.swagger() as { paths: Record<string, Record<string, unknown>> };

@@ -5,7 +5,7 @@ import { buildApi } from '../../clients/api/server';
 import { configScheduleId } from '../../clients/schedules';
 import { createLogger } from '../../config/logger';
 import { bringSchedulesInStep } from '../../workers/schedules';
-import { CapturedLog, mailsAbout, waitFor } from '../helpers/capture';
+import { CapturedLog, mailMark, mailsAbout, waitFor } from '../helpers/capture';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
 
@@ -20,7 +20,7 @@ const createdConfigs: string[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('hardening', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl });
-  api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client, log: createLogger({ LOG_LEVEL: 'info' }, 'api', apiLog) });
+  api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client, log: createLogger({ LOG_LEVEL: 'info' }, 'api', apiLog) });
 });
 afterAll(async () => {
   for (const id of createdConfigs) await env.client.schedule.getHandle(configScheduleId(env.settings, id)).delete().catch(() => undefined);
@@ -137,8 +137,9 @@ describe('crons are checked the way Temporal reads them', () => {
     await env.deps.configs.insert({ id: badId, name: 'bad cron', json: JSON.stringify({ id: badId, ...config('bad cron'), cron: '0 0 * * 5L' }), cron: '0 0 * * 5L' }, 'restore-script');
     const log = new CapturedLog();
     const mailer = nodemailer.createTransport(env.settings.SMTP_URL);
+    const since = await mailMark(env.settings);
     try {
-      await bringSchedulesInStep({ client: env.client, settings: { ...env.settings, CREATE_SCHEDULES: true }, configs: env.deps.configs, mailer, log: createLogger({ LOG_LEVEL: 'info' }, 'worker', log) });
+      await bringSchedulesInStep({ temporal: env.client, settings: { ...env.settings, CREATE_SCHEDULES: true }, configs: env.deps.configs, mailer, log: createLogger({ LOG_LEVEL: 'info' }, 'worker', log) });
     } finally {
       mailer.close();
     }
@@ -147,7 +148,7 @@ describe('crons are checked the way Temporal reads them', () => {
     expect(log.text).toContain('extraction schedule could not be brought in step');
     expect(log.text).toContain(badId);
     const mails = await waitFor('the alert', async () => {
-      const m = await mailsAbout(env.settings, badId);
+      const m = await mailsAbout(env.settings, badId, since);
       return m.length ? m : undefined;
     });
     expect(mails[0]!.subject).toMatch(/could not be brought in step at worker start/);

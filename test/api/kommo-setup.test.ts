@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kommoMirrorWorkflowId } from '../../clients/kommo';
-import { ApiKeyStore } from '../../store/api-keys';
-import { callbackUrl, consent, freePort, mirrorWorld, startApi, type MirrorWorld } from '../helpers/kommo-mirror';
+import { freePort } from '../helpers/free-port';
+import { callbackUrl, consent, mirrorWorld, startApi, type MirrorWorld } from '../helpers/kommo-mirror';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
 
@@ -32,8 +32,8 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const mirrors = () => env.deps.db.collection('kommo_mirrors').countDocuments();
-const kommoAccounts = () => env.deps.db.collection('accounts').countDocuments({ provider: 'kommo' });
+const mirrors = () => env.mongo.db.collection('kommo_mirrors').countDocuments();
+const kommoAccounts = () => env.mongo.db.collection('accounts').countDocuments({ provider: 'kommo' });
 const exchanges = async () => (await sandbox.control.requests({ provider: 'kommo', path: '/oauth2/access_token' })).length;
 const install = async (client = w.oauthClientId): Promise<string> => (await w.call('GET', `/api/kommo/install?client=${client}`)).json<{ state: string }>().state;
 
@@ -66,8 +66,8 @@ describe('kommo setup: refusals store nothing', () => {
     // ...once: the same redirect again is refused.
     const again = await api.inject({ method: 'GET', url: callbackUrl(good) });
     expect(again.statusCode).toBe(403);
-    await env.deps.db.collection('kommo_mirrors').deleteMany({});
-    await env.deps.db.collection('accounts').deleteMany({ provider: 'kommo' });
+    await env.mongo.db.collection('kommo_mirrors').deleteMany({});
+    await env.mongo.db.collection('accounts').deleteMany({ provider: 'kommo' });
   });
 
   it('install needs a Kommo OAuth client with a redirect URI', async () => {
@@ -75,7 +75,7 @@ describe('kommo setup: refusals store nothing', () => {
     const unknown = await w.call('GET', '/api/kommo/install?client=nope');
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().message).toMatch(/no OAuth client with id nope/);
-    await env.deps.accounts.upsertClient({ id: 'kommo-no-redirect', provider: 'kommo', clientId: 'x', clientSecret: 'y' });
+    await env.deps.oauthClients.upsert({ id: 'kommo-no-redirect', provider: 'kommo', clientId: 'x', clientSecret: 'y' });
     expect((await w.call('GET', '/api/kommo/install?client=kommo-no-redirect')).json().message).toMatch(/has no redirect URI/);
     expect((await api.inject({ method: 'GET', url: `/api/kommo/install?client=${w.oauthClientId}` })).statusCode).toBe(401);
   });
@@ -116,7 +116,7 @@ describe('kommo setup: the steps', () => {
   });
 
   it('the Unisender key: checked with a real call, refused keys not stored, the good one stored encrypted (root key only)', async () => {
-    const { key } = await new ApiKeyStore(env.deps.db).create('ops');
+    const { key } = await env.deps.apiKeys.create('ops');
     expect((await w.call('PUT', `/api/kommo/mirrors/${mirrorId}/unisender`, { apiKey: w.unisenderKey }, key)).statusCode).toBe(403);
     const bad = await w.call('PUT', `/api/kommo/mirrors/${mirrorId}/unisender`, { apiKey: 'not-a-real-unisender-key' });
     expect(bad.statusCode).toBe(400);
@@ -125,7 +125,7 @@ describe('kommo setup: the steps', () => {
     const ok = await w.call('PUT', `/api/kommo/mirrors/${mirrorId}/unisender`, { apiKey: w.unisenderKey });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ mirror: { nextStep: 'list', unisender: { keyHint: `…${w.unisenderKey.slice(-4)}` } }, lists: [] });
-    const stored = await env.deps.db.collection('kommo_mirrors').findOne({ _id: mirrorId as never });
+    const stored = await env.mongo.db.collection('kommo_mirrors').findOne({ _id: mirrorId as never });
     expect(JSON.stringify(stored)).not.toContain(w.unisenderKey);
   });
 
@@ -151,7 +151,7 @@ describe('kommo setup: the steps', () => {
     expect(first[0]!.destination.startsWith(`${w.apiUrl}/webhooks/kommo/${mirrorId}/`)).toBe(true);
     expect(first[0]!.settings.sort()).toEqual(['add_contact', 'delete_contact', 'restore_contact', 'update_contact']);
     const secret = first[0]!.destination.split('/').pop()!;
-    expect(JSON.stringify(await env.deps.db.collection('kommo_mirrors').findOne({ _id: mirrorId as never }))).not.toContain(secret);
+    expect(JSON.stringify(await env.mongo.db.collection('kommo_mirrors').findOne({ _id: mirrorId as never }))).not.toContain(secret);
     await w.call('POST', `/api/kommo/mirrors/${mirrorId}/webhook`);
     const second = await hooks();
     expect(second).toHaveLength(1);

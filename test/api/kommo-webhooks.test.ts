@@ -6,7 +6,8 @@ import { MirrorWaker, sweepInboxes } from '../../clients/kommo-wake';
 import { lazyTemporal } from '../../clients/temporal';
 import { connectMongo } from '../../store/mongo';
 import { waitFor } from '../helpers/capture';
-import { freePort, mirrorWorld, setUpMirror, startApi, type MirrorWorld } from '../helpers/kommo-mirror';
+import { freePort } from '../helpers/free-port';
+import { mirrorWorld, setUpMirror, startApi, type MirrorWorld } from '../helpers/kommo-mirror';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
 
@@ -111,7 +112,7 @@ describe('kommo webhooks: refused, nothing stored', () => {
 
 describe('kommo webhooks: when a dependency is down', () => {
   it('MongoDB unreachable: 503, so Kommo delivers again', async () => {
-    const mongo = await connectMongo(env.settings, env.deps.db.databaseName);
+    const mongo = await connectMongo(env.settings, env.mongo.db.databaseName);
     const downApi = await buildApi({ settings: env.settings, db: mongo.db, temporal: async () => env.client });
     closers.push(() => downApi.close());
     await mongo.close();
@@ -126,7 +127,7 @@ describe('kommo webhooks: when a dependency is down', () => {
     await clearInbox();
     const temporal = lazyTemporal({ ...env.settings, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
     closers.push(temporal.close);
-    const downApi = await buildApi({ settings: env.settings, db: env.deps.db, temporal: temporal.get });
+    const downApi = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: temporal.get });
     closers.push(() => downApi.close());
     const before = (await wakeSignals()).length;
     const r = await post(downApi, delivery([42, 43]));

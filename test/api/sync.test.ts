@@ -14,9 +14,9 @@ const started: string[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('sync_api', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl });
-  api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client });
-  await env.deps.accounts.upsertClient({ id: 'g', provider: 'google', clientId: 'g-client', clientSecret: 'g-secret-value' });
-  await env.deps.accounts.upsertClient({ id: 'z', provider: 'zoho', clientId: 'z-client', clientSecret: 'z-secret-value' });
+  api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client });
+  await env.deps.oauthClients.upsert({ id: 'g', provider: 'google', clientId: 'g-client', clientSecret: 'g-secret-value' });
+  await env.deps.oauthClients.upsert({ id: 'z', provider: 'zoho', clientId: 'z-client', clientSecret: 'z-secret-value' });
   await env.deps.accounts.create({ id: 'acc-g', provider: 'google', oauthClientId: 'g', email: 'ana@example.com', loginUserUsuario: 'crm-user-1', refreshToken: 'rt-g-1' });
   await env.deps.accounts.create({ id: 'acc-z', provider: 'zoho', oauthClientId: 'z', email: 'ops@example.com', refreshToken: 'rt-z-1' });
 });

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
@@ -10,6 +9,7 @@ import { stackPaths } from '../../stack/paths';
 import { startProcess, stopProcess, tcpOpen, waitUntil } from '../../stack/proc';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
+import { freePort } from '../helpers/free-port.js';
 
 /**
  * With Temporal down, the API answers within 2 s and means what it says: a run is a 503 with Retry-After, a
@@ -24,20 +24,12 @@ let address = '';
 const apis: FastifyInstance[] = [];
 const closers: (() => Promise<void>)[] = [];
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 async function apiFor(temporalAddress: string): Promise<FastifyInstance> {
   const settings = { ...env.settings, TEMPORAL_ADDRESS: temporalAddress };
   const temporal = lazyTemporal(settings);
   closers.push(temporal.close);
-  const api = await buildApi({ settings, db: env.deps.db, temporal: temporal.get });
+  const api = await buildApi({ settings, db: env.mongo.db, temporal: temporal.get });
   apis.push(api);
   return api;
 }
@@ -94,7 +86,7 @@ describe('with Temporal down, the API answers fast and means what it says', () =
     expect(run.value.headers['retry-after']).toBe('5');
     expect(run.value.json().message).toMatch(/Temporal is not reachable/);
 
-    await env.deps.accounts.upsertClient({ id: 'g', provider: 'google', clientId: 'c', clientSecret: 'client-secret-value' });
+    await env.deps.oauthClients.upsert({ id: 'g', provider: 'google', clientId: 'c', clientSecret: 'client-secret-value' });
     await env.deps.accounts.create({ id: 'acc-down', provider: 'google', oauthClientId: 'g', email: 'down@example.com', refreshToken: 'rt-down-1' });
     const refresh = await timed(() => post('/api/accounts/acc-down/refresh'));
     expect(refresh.ms).toBeLessThan(2000);

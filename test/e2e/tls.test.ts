@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../../clients/temporal';
+import { connectTemporal } from '../../clients/temporal';
 import type { Settings } from '../../config';
 import { temporalConnection } from '../../config/temporal';
 import { stackPaths } from '../../stack/paths';
@@ -51,7 +51,7 @@ const smoke = (id: string) => ({ taskQueue: env.taskQueue, workflowId: id, args:
 describe('Temporal over mTLS', () => {
   it('a worker and a client with the certificate run a workflow through the proxy', async () => {
     const connection = await NativeConnection.connect(temporalConnection(tls));
-    const { client, close } = await connectClient(tls);
+    const { client, close } = await connectTemporal(tls);
     try {
       const workers = await createWorkers(tls, connection, env.deps, { workflows: { workflowsPath }, overrides: { shutdownGraceTime: '5s' } });
       const id = unique('tls-inproc');
@@ -68,7 +68,7 @@ describe('Temporal over mTLS', () => {
   it('`npm run worker` and the CLI take the same TLS settings from the environment', async () => {
     const worker = spawnWorker(tlsEnv());
     try {
-      const { client, close } = await connectClient(tls);
+      const { client, close } = await connectTemporal(tls);
       try {
         const id = unique('tls-process');
         await expect(client.workflow.execute(smokeWorkflow, { ...smoke(id), args: [...smoke(id).args] })).resolves.toMatchObject({ documentId: id });
@@ -87,7 +87,7 @@ describe('Temporal over mTLS', () => {
   it('refuses a connection without a client certificate, or with one of another CA', async () => {
     const { TEMPORAL_TLS_CERT_PATH: _c, TEMPORAL_TLS_KEY_PATH: _k, ...rest } = tls;
     const fails = async (s: Settings): Promise<boolean> =>
-      connectClient(s, 3000).then(
+      connectTemporal(s, 3000).then(
         async ({ client, close }) => {
           try {
             await client.workflowService.getSystemInfo({});

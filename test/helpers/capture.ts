@@ -40,11 +40,23 @@ export interface SunkMail {
   text: string;
 }
 
-/** Messages the local SMTP sink received whose subject contains `needle`. */
-export async function mailsAbout(settings: Settings, needle: string): Promise<SunkMail[]> {
+async function sunkMails(settings: Settings): Promise<SunkMail[]> {
   const res = await fetch(`http://127.0.0.1:${settings.SMTP_SINK_HTTP_PORT}/messages`);
-  const all = (await res.json()) as SunkMail[];
-  return all.filter((m) => m.subject.includes(needle) || m.text.includes(needle));
+  return (await res.json()) as SunkMail[];
+}
+
+/**
+ * A mark in the SMTP sink's message list (the newest id it holds): take it before the action whose e-mail a test
+ * expects, and pass it to mailsAbout. The sink keeps every message of every run while it lives and account ids
+ * repeat between runs, so without it an old mail about the same account would satisfy the check.
+ */
+export async function mailMark(settings: Settings): Promise<number> {
+  return Math.max(0, ...(await sunkMails(settings)).map((m) => m.id));
+}
+
+/** Messages the local SMTP sink received after `since` (a mailMark) whose subject or text contains `needle`. */
+export async function mailsAbout(settings: Settings, needle: string, since: number): Promise<SunkMail[]> {
+  return (await sunkMails(settings)).filter((m) => m.id > since && (m.subject.includes(needle) || m.text.includes(needle)));
 }
 
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {

@@ -2,9 +2,40 @@ import { SyncService } from '../../clients/sync';
 import type { Person } from '../../providers/google/types';
 import type { ZohoContact } from '../../providers/zoho/types';
 import type { ContactSyncStatus } from '../../workflows/contact-sync';
-import { waitFor } from './capture';
-import type { RunningSandbox } from './sandbox';
-import type { TestEnv } from './stack';
+import type { Settings } from '../../config';
+import { CapturedLog, waitFor } from './capture';
+import { startSandbox, type RunningSandbox } from './sandbox';
+import { createTestEnv, type TestEnv } from './stack';
+
+/** A test file's sandbox, environment and worker (one for the whole file: pairings are long-lived workflows). */
+export interface SyncBed {
+  sandbox: RunningSandbox;
+  env: TestEnv;
+  /** Every line the test's activities logged. */
+  log: CapturedLog;
+  /** Terminates the pairings' workflows, stops the worker, drops the database, closes the sandbox. */
+  close(): Promise<void>;
+}
+
+export async function startSyncBed(name: string, overrides: Partial<Settings> = {}): Promise<SyncBed> {
+  const log = new CapturedLog();
+  const sandbox = await startSandbox();
+  const env = await createTestEnv(name, { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, LOG_LEVEL: 'info', ...overrides }, { logDestination: log });
+  let stop: (() => void) | undefined;
+  const running = env.withWorker(() => new Promise<void>((resolve) => (stop = resolve)));
+  return {
+    sandbox,
+    env,
+    log,
+    async close() {
+      await stopPairings(env);
+      stop?.();
+      await running;
+      await env.close();
+      await sandbox.close();
+    },
+  };
+}
 
 /**
  * A Google user and a Zoho CRM org on the sandbox, their accounts in the test's store (live access tokens, so no
@@ -38,8 +69,8 @@ export async function syncWorld(sandbox: RunningSandbox, env: TestEnv, tag: stri
   const users = await fetch(`${sandbox.baseUrl}/zoho/api/crm/v2/users?type=AllUsers`, { headers: { authorization: `Zoho-oauthtoken ${zToken}` } });
   const ownerId = ((await users.json()) as { users: { id: string }[] }).users[0]!.id;
 
-  await env.deps.accounts.upsertClient({ id: `g-${tag}`, provider: 'google', ...gClient });
-  await env.deps.accounts.upsertClient({ id: `z-${tag}`, provider: 'zoho', ...zClient });
+  await env.deps.oauthClients.upsert({ id: `g-${tag}`, provider: 'google', ...gClient });
+  await env.deps.oauthClients.upsert({ id: `z-${tag}`, provider: 'zoho', ...zClient });
   const far = new Date(Date.now() + 30 * 24 * 3600_000);
   await env.deps.accounts.create({ id: `acc-g-${tag}`, provider: 'google', oauthClientId: `g-${tag}`, email, loginUserUsuario: ownerId, refreshToken: `1//${tag}-refresh`, accessToken: gToken, expiresAt: far });
   await env.deps.accounts.create({ id: `acc-z-${tag}`, provider: 'zoho', oauthClientId: `z-${tag}`, email: `ops-${tag}@example.com`, zohoDataCentre: 'com', refreshToken: `1000.${tag}.refresh`, accessToken: zToken, expiresAt: far });
@@ -88,6 +119,46 @@ export async function seedGoogle(sandbox: RunningSandbox, w: SyncWorld, people: 
 export async function seedZoho(sandbox: RunningSandbox, w: SyncWorld, records: Record<string, unknown>[]): Promise<string[]> {
   const r = await sandbox.control.seed<{ crm: { ids: string[] }[] }>('zoho', { crm: [{ org: w.zoho.org, module: 'Contacts', records: records.map((r) => ({ Owner: { id: w.zoho.ownerId }, ...r })) }] });
   return r.crm[0]?.ids ?? [];
+}
+
+/** Changes made by people in the providers' UIs: no API quota, no workflow rule, each one a change in the next pull. */
+export const ui = {
+  editGoogle: (sandbox: RunningSandbox, w: SyncWorld, resourceName: string, person: Person): Promise<Person> =>
+    sandbox.control.call('PATCH', '/google/contacts', { user: w.google.email, resourceName, person }),
+  deleteGoogle: (sandbox: RunningSandbox, w: SyncWorld, resourceNames: string[]): Promise<unknown> =>
+    sandbox.control.call('POST', '/google/contacts/delete', { user: w.google.email, resourceNames }),
+  editZoho: (sandbox: RunningSandbox, w: SyncWorld, id: string, fields: Record<string, unknown>): Promise<unknown> =>
+    sandbox.control.call('POST', '/zoho/crm/edit', { org: w.zoho.org, id, fields }),
+  deleteZoho: (sandbox: RunningSandbox, w: SyncWorld, ids: string[]): Promise<unknown> => sandbox.control.call('POST', '/zoho/crm/delete', { org: w.zoho.org, ids }),
+};
+
+/** The first e-mail of a Google contact or a CRM record, lower-cased. */
+export const emailOf = (r: Person | ZohoContact): string | undefined => ('id' in r ? (r as ZohoContact).Email : (r as Person).emailAddresses?.[0]?.value)?.toLowerCase();
+
+/** The records of a listing whose first e-mail is `email` (a duplicate shows as two). */
+export const withEmail = <T extends Person | ZohoContact>(rows: T[], email: string): T[] => rows.filter((r) => emailOf(r) === email.toLowerCase());
+
+/** The one record with that e-mail; fails when there is none or more than one. */
+export function oneWithEmail<T extends Person | ZohoContact>(rows: T[], email: string): T {
+  const found = withEmail(rows, email);
+  if (found.length !== 1) throw new Error(`${found.length} records with e-mail ${email}`);
+  return found[0]!;
+}
+
+/** The request log's sequence number now: requests after it are the ones a test provoked next. */
+export const lastSeq = async (sandbox: RunningSandbox): Promise<number> => (await sandbox.control.call<{ lastSeq: number }>('GET', '/requests?path=__none__')).lastSeq;
+
+/** The provider writes (Google batch/contact mutations, CRM writes) the sandbox received after `since`. */
+export const writesSince = async (sandbox: RunningSandbox, since: number): Promise<string[]> =>
+  (await sandbox.control.requests({ since }))
+    .filter((r) => (r.provider === 'google' && r.method === 'POST' && /batch(Create|Update|Delete)Contacts|createContact/.test(r.url)) || (r.provider === 'zoho' && ['POST', 'PUT', 'DELETE', 'PATCH'].includes(r.method) && /\/(crm|creator)\//.test(r.url)))
+    .map((r) => `${r.method} ${r.url.split('?')[0]}`);
+
+/** Terminates the pairings' workflows a test file left running on its task queue (they would wait for hours). */
+export async function stopPairings(env: TestEnv): Promise<void> {
+  for await (const wf of env.client.workflow.list({ query: `TaskQueue="${env.taskQueue}" AND ExecutionStatus="Running"` })) {
+    await env.client.workflow.getHandle(wf.workflowId).terminate('test file finished').catch(() => undefined);
+  }
 }
 
 /** Waits until the pairing's workflow has finished cycle `n` and is waiting again; answers its status. */

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApi } from '../../clients/api/server';
 import { KommoMirrorService } from '../../clients/kommo';
@@ -26,18 +25,9 @@ export interface MirrorWorld {
   call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, key?: string): Promise<LightMyRequestResponse>;
 }
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-
 /** The env's API (settings API_PORT and KOMMO_WEBHOOK_BASE_URL must name the port), listening on loopback. */
 export async function startApi(env: TestEnv): Promise<FastifyInstance> {
-  const api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client });
+  const api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client });
   await api.listen({ host: '127.0.0.1', port: env.settings.API_PORT });
   return api;
 }
@@ -54,7 +44,7 @@ export async function mirrorWorld(sandbox: RunningSandbox, env: TestEnv, api: Fa
   const unisenderKey = `uni-key-${tag}-0123456789`;
   await sandbox.control.seed('unisender', { accounts: [{ id: `uni-${tag}`, apiKeys: [unisenderKey] }] });
   const oauthClientId = `kommo-${tag}`;
-  await env.deps.accounts.upsertClient({ id: oauthClientId, provider: 'kommo', clientId: kommoClientId, clientSecret, redirectUri });
+  await env.deps.oauthClients.upsert({ id: oauthClientId, provider: 'kommo', clientId: kommoClientId, clientSecret, redirectUri });
   const service = new KommoMirrorService({ settings: env.settings, kommo: env.deps.kommo, connections: env.deps.mirrorConnections, temporal: async () => env.client });
   return {
     tag,

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
@@ -6,11 +5,11 @@ import type { DestinationStream } from 'pino';
 import { loadSettings, type Settings } from '../../config';
 import type { ActivityDeps } from '../../activities';
 import type { Mongo } from '../../store/mongo';
-import { stackPaths } from '../../stack/paths';
 import { buildActivityDeps } from '../../workers/deps';
 import { createLogger } from '../../config/logger';
 import { installRuntime } from '../../workers/logging';
 import { createWorkers, runWorkers } from '../../workers/worker';
+import { workflowBundleFile } from './bundle';
 import { CapturedLog } from './capture';
 import { temporalConnection } from '../../config/temporal';
 
@@ -52,14 +51,14 @@ export async function createTestEnv(name: string, overrides: Partial<Settings> =
   }
   const taskQueue = unique(`test-${name}`);
   const settings = testSettings({ TEMPORAL_TASK_QUEUE: taskQueue, ...overrides });
-  const { deps, close } = await buildActivityDeps(settings, { dbName: unique(`test_${name}`).replace(/-/g, '_'), ...opts });
+  const { deps, db, close } = await buildActivityDeps(settings, { dbName: unique(`test_${name}`).replace(/-/g, '_'), ...opts });
   const clientConnection = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
   const connection = await NativeConnection.connect(temporalConnection(settings));
-  const bundle = path.join(stackPaths(settings).root, 'cache', 'workflow-bundle.js');
+  const bundle = workflowBundleFile(settings);
   return {
     settings,
-    mongo: { db: deps.db },
+    mongo: { db },
     deps,
     client,
     connection,
@@ -73,11 +72,11 @@ export async function createTestEnv(name: string, overrides: Partial<Settings> =
     },
     mongoUri() {
       const u = new URL(settings.MONGODB_URI);
-      u.pathname = `/${deps.db.databaseName}`;
+      u.pathname = `/${db.databaseName}`;
       return u.toString();
     },
     async close() {
-      await deps.db.dropDatabase().catch(() => undefined);
+      await db.dropDatabase().catch(() => undefined);
       await close();
       await clientConnection.close();
       await connection.close();

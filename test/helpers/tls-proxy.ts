@@ -1,8 +1,8 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { startProcess, stopProcess, tcpOpen, waitUntil, which } from '../../stack/proc';
+import { freePort } from './free-port.js';
 
 /**
  * A TLS-terminating gRPC proxy in front of the local Temporal dev server that requires a client certificate, the
@@ -34,14 +34,6 @@ function nginxBinary(): string {
   return '/usr/sbin/nginx';
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 function openssl(dir: string, ...args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });

@@ -51,13 +51,11 @@ describe('demo dataset views', () => {
     expect(demoRecord(T, 8).name === a.name && demoRecord(T, 9).name === a.name).toBe(false);
   });
 
-  it('pages a 10M-record view deep down in constant time', () => {
+  // How fast it is at that depth is measured by `npm run bench -- sandbox` (demo_view_10m_ms).
+  it('pages a 10M-record view deep down without listing it', () => {
     const big: Timeline = { ...T, count: 10_000_000 };
-    const t0 = performance.now();
     const view = buildView(big, new Map(), { inclusive: true, sort: 'id' });
     const ids = view.slice(9_999_900, 100);
-    expect(ids[0]).toBe(9_999_901);
-    expect(ids).toHaveLength(100);
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(ids).toEqual(Array.from({ length: 100 }, (_, k) => 9_999_901 + k));
   });
 });

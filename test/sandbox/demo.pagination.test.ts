@@ -206,17 +206,16 @@ describe('records, details, and the data set', () => {
     expect(Object.keys(index.styles)).toEqual(expect.arrayContaining(STYLES));
   });
 
-  it('pages a million records at page 10,000 in O(page) time', async () => {
+  // How fast deep pages are is measured by `npm run bench -- sandbox` (demo_page_1m_ms, demo_deep_pages_ms).
+  it('pages a million records down to page 10,000', async () => {
     await sb.control.configure('demo', { count: 1_000_000 });
-    const t0 = Date.now();
     const last = await get('more-records/records?page=10000&per_page=100');
-    expect(Date.now() - t0).toBeLessThan(500);
     expect(ids((last.json as Data).data)).toEqual(range(999_901, 1_000_000));
     expect(last.json).toMatchObject({ info: { more_records: false } });
-    // A run of deep pages stays fast: the benchmark fetches 10,000 of them.
-    const t1 = Date.now();
-    for (let p = 9_800; p < 9_900; p++) await get(`next-link/records?page=${p}&per_page=100`);
-    expect(Date.now() - t1).toBeLessThan(5_000);
+    // Deep next-link pages follow on from each other.
+    const deep = (await get('next-link/records?page=9800&per_page=100')).json as Data & { pagination: { next_link: string } };
+    expect(ids(deep.data)).toEqual(range(979_901, 980_000));
+    expect(ids(((await get(deep.pagination.next_link)).json as Data).data)).toEqual(range(980_001, 980_100));
     const tail = (await get('records/999801')).json as Rec;
     const cursorDeep = await collect('cursor', `updated_since=${encodeURIComponent(tail.updated_at)}`);
     expect(cursorDeep.ids).toEqual(range(999_801, 1_000_000));

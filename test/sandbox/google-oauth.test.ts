@@ -235,18 +235,16 @@ describe('google token endpoint rate limit and bulk seeding', () => {
     expect(st.counters.tokenRateLimited).toBe(limited.length);
   });
 
-  it('seeds 5000 users in one call quickly and refreshes any of them by their predictable token', async () => {
-    const t0 = Date.now();
+  // How fast seeding and refreshing are is measured by `npm run bench -- sandbox` (google_seed_5000_ms, google_refresh_500_ms).
+  it('seeds 5000 users in one call and refreshes any of them by their predictable token', async () => {
     const r = await sb.control.seed<{ generated: { count: number; refreshTokenPattern: string; first: string; last: string } }>('google', {
       generate: { count: 5000, prefix: 'bench', clientId: CLIENT.clientId },
     });
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(r.generated).toMatchObject({ count: 5000, refreshTokenPattern: '1//rt-bench<i>', first: 'bench1@example.com', last: 'bench5000@example.com' });
     const st = await sb.control.state<{ userCount: number }>('google');
     expect(st.userCount).toBe(5002);
-    const t1 = Date.now();
     const all = await Promise.all(Array.from({ length: 500 }, (_, i) => postToken(sb, refreshForm(`1//rt-bench${i + 1}`))));
     expect(all.every((x) => x.status === 200)).toBe(true);
-    expect(Date.now() - t1).toBeLessThan(5000);
+    expect(new Set(all.map((x) => x.body.access_token)).size).toBe(500);
   });
 });

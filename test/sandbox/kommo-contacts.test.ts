@@ -188,15 +188,11 @@ describe('contact shape', () => {
     expect(await res.json()).toMatchObject({ id: 29_000_002, subdomain: SUB });
   });
 
-  it('generates large contact sets fast and pages deep into them quickly', async () => {
-    const t0 = Date.now();
-    await seed({ count: 50_000 });
-    const seeded = Date.now() - t0;
-    const t1 = Date.now();
+  // How fast is measured by `npm run bench -- sandbox` (kommo_seed_50k_ms, kommo_deep_page_ms).
+  it('generates large contact sets and pages deep into them', async () => {
+    const { firstId } = await seed({ count: 50_000 });
     const deep = await page('?limit=250&page=200');
-    expect(deep.body._embedded.contacts).toHaveLength(250);
-    expect(Date.now() - t1).toBeLessThan(1_000);
-    expect(seeded).toBeLessThan(10_000);
+    expect(deep.body._embedded.contacts.map((c) => c.id)).toEqual(Array.from({ length: 250 }, (_, k) => firstId + 49_750 + k));
     const state = await sb.control.state<{ accounts: { contactCount: number; contacts?: unknown[] }[] }>('kommo', { contacts: '0' });
     expect(state.accounts[0]?.contactCount).toBe(50_000);
     expect(state.accounts[0]?.contacts).toBeUndefined();

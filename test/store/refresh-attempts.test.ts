@@ -6,9 +6,7 @@ import { createTokenActivities } from '../../activities/tokens';
 import { providerEndpoints } from '../../providers/endpoints';
 import { FailureType, ProviderError } from '../../providers/errors';
 import type { RefreshFn } from '../../providers/oauth';
-import { AccountStore } from '../../store/accounts';
-import { createCipher } from '../../store/crypto';
-import { ErrorLogStore } from '../../store/error-logs';
+import { openStores, type Stores } from '../../store';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { testSettings, unique } from '../helpers/stack';
 
@@ -17,7 +15,7 @@ import { testSettings, unique } from '../helpers/stack';
 // details a previous attempt would have left, on the real store.
 const settings = { ...testSettings(), TOKEN_REFRESH_MAX_TRANSIENT_FAILURES: 3 };
 let mongo: Mongo;
-let accounts: AccountStore;
+let stores: Stores;
 let calls = 0;
 let answer: () => Promise<never> = () => Promise.reject(new Error('unset'));
 
@@ -28,9 +26,8 @@ const refresher: RefreshFn = async () => {
 
 beforeAll(async () => {
   mongo = await connectMongo(settings, unique('test_attempts').replace(/-/g, '_'));
-  accounts = new AccountStore(mongo.db, createCipher(settings.ENCRYPTION_KEY));
-  await accounts.ensureIndexes();
-  await accounts.upsertClient({ id: 'g', provider: 'google', clientId: 'cid', clientSecret: 'secret' });
+  stores = await openStores(mongo.db, settings);
+  await stores.oauthClients.upsert({ id: 'g', provider: 'google', clientId: 'cid', clientSecret: 'secret' });
 });
 afterAll(async () => {
   await mongo.db.dropDatabase();
@@ -39,8 +36,7 @@ afterAll(async () => {
 
 async function attempt(accountId: string, attemptNo: number, heartbeatDetails: unknown): Promise<{ error: unknown; heartbeats: unknown[] }> {
   const activities = createTokenActivities({
-    accounts,
-    errorLogs: new ErrorLogStore(mongo.db),
+    ...stores,
     endpoints: providerEndpoints(settings),
     refreshers: { google: refresher, zoho: refresher, kommo: refresher },
     temporal: null,
@@ -59,7 +55,7 @@ async function attempt(accountId: string, attemptNo: number, heartbeatDetails: u
 
 async function account(): Promise<string> {
   const id = unique('acc');
-  await accounts.create({ id, provider: 'google', oauthClientId: 'g', email: `${id}@example.com`, refreshToken: `rt-${id}` });
+  await stores.accounts.create({ id, provider: 'google', oauthClientId: 'g', email: `${id}@example.com`, refreshToken: `rt-${id}` });
   return id;
 }
 

@@ -1,21 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccountStore } from '../../store/accounts';
+import type { Collection } from 'mongodb';
+import { openStores } from '../../store';
+import type { AccountDoc, AccountStore } from '../../store/accounts';
 import { createCipher } from '../../store/crypto';
 import { connectMongo, type Mongo } from '../../store/mongo';
+import type { TokenJournalDoc } from '../../store/token-journal';
 import { testSettings, unique } from '../helpers/stack';
 
 // Token writes go through the token journal (store/accounts.ts): the journal insert is the compare-and-swap,
 // the account update follows, and readers apply what a dead writer committed but did not apply.
-const cipher = createCipher('ab'.repeat(32));
+const KEY = 'ab'.repeat(32);
+const cipher = createCipher(KEY);
 let mongo: Mongo;
 let store: AccountStore;
+// What the store writes, read and forged straight in MongoDB.
+let journal: Collection<TokenJournalDoc>;
+let accounts: Collection<AccountDoc>;
 let n = 0;
 
 beforeAll(async () => {
   mongo = await connectMongo(testSettings(), unique('test_journal').replace(/-/g, '_'));
-  store = new AccountStore(mongo.db, cipher);
-  await store.ensureIndexes();
-  await store.upsertClient({ id: 'g', provider: 'google', clientId: 'cid', clientSecret: 'secret' });
+  const stores = await openStores(mongo.db, { ENCRYPTION_KEY: KEY });
+  store = stores.accounts;
+  journal = mongo.db.collection<TokenJournalDoc>('token_journal');
+  accounts = mongo.db.collection<AccountDoc>('accounts');
+  await stores.oauthClients.upsert({ id: 'g', provider: 'google', clientId: 'cid', clientSecret: 'secret' });
 });
 afterAll(async () => {
   await mongo.db.dropDatabase();
@@ -39,13 +48,13 @@ describe('token journal', () => {
     expect(await accessOf(id)).toBe(a === 2 ? 'ya29.a' : 'ya29.b');
     expect(await store.storeRefreshed(id, 2, token('ya29.c'), 'owner-c')).toBe(3);
     expect((await store.get(id)).token.version).toBe(3);
-    expect((await store.journal.find({ accountId: id }).toArray()).map((e) => e._id)).toEqual([`${id}#3`]);
+    expect((await journal.find({ accountId: id }).toArray()).map((e) => e._id)).toEqual([`${id}#3`]);
   });
 
   it('applies a change whose writer died after committing it, on the next read', async () => {
     const id = await account();
     // What a writer leaves when it dies between the journal insert and the account update.
-    await store.journal.insertOne({
+    await journal.insertOne({
       _id: `${id}#2`,
       accountId: id,
       version: 2,
@@ -57,7 +66,7 @@ describe('token journal', () => {
         { path: 'token.refresh', value: cipher.encrypt('kommo-rotated-refresh') },
       ],
     });
-    expect((await store.accounts.findOne({ _id: id }))!.token.version).toBe(1);
+    expect((await accounts.findOne({ _id: id }))!.token.version).toBe(1);
     const leased = await store.acquireLease(id, 'next-owner', 60_000);
     expect(leased!.token.version).toBe(2);
     const creds = await store.credentials(leased!);
@@ -74,7 +83,7 @@ describe('token journal', () => {
     // insert must catch it.
     expect(await store.storeRefreshed(id, 1, token('stale'), 'o-stale')).toBeNull();
     expect(await accessOf(id)).toBe('v3');
-    expect(await store.journal.countDocuments({ _id: `${id}#2` })).toBe(0);
+    expect(await journal.countDocuments({ _id: `${id}#2` })).toBe(0);
   });
 
   it('treats a retry of the same attempt as the same write', async () => {

@@ -1,35 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkIdOf } from '../../providers/google/mapper';
-import { CapturedLog } from '../helpers/capture';
-import { LINK_FIELD, cycleDone, googleContacts, seedGoogle, seedZoho, syncWorld, zohoContacts, type SyncWorld } from '../helpers/contact-sync';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
-import { createTestEnv, type TestEnv } from '../helpers/stack';
+import { LINK_FIELD, cycleDone, googleContacts, lastSeq, seedGoogle, seedZoho, startSyncBed, syncWorld, writesSince, zohoContacts, type SyncBed, type SyncWorld } from '../helpers/contact-sync';
+import type { RunningSandbox } from '../helpers/sandbox';
+import type { TestEnv } from '../helpers/stack';
 
 /** Contact sync on the real Temporal server against the sandbox's Google and Zoho CRM. */
-const log = new CapturedLog();
+let bed: SyncBed;
 let sandbox: RunningSandbox;
 let env: TestEnv;
-let stop: (() => void) | undefined;
-let running: Promise<unknown> | undefined;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  env = await createTestEnv('contact_sync', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, LOG_LEVEL: 'info' }, { logDestination: log });
-  // One worker for the whole file: pairings are long-lived workflows.
-  running = env.withWorker(() => new Promise<void>((resolve) => (stop = resolve)));
+  bed = await startSyncBed('contact_sync');
+  ({ sandbox, env } = bed);
 });
-afterAll(async () => {
-  stop?.();
-  await running;
-  await env.close();
-  await sandbox.close();
-});
-
-const writes = async (since: number): Promise<string[]> =>
-  (await sandbox.control.requests({ since }))
-    .filter((r) => (r.provider === 'google' && r.method === 'POST' && /batch(Create|Update|Delete)Contacts|createContact/.test(r.url)) || (r.provider === 'zoho' && ['POST', 'PUT', 'DELETE', 'PATCH'].includes(r.method) && r.url.includes('/crm/')))
-    .map((r) => `${r.method} ${r.url.split('?')[0]}`);
-const lastSeq = async (): Promise<number> => (await sandbox.control.call<{ lastSeq: number }>('GET', '/requests?path=__none__')).lastSeq;
+afterAll(() => bed?.close());
 
 describe('contact sync between Google Contacts and Zoho CRM', () => {
   let w: SyncWorld;
@@ -93,13 +77,13 @@ describe('contact sync between Google Contacts and Zoho CRM', () => {
     expect(people2.find((p) => p.emailAddresses?.[0]?.value === 'carl@example.com')?.phoneNumbers?.[0]?.value).toMatch(/4155550100$/);
     expect(await env.deps.links.count(pairingId)).toBe(2);
 
-    const since = await lastSeq();
+    const since = await lastSeq(sandbox);
     for (let n = 3; n <= 5; n++) {
       await w.service.signal(pairingId, 'resync');
       const s = await cycleDone(w, pairingId, n);
       expect(s.last?.google).toEqual({ created: 0, updated: 0, deleted: 0, tagged: 0 });
       expect(s.last?.zoho).toEqual({ created: 0, updated: 0, deleted: 0, tagged: 0 });
     }
-    expect(await writes(since)).toEqual([]);
+    expect(await writesSince(sandbox, since)).toEqual([]);
   }, 240_000);
 });

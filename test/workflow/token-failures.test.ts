@@ -36,11 +36,11 @@ let worker: ChildProcess;
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('token-failures', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, ROOT_API_KEY: ROOT, TOKEN_REFRESH_MAX_TRANSIENT_FAILURES: 4, LOG_LEVEL: 'info' }, { logDestination: testLog });
-  api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client, log: createLogger({ LOG_LEVEL: 'info' }, 'api', apiLog) });
+  api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client, log: createLogger({ LOG_LEVEL: 'info' }, 'api', apiLog) });
   await sandbox.control.seed('google', { clients: [{ ...CLIENTS.google, redirectUris: [] }] });
   await sandbox.control.seed('zoho', { clients: [CLIENTS.zoho] });
   for (const provider of ['google', 'zoho', 'kommo'] as const) {
-    await env.deps.accounts.upsertClient({ id: `${provider}-main`, provider, ...CLIENTS[provider] });
+    await env.deps.oauthClients.upsert({ id: `${provider}-main`, provider, ...CLIENTS[provider] });
   }
   worker = spawnWorker(
     { ...process.env, TEMPORAL_TASK_QUEUE: env.taskQueue, MONGODB_URI: env.mongoUri(), PROVIDERS_SANDBOX_URL: sandbox.baseUrl, CREATE_SCHEDULES: 'false', LOG_LEVEL: 'info', TOKEN_REFRESH_MAX_TRANSIENT_FAILURES: '4' },

@@ -17,7 +17,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('token-rerun', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl });
   await sandbox.control.seed('google', { clients: [{ ...CLIENT, redirectUris: [] }], generate: { count: 3, prefix: 'rerun', clientId: CLIENT.clientId } });
-  await env.deps.accounts.upsertClient({ id: 'google-main', provider: 'google', ...CLIENT });
+  await env.deps.oauthClients.upsert({ id: 'google-main', provider: 'google', ...CLIENT });
   await env.deps.accounts.createMany(
     [1, 2, 3].map((i) => ({ id: `g-rerun-${i}`, provider: 'google' as const, oauthClientId: 'google-main', email: `rerun${i}@example.com`, refreshToken: `1//rt-rerun${i}` })),
   );

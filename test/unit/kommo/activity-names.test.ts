@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAlertActivities } from '../../../activities/alerts';
 import { createContactActivities } from '../../../activities/contacts';
-import { createExtractActivities } from '../../../activities/extract';
+import { createExtractionActivities } from '../../../activities/extraction';
 import { createKommoActivities } from '../../../activities/kommo';
 import { createSmokeActivities } from '../../../activities/smoke';
 import { createTokenActivities } from '../../../activities/tokens';
@@ -11,7 +11,7 @@ import { createTokenActivities } from '../../../activities/tokens';
 describe('activity names', () => {
   it('are unique across the factories the worker registers', () => {
     const none = { settings: { EXTRACT_HTTP_TIMEOUT_SECONDS: 60, EXTRACT_PART_MIB: 5 } } as never;
-    const factories = { createSmokeActivities, createAlertActivities, createTokenActivities, createExtractActivities, createContactActivities, createKommoActivities };
+    const factories = { createSmokeActivities, createAlertActivities, createTokenActivities, createExtractionActivities, createContactActivities, createKommoActivities };
     const owners = new Map<string, string[]>();
     for (const [factory, create] of Object.entries(factories)) {
       for (const name of Object.keys((create as (d: never) => object)(none))) owners.set(name, [...(owners.get(name) ?? []), factory]);

@@ -16,9 +16,16 @@ describe('change detection: a change counts only when version and content both m
     expect(p.links[0]?.next?.google?.version).toBe('g2');
     expect(p.links[0]?.awaits).toEqual({});
   });
-  it('the same version with other content is not a change (nothing moved at the provider)', () => {
+  it('the same Google etag with other content is not a change (Google re-reading our write; every edit moves the etag)', () => {
     const p = plan({ links: [L()], google: { records: [rec('people/c1', 'g1', { ...ANA, title: 'CEO' })] } });
     expect(isEmptyPlan(p)).toBe(true);
+  });
+  it('a Zoho edit in the same second as our write (the same Modified_Time, other content) is a change', () => {
+    // Zoho's version is Modified_Time, to the second: a person's edit right after our write keeps it.
+    const p = plan({ links: [L()], zoho: { records: [rec('z1', 'z1', { ...ANA, title: 'CEO' })] } });
+    expect(counts(p)).toEqual({ 'google.updates': 1, links: 1 });
+    expect(p.google.updates[0]).toMatchObject({ id: 'people/c1', fields: ['title'] });
+    expect(p.links[0]?.next?.zoho).toMatchObject({ version: 'z1', hash: contactHash({ ...ANA, title: 'CEO' }, s) });
   });
   it('a Google edit updates Zoho with exactly the changed fields', () => {
     const p = plan({ links: [L()], google: { records: [rec('people/c1', 'g2', { ...ANA, title: 'CEO' })] } });

@@ -3,7 +3,8 @@ import { extractionNetwork, type Settings } from '../config';
 import { SA, deploymentId, ids } from '../common/names';
 import { ConfigInvalid, prepareConfig, secretNames } from '../extraction';
 import { ConfigNotFound, newId, type ConfigDoc, type ConfigStore, type ConfigSummary } from '../store/configs';
-import { extractConfig, type ExtractConfigInput } from '../workflows/extract';
+import type { SecretStore } from '../store/secrets';
+import { extractConfig, type ExtractConfigInput } from '../workflows/extraction';
 import { configSchedule, configScheduleId, deleteSchedule, ensureSchedules, reconcileConfigSchedules, tuningFrom, type ReconcileResult } from './schedules';
 import { TemporalUnavailable, withinDeadline } from './temporal';
 
@@ -23,8 +24,8 @@ export const configView = (doc: ConfigDoc): Record<string, unknown> => JSON.pars
  * Config changes and runs, shared by the HTTP API and the CLI: validate, assign ids, store with history,
  * and keep each config's Temporal Schedule in step.
  */
-export class ExtractService {
-  constructor(private readonly deps: { settings: Settings; configs: ConfigStore; temporal: () => Promise<Client> }) {}
+export class ExtractionService {
+  constructor(private readonly deps: { settings: Settings; configs: ConfigStore; secrets: SecretStore; temporal: () => Promise<Client> }) {}
 
   /** One page of configs without their bodies (GET one config for its body). */
   async list(q: { limit?: number; after?: string } = {}): Promise<{ configs: ConfigSummary[]; next: string | null }> {
@@ -57,14 +58,14 @@ export class ExtractService {
   async delete(id: string, keyName: string): Promise<void> {
     const prev = await this.deps.configs.get(id);
     await this.deps.configs.delete(prev, keyName);
-    await this.withTemporal('the schedule deletion', (client) => deleteSchedule(client, configScheduleId(this.deps.settings, id))).catch((err: unknown) => {
+    await this.withTemporal('the schedule deletion', (temporal) => deleteSchedule(temporal, configScheduleId(this.deps.settings, id))).catch((err: unknown) => {
       if (!(err instanceof TemporalUnavailable)) throw err;
     });
   }
 
   /** What a stored config will miss at run time: secrets it references that are not set (yet). */
   private async warnings(json: string): Promise<{ warnings?: { path: string; message: string }[] }> {
-    const stored = new Set((await this.deps.configs.secretNames()).map((s) => s.name));
+    const stored = new Set((await this.deps.secrets.names()).map((s) => s.name));
     const missing = secretNames(JSON.parse(json)).filter((n) => !stored.has(n));
     if (!missing.length) return {};
     return { warnings: missing.map((n) => ({ path: 'secrets', message: `\${secret::${n}} is not set: runs fail until it is (switchyard secrets set ${n} -)` })) };
@@ -72,8 +73,8 @@ export class ExtractService {
 
   /** See reconcileConfigSchedules: run at worker start. */
   async reconcileSchedules(): Promise<ReconcileResult> {
-    const client = await this.deps.temporal();
-    return reconcileConfigSchedules(client, this.deps.settings, await this.deps.configs.crons());
+    const temporal = await this.deps.temporal();
+    return reconcileConfigSchedules(temporal, this.deps.settings, await this.deps.configs.crons());
   }
 
   /**
@@ -83,7 +84,7 @@ export class ExtractService {
   async syncSchedule(configId: string, cron: string | null): Promise<ScheduleState> {
     const id = configScheduleId(this.deps.settings, configId);
     try {
-      await this.withTemporal('the schedule update', (client) => ensureSchedules(client, this.deps.settings, [configSchedule(this.deps.settings, configId, cron)]));
+      await this.withTemporal('the schedule update', (temporal) => ensureSchedules(temporal, this.deps.settings, [configSchedule(this.deps.settings, configId, cron)]));
       return { state: 'in_step', id };
     } catch (err) {
       if (!(err instanceof TemporalUnavailable)) throw err;
@@ -97,19 +98,19 @@ export class ExtractService {
     if (!doc) throw new ConfigNotFound(configId);
     const unknown = unknownExtractions(doc, opts.extractionIds ?? []);
     if (unknown.length) throw new ConfigInvalid([{ path: 'extraction', message: `config ${configId} has no extraction ${unknown.join(', ')} (give an extraction's id or name)` }]);
-    return this.withTemporal('the run', (client) =>
-      startExtractConfig(client, this.deps.settings, { configId, ...(opts.extractionIds ? { extractionIds: opts.extractionIds } : {}), trigger: opts.trigger ?? 'manual' }),
+    return this.withTemporal('the run', (temporal) =>
+      startExtractConfig(temporal, this.deps.settings, { configId, ...(opts.extractionIds ? { extractionIds: opts.extractionIds } : {}), trigger: opts.trigger ?? 'manual' }),
     );
   }
 
-  private async withTemporal<T>(what: string, fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.deps.temporal();
-    return withinDeadline(client, what, () => fn(client));
+  private async withTemporal<T>(what: string, fn: (temporal: Client) => Promise<T>): Promise<T> {
+    const temporal = await this.deps.temporal();
+    return withinDeadline(temporal, what, () => fn(temporal));
   }
 }
 
-export async function startExtractConfig(client: Client, settings: Settings, input: Omit<ExtractConfigInput, 'tuning' | 'taskQueue'>): Promise<WorkflowHandle<typeof extractConfig>> {
-  return client.workflow.start(extractConfig, {
+export async function startExtractConfig(temporal: Client, settings: Settings, input: Omit<ExtractConfigInput, 'tuning' | 'taskQueue'>): Promise<WorkflowHandle<typeof extractConfig>> {
+  return temporal.workflow.start(extractConfig, {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     workflowId: deploymentId(settings.TEMPORAL_TASK_QUEUE, ids.extractConfig(input.configId, Date.now())),
     args: [{ ...input, tuning: tuningFrom(settings), taskQueue: settings.TEMPORAL_TASK_QUEUE }],

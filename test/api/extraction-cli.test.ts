@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readS3 } from '../helpers/extract';
+import { readS3 } from '../helpers/extraction';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
 
@@ -57,7 +57,7 @@ describe('switchyard configs / extract', () => {
     const value = 'cli-secret-value-1234567890';
     const set = await cli(['secrets', 'set', 'demo_token', '-'], `${value}\n`);
     expect(set.code, set.stderr).toBe(0);
-    expect(await env.deps.configs.secretValues(['demo_token'])).toEqual({ demo_token: value });
+    expect(await env.deps.secrets.values(['demo_token'])).toEqual({ demo_token: value });
     const list = await cli(['secrets', 'list']);
     expect(list.stdout).toMatch(/^demo_token\s+\S+\s+cli:/m);
     expect(list.stdout).not.toContain(value);
@@ -103,9 +103,9 @@ describe('switchyard configs / extract', () => {
     const res = await env.withWorker(() => cli(['extract', 'run', file, '--wait']));
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/config cfg_\w+ created/);
-    const result = JSON.parse(res.stdout.slice(res.stdout.indexOf('{'))) as { configId: string; runs: { success: boolean; records: number; destiny: string; extractionId: string }[] };
+    const result = JSON.parse(res.stdout.slice(res.stdout.indexOf('{'))) as { configId: string; runs: { success: boolean; records: number; destination: string; extractionId: string }[] };
     expect(result.runs[0]).toMatchObject({ success: true, records: 180 });
-    expect((await readS3(env.deps.s3, result.runs[0]!.destiny)).trim().split('\n')).toHaveLength(181);
+    expect((await readS3(env.deps.s3, result.runs[0]!.destination)).trim().split('\n')).toHaveLength(181);
     // The same file again updates the stored config of that name and runs it.
     const again = await env.withWorker(() => cli(['extract', 'run', file, '--wait']));
     expect(again.stdout).toContain(`config ${result.configId} updated`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sandboxRewrite } from '../../../activities/extract-http';
-import { cursorOf } from '../../../activities/extract';
+import { sandboxRewrite } from '../../../sandbox/demo/hosts';
+import { cursorOf } from '../../../activities/extraction/fetch';
 import { ConfigInvalid, normaliseCron, prepareConfig } from '../../../extraction';
 import { startPagination } from '../../../extraction';
 import { diffPaths, newId } from '../../../store/configs';

@@ -3,20 +3,18 @@ import os from 'node:os';
 import { SingleBar } from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { loadSettings, temporalUiUrl, type Settings } from '../../config';
+import { temporalUiUrl, type Settings } from '../../config';
 import { formatIssues } from '../../extraction';
-import { ConfigStore } from '../../store/configs';
-import { createCipher } from '../../store/crypto';
-import { connectMongo } from '../../store/mongo';
-import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
+import type { Stores } from '../../store';
+import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult } from '../../workflows/extraction';
 import { ConfigInvalid } from '../../extraction';
-import { ExtractService } from '../extract';
-import { connectClient } from '../temporal';
+import { ExtractionService } from '../extraction';
+import { print, withContext } from './context';
 
 interface Ctx {
   settings: Settings;
-  configs: ConfigStore;
-  service: ExtractService;
+  stores: Stores;
+  service: ExtractionService;
   temporal(): Promise<Client>;
 }
 
@@ -24,30 +22,20 @@ interface Ctx {
 const cliName = (): string => `cli:${os.userInfo().username}`;
 
 async function withService<T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const settings = loadSettings();
-  const mongo = await connectMongo(settings);
-  let conn: Promise<{ client: Client; close(): Promise<void> }> | undefined;
-  const temporal = async (): Promise<Client> => (await (conn ??= connectClient(settings))).client;
-  try {
-    const configs = new ConfigStore(mongo.db, createCipher(settings.ENCRYPTION_KEY));
-    await configs.ensureIndexes();
-    return await fn({ settings, configs, service: new ExtractService({ settings, configs, temporal }), temporal });
-  } catch (err) {
-    if (err instanceof ConfigInvalid) throw new Error(`invalid config:\n${formatIssues(err.issues)}`, { cause: err });
-    throw err;
-  } finally {
-    if (conn) await (await conn).close().catch(() => undefined);
-    await mongo.close();
-  }
+  return withContext(async ({ settings, stores, temporal }) => {
+    try {
+      return await fn({ settings, stores, service: new ExtractionService({ settings, configs: stores.configs, secrets: stores.secrets, temporal }), temporal });
+    } catch (err) {
+      if (err instanceof ConfigInvalid) throw new Error(`invalid config:\n${formatIssues(err.issues)}`, { cause: err });
+      throw err;
+    }
+  });
 }
 
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
 const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 /** `switchyard extract ...` and `switchyard configs ...`: the REST extractor from a terminal. */
-export function addExtractCommands(program: Command): void {
+export function addExtractionCommands(program: Command): void {
   const extract = program.command('extract').description('REST extraction runs and their logs');
   extract
     .command('run <configIdOrFile>')
@@ -55,11 +43,11 @@ export function addExtractCommands(program: Command): void {
     .option('--extraction <id>', 'only this extraction (id or name)')
     .option('--wait', 'wait for the end, with a progress bar')
     .action(async (target: string, o: { extraction?: string; wait?: boolean }) =>
-      withService(async ({ settings, configs, service, temporal }) => {
+      withService(async ({ settings, stores, service, temporal }) => {
         let configId = target;
         if (fs.existsSync(target) && fs.statSync(target).isFile()) {
           const body = readJson(target) as { name?: unknown };
-          const existing = typeof body.name === 'string' ? await configs.findByName(body.name) : null;
+          const existing = typeof body.name === 'string' ? await stores.configs.findByName(body.name) : null;
           const stored = existing ? await service.update(existing._id, body, cliName()) : await service.create(body, cliName());
           configId = String(stored.id);
           process.stdout.write(`config ${configId} ${existing ? 'updated' : 'created'} from ${target}\n`);
@@ -80,7 +68,7 @@ export function addExtractCommands(program: Command): void {
             const p = await handle.query(extractConfigProgressQuery).catch(() => null);
             if (p) {
               bar.setTotal(Math.max(p.total, 1));
-              const run = p.current ? await client.workflow.getHandle(p.current.workflowId).query(extractProgressQuery).catch(() => null) : null;
+              const run = p.current ? await client.workflow.getHandle(p.current.workflowId).query(extractRunProgressQuery).catch(() => null) : null;
               bar.update(p.finished.length, {
                 name: p.current?.extractionName ?? '-',
                 records: run?.records ?? 0,
@@ -108,7 +96,7 @@ export function addExtractCommands(program: Command): void {
     .command('logs <extractionId>')
     .description("run logs of an extraction, newest first (the seed's fields plus workflow id, pages, bytes, duration)")
     .option('--limit <n>', 'how many', '20')
-    .action(async (extractionId: string, o: { limit: string }) => withService(async ({ configs }) => print(await configs.logsOf(extractionId, Number(o.limit)))));
+    .action(async (extractionId: string, o: { limit: string }) => withService(async ({ stores }) => print(await stores.runLogs.of(extractionId, Number(o.limit)))));
 
   const cfg = program.command('configs').description('extraction configs (every change is recorded with who made it)');
   cfg.command('list').action(async () =>
@@ -136,8 +124,8 @@ export function addExtractCommands(program: Command): void {
     .command('history <id>')
     .option('--snapshots', 'include the full config of each version')
     .action(async (id: string, o: { snapshots?: boolean }) =>
-      withService(async ({ configs }) => {
-        const h = await configs.historyOf(id);
+      withService(async ({ stores }) => {
+        const h = await stores.configHistory.of(id);
         if (h.length === 0) throw new Error(`no config with id ${id}`);
         print(h.map((e) => ({ version: e.version, action: e.action, by: e.keyName, at: e.at.toISOString(), changed: e.changed, ...(o.snapshots ? { snapshot: JSON.parse(e.snapshot) as unknown } : {}) })));
       }),
@@ -149,21 +137,21 @@ export function addExtractCommands(program: Command): void {
     .command('set <name> <value>')
     .description("store or replace a secret; '-' reads the value from standard input")
     .action(async (name: string, value: string) =>
-      withService(async ({ configs }) => {
+      withService(async ({ stores }) => {
         const v = value === '-' ? fs.readFileSync(0, 'utf8').trim() : value;
         if (!v) throw new Error(`secret ${name}: empty value`);
-        await configs.setSecret(name, v, cliName());
+        await stores.secrets.set(name, v, cliName());
         process.stdout.write(`secret ${name} stored\n`);
       }),
     );
   secrets.command('list').action(async () =>
-    withService(async ({ configs }) => {
-      for (const s of await configs.secretNames()) process.stdout.write(`${s.name.padEnd(32)} ${s.updatedAt}  ${s.updatedBy}\n`);
+    withService(async ({ stores }) => {
+      for (const s of await stores.secrets.names()) process.stdout.write(`${s.name.padEnd(32)} ${s.updatedAt}  ${s.updatedBy}\n`);
     }),
   );
   secrets.command('delete <name>').action(async (name: string) =>
-    withService(async ({ configs }) => {
-      if (!(await configs.deleteSecret(name))) throw new Error(`no secret named ${name}`);
+    withService(async ({ stores }) => {
+      if (!(await stores.secrets.delete(name))) throw new Error(`no secret named ${name}`);
       process.stdout.write(`secret ${name} deleted\n`);
     }),
   );

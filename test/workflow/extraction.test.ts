@@ -1,16 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareConfig } from '../../extraction';
 import { newId } from '../../store/configs';
-import { stackPaths } from '../../stack/paths';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
-import { extractConfigProgressQuery, extractProgressQuery, type ExtractConfigResult } from '../../workflows/extract';
-import { CapturedLog, historiesText, mailsAbout, waitFor } from '../helpers/capture';
-import { csvObjects, readS3 } from '../helpers/extract';
+import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult, type ExtractionTuning } from '../../workflows/extraction';
+import { CapturedLog, historiesText, mailMark, mailsAbout, waitFor } from '../helpers/capture';
+import { csvObjects, readS3 } from '../helpers/extraction';
+import { gapsAfter429 } from '../helpers/requests';
+import { workflowBundleFile } from '../helpers/bundle';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
 import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
@@ -26,7 +28,7 @@ let running: Promise<unknown>;
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('extract', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, EXTRACT_BATCH_SECONDS: 1, LOG_LEVEL: 'info' }, { logDestination: log });
-  const bundle = path.join(stackPaths(env.settings).root, 'cache', 'workflow-bundle.js');
+  const bundle = workflowBundleFile(env.settings);
   workers = await createWorkers(env.settings, env.connection, env.deps, { workflows: { workflowBundle: { codePath: bundle } }, overrides: { shutdownGraceTime: '5s' } });
   running = runWorkers(workers);
 });
@@ -58,16 +60,16 @@ async function addConfig(body: unknown): Promise<{ configId: string; extractionI
   return { configId: id, extractionIds: stored.extractions.map((e) => e.id) };
 }
 
-async function runConfig(configId: string): Promise<ExtractConfigResult> {
+async function runConfig(configId: string, tuning: Partial<ExtractionTuning> = {}): Promise<ExtractConfigResult & { workflowId: string }> {
   const workflowId = unique(`extract-config-${configId}`);
   workflowIds.push(workflowId);
   const result = await env.client.workflow.execute(extractConfig, {
     taskQueue: env.taskQueue,
     workflowId,
-    args: [{ configId, taskQueue: env.taskQueue, tuning: { batchSeconds: 1, heartbeatSeconds: 10, historyBudget: 2000 } }],
+    args: [{ configId, taskQueue: env.taskQueue, tuning: { batchSeconds: 1, heartbeatSeconds: 10, historyBudget: 2000, ...tuning } }],
   });
-  for (const r of result.runs) workflowIds.push(r.runId);
-  return result;
+  for (const r of result.runs) workflowIds.push(r.runWorkflowId);
+  return { ...result, workflowId };
 }
 
 const demoUrl = (style: string): string => `${sandbox.baseUrl}/demo/api/${style}/records`;
@@ -131,9 +133,9 @@ describe('extraction runs as workflows against the demo REST API', () => {
     expect(result.runs).toHaveLength(1);
     const run = result.runs[0]!;
     expect(run, run.error ?? '').toMatchObject({ success: true, records: 250 });
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
-    const [logEntry] = await env.deps.configs.logsOf(extractionIds[0]!);
-    expect(logEntry).toMatchObject({ success: true, data_inserted_len: 250, config_id: configId, extraction_id: extractionIds[0], destiny: run.destiny, error: null, workflow_id: run.runId });
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
+    const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(logEntry).toMatchObject({ success: true, data_inserted_len: 250, config_id: configId, extraction_id: extractionIds[0], destiny: run.destination, error: null, workflow_id: run.runWorkflowId });
     expect((logEntry!.last as { id: number }).id).toBe(250);
   });
 });
@@ -148,7 +150,7 @@ describe('pagination edge cases', () => {
   it('a short page that is not the last does not end the run', async () => {
     const run = await runStyle('more-records', { shortPage: { page: 2, size: 10 } });
     expect(run.success, run.error ?? '').toBe(true);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
   });
 
   it.each([
@@ -159,13 +161,13 @@ describe('pagination edge cases', () => {
   ])('%s with %s-relative next links', async (style, relativeLinks) => {
     const run = await runStyle(style, { relativeLinks });
     expect(run.success, run.error ?? '').toBe(true);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
   });
 
   it.each(['next-link', 'link-header'])('%s with duplicated query parameters on next links', async (style) => {
     const run = await runStyle(style, { duplicateQueryParams: true });
     expect(run.success, run.error ?? '').toBe(true);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
   });
 
   it.each([
@@ -178,17 +180,18 @@ describe('pagination edge cases', () => {
     const run = await runStyle(style, { lastPageTwice: true });
     expect(run.success).toBe(false);
     expect(run.error).toMatch(message);
-    const logs = await env.deps.configs.logs.find({ _id: run.runId }).toArray();
+    const logs = await env.mongo.db.collection('extract_run_logs').find({ _id: run.runWorkflowId as never }).toArray();
     expect(logs[0]).toMatchObject({ success: false, destiny: null, last: null });
-    expect(await env.deps.configs.runs.countDocuments({ _id: run.runId })).toBe(0);
+    expect(await env.mongo.db.collection('extract_runs').countDocuments({ _id: run.runWorkflowId as never })).toBe(0);
   });
 
   it('a missing has-more field on the last page fails the run naming the field, rather than guessing', async () => {
+    const since = await mailMark(env.settings);
     const run = await runStyle('more-records', { omitMoreRecords: 'last' });
     expect(run.success).toBe(false);
     expect(run.error).toContain('info.more_records');
     // Failed runs are e-mailed to operations, with the error and where to read the run log.
-    const [mail] = await waitFor('the failure e-mail', async () => (await mailsAbout(env.settings, run.runId)).filter((m) => m.subject.includes('failed')));
+    const [mail] = await waitFor('the failure e-mail', async () => (await mailsAbout(env.settings, run.runWorkflowId, since)).filter((m) => m.subject.includes('failed')));
     expect(mail!.subject).toContain('extraction more-records of config demo more-records failed');
     expect(mail!.text).toContain('info.more_records');
     expect(mail!.text).toContain('nothing was published');
@@ -230,8 +233,8 @@ describe('records', () => {
     });
     const run = (await runConfig(configId)).runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
-    expect(run.destiny).toMatch(/\.csv$/);
-    const text = await readS3(env.deps.s3, run.destiny!);
+    expect(run.destination).toMatch(/\.csv$/);
+    const text = await readS3(env.deps.s3, run.destination!);
     expect(text.split('\n')[0]).toBe('id;name;description;owner_name;owner_email;city;tags;up_name;ti_up_name;cap_up_name;low_name;tr_description;rt_description');
     const rows = csvObjects(text, ';');
     expect(rows).toHaveLength(120);
@@ -279,7 +282,7 @@ describe('records', () => {
     const run = (await runConfig(configId)).runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
     expect(await sandbox.control.requests({ provider: 'demo', path: '/details' })).toHaveLength(120);
-    const out = JSON.parse(await readS3(env.deps.s3, run.destiny!)) as { id: number; phone: string; zip: string }[];
+    const out = JSON.parse(await readS3(env.deps.s3, run.destination!)) as { id: number; phone: string; zip: string }[];
     expect(out.map((r) => r.id)).toEqual(range(120));
     for (const r of [out[0]!, out[77]!]) {
       const d = (await (await fetch(`${sandbox.baseUrl}/demo/api/records/${r.id}/details`)).json()) as { phone: string; address: { zip: string } };
@@ -308,19 +311,19 @@ describe('auth, limits and incremental runs', () => {
 
   it('refreshes the token at the start and once more on a 401 mid-run; every record once', async () => {
     await resetDemo({ count: 250, auth: { required: true, tokenKey: 'mytoken' } });
-    await env.deps.configs.setSecret('demo_rt', 'demo-refresh-token', 'test');
+    await env.deps.secrets.set('demo_rt', 'demo-refresh-token', 'test');
     const { configId } = await addConfig(authedConfig());
     await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', after: 3, times: 1, status: 401, body: { error: 'token_expired' } });
     const run = (await runConfig(configId)).runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
     const grants = await sandbox.control.requests({ provider: 'demo', path: '/oauth/token' });
     expect(grants.map((g) => g.status)).toEqual([200, 200]);
   });
 
   it('a 401 that a fresh token does not cure fails the run without retrying forever', async () => {
     await resetDemo({ count: 250, auth: { required: true, tokenKey: 'mytoken' } });
-    await env.deps.configs.setSecret('demo_rt', 'demo-refresh-token', 'test');
+    await env.deps.secrets.set('demo_rt', 'demo-refresh-token', 'test');
     const { configId } = await addConfig(authedConfig());
     await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', after: 2, times: 2, status: 401, body: { error: 'invalid_token' } });
     const run = (await runConfig(configId)).runs[0]!;
@@ -328,38 +331,71 @@ describe('auth, limits and incremental runs', () => {
     expect(run.error).toMatch(/401/);
   });
 
-  it('a 429 with Retry-After is waited out and the page fetched again; no record twice', async () => {
+  it('a 429 with Retry-After is waited out before the API is called again, and the page fetched again; no record twice', async () => {
     await resetDemo({ count: 250 });
     const { configId } = await addConfig(styleConfig('more-records'));
-    await sandbox.control.armFault({ provider: 'demo', path: '/page=2$/', times: 1, status: 429, retryAfter: 1 });
-    const t0 = Date.now();
+    // Several seconds: longer than the retry floor and the activity's first retry interval (1 s each), so only
+    // a run that read the header waits this long.
+    const retryAfterSeconds = 4;
+    await sandbox.control.armFault({ provider: 'demo', path: '/page=2$/', times: 1, status: 429, retryAfter: retryAfterSeconds });
     const run = (await runConfig(configId)).runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-    expect((await jsonRecords(run.destiny!)).map((r) => r.id)).toEqual(range(250));
-    const page2 = (await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' })).filter((r) => /page=2$/.test(r.url));
-    expect(page2.map((r) => r.status)).toEqual([429, 200]);
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
+    const requests = await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' });
+    expect(requests.filter((r) => /page=2$/.test(r.url)).map((r) => r.status)).toEqual([429, 200]);
+    // From the sandbox's own log: nothing was sent to the API (any page) until Retry-After had passed.
+    const gaps = gapsAfter429(requests, () => 'the demo API');
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]!.gapMs).toBeGreaterThanOrEqual(retryAfterSeconds * 1000);
   });
+
+  /** More-records pages of what changed since last::updated_at (from the start of 2000 on a first run). */
+  const incrementalConfig = (): unknown => {
+    const body = styleConfig('more-records') as { extractions: { endpoint: { query_params: Record<string, unknown> } }[] };
+    body.extractions[0]!.endpoint.query_params = { per_page: 100, sort: 'updated_at', updated_since: '$(last::updated_at, 2000-01-01T00:00:00Z)' };
+    return body;
+  };
 
   it('a second run reads last:: from the first run log and extracts only what changed', async () => {
     await resetDemo({ count: 250, updatedSinceInclusive: false });
-    const body = styleConfig('more-records') as { extractions: { endpoint: { query_params: Record<string, unknown> } }[] };
-    body.extractions[0]!.endpoint.query_params = { per_page: 100, sort: 'updated_at', updated_since: '$(last::updated_at, 2000-01-01T00:00:00Z)' };
-    const { configId, extractionIds } = await addConfig(body);
+    const { configId, extractionIds } = await addConfig(incrementalConfig());
     const first = (await runConfig(configId)).runs[0]!;
     expect(first.records).toBe(250);
     await sandbox.control.call('POST', '/demo/touch', { ids: [5, 7] });
     const second = (await runConfig(configId)).runs[0]!;
     expect(second.success, second.error ?? '').toBe(true);
-    expect((await jsonRecords(second.destiny!)).map((r) => r.id)).toEqual([5, 7]);
-    expect(second.destiny).not.toBe(first.destiny);
+    expect((await jsonRecords(second.destination!)).map((r) => r.id)).toEqual([5, 7]);
+    expect(second.destination).not.toBe(first.destination);
     const third = (await runConfig(configId)).runs[0]!;
     expect(third).toMatchObject({ success: true, records: 0 });
-    expect(await jsonRecords(third.destiny!)).toEqual([]);
-    const logs = await env.deps.configs.logsOf(extractionIds[0]!);
+    expect(await jsonRecords(third.destination!)).toEqual([]);
+    const logs = await env.deps.runLogs.of(extractionIds[0]!);
     expect(logs.map((l) => l.data_inserted_len)).toEqual([0, 2, 250]);
     // The empty run carries `last` forward, so the next run still starts after record 7's change.
     expect((logs[0]!.last as { id: number }).id).toBe(7);
+  });
+
+  it('after a failed run, last:: still comes from the last successful run, not the default', async () => {
+    await resetDemo({ count: 250, updatedSinceInclusive: false });
+    const { configId, extractionIds } = await addConfig(incrementalConfig());
+    const first = (await runConfig(configId)).runs[0]!;
+    expect(first, first.error ?? '').toMatchObject({ success: true, records: 250 });
+    // The second run fails on its first page: its run log has no `last`.
+    await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', times: 1, status: 400, body: { error: 'bad_request' } });
+    const failed = (await runConfig(configId)).runs[0]!;
+    expect(failed.success).toBe(false);
+    await sandbox.control.call('POST', '/demo/touch', { ids: [5, 7] });
+    const third = (await runConfig(configId)).runs[0]!;
+    expect(third.success, third.error ?? '').toBe(true);
+    // Started after the first run's last record: only the two changed since. From the default date it would be
+    // all 250 again.
+    expect((await jsonRecords(third.destination!)).map((r) => r.id)).toEqual([5, 7]);
+    const logs = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(logs.map((l) => [l.success, l.data_inserted_len])).toEqual([
+      [true, 2],
+      [false, 0],
+      [true, 250],
+    ]);
   });
 });
 
@@ -368,12 +404,12 @@ describe("the seed's examples, unchanged", () => {
 
   it('Zoho deals: token refresh from secrets, If-Modified-Since from last::, ;-separated CSV with the replace transformation', async () => {
     await resetDemo();
-    for (const [k, v] of Object.entries({ zoho_refresh_token: 'demo-refresh-token', zoho_client_id: '1000.DEMO', zoho_client_secret: 'demo-secret' })) await env.deps.configs.setSecret(k, v, 'test');
+    for (const [k, v] of Object.entries({ zoho_refresh_token: 'demo-refresh-token', zoho_client_id: '1000.DEMO', zoho_client_secret: 'demo-secret' })) await env.deps.secrets.set(k, v, 'test');
     const { configId } = await addConfig(load('zoho-deals.json'));
     const run = (await runConfig(configId)).runs[0]!;
     expect(run, run.error ?? '').toMatchObject({ success: true, records: 450 });
-    expect(run.destiny).toMatch(new RegExp(`^s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/deals/zoho_deals_.*\\.csv$`));
-    const rows = csvObjects(await readS3(env.deps.s3, run.destiny!), ';');
+    expect(run.destination).toMatch(new RegExp(`^s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/deals/zoho_deals_.*\\.csv$`));
+    const rows = csvObjects(await readS3(env.deps.s3, run.destination!), ';');
     expect(rows).toHaveLength(450);
     expect(Object.keys(rows[0]!)).toContain('owner_email');
     expect(rows.every((r) => !r.description!.includes(';'))).toBe(true);
@@ -385,11 +421,11 @@ describe("the seed's examples, unchanged", () => {
 
   it('Zoho tickets: from/limit pages until the 204, into zoho/tickets/ticketsdata.csv', async () => {
     await resetDemo();
-    for (const [k, v] of Object.entries({ zoho_tickets_refresh_token: 'demo-refresh-token', zoho_tickets_client_id: '1000.DEMO', zoho_tickets_client_secret: 'demo-secret' })) await env.deps.configs.setSecret(k, v, 'test');
+    for (const [k, v] of Object.entries({ zoho_tickets_refresh_token: 'demo-refresh-token', zoho_tickets_client_id: '1000.DEMO', zoho_tickets_client_secret: 'demo-secret' })) await env.deps.secrets.set(k, v, 'test');
     const { configId } = await addConfig(load('zoho-tickets.json'));
     const run = (await runConfig(configId)).runs[0]!;
-    expect(run, run.error ?? '').toMatchObject({ success: true, records: 350, destiny: `s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/tickets/ticketsdata.csv` });
-    const rows = csvObjects(await readS3(env.deps.s3, run.destiny!), ';');
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 350, destination: `s3://${env.settings.S3_DEFAULT_BUCKET}/zoho/tickets/ticketsdata.csv` });
+    const rows = csvObjects(await readS3(env.deps.s3, run.destination!), ';');
     expect(rows).toHaveLength(350);
     expect(rows[0]).toHaveProperty('contact__account__account_name');
     expect(new Set(rows.map((r) => r.id)).size).toBe(350);
@@ -397,8 +433,26 @@ describe("the seed's examples, unchanged", () => {
 });
 
 describe('durability', () => {
+  /** The page number a logged demo request asked for. */
+  const pageOf = (r: { url: string }): number => Number(new URL(r.url, 'http://sandbox').searchParams.get('page'));
+
+  interface Heartbeat {
+    checkpoint: { parts: unknown[]; page: { pages: number } };
+    live: { pages: number };
+  }
+
+  /** The fetchPages attempt's last heartbeat as the server holds it: the checkpoint a retry resumes from. */
+  async function heartbeatOf(child: WorkflowHandle): Promise<Heartbeat | undefined> {
+    const desc = await child.describe();
+    const details = desc.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+    return details ? (JSON.parse(Buffer.from(details).toString('utf8')) as Heartbeat) : undefined;
+  }
+
   it('a worker killed mid-run: a new worker resumes from the last part and the file has every record exactly once', async () => {
-    const count = 40_000;
+    // 80 pages of about 415 KB: a 5 MiB part every 13 pages. A batch ends at the first part boundary after 8 s,
+    // so the first one uploads several parts (one at least 2 s: pages are slowed to 150 ms) and the run
+    // continues as new between batches.
+    const count = 80_000;
     await resetDemo({ count });
     const body = styleConfig('more-records') as { extractions: { endpoint: { query_params: Record<string, unknown> } }[] };
     body.extractions[0]!.endpoint.query_params = { per_page: 1000 };
@@ -417,40 +471,54 @@ describe('durability', () => {
       taskQueue: queue,
       workflowId,
       // A tiny history budget: the run continues as new between batches.
-      args: [{ configId, taskQueue: queue, tuning: { batchSeconds: 1, heartbeatSeconds: 5, historyBudget: 10 } }],
+      args: [{ configId, taskQueue: queue, tuning: { batchSeconds: 8, heartbeatSeconds: 5, historyBudget: 10 } }],
     });
-    const runId = await waitFor('the child run', async () => (await handle.query(extractConfigProgressQuery)).current?.workflowId, 90_000);
-    workflowIds.push(runId);
-    const child = env.client.workflow.getHandle(runId);
-    // Kill once a part is uploaded and the batch after it is under way.
+    const runWorkflowId = await waitFor('the child run', async () => (await handle.query(extractConfigProgressQuery)).current?.workflowId, 90_000);
+    workflowIds.push(runWorkflowId);
+    const child = env.client.workflow.getHandle(runWorkflowId);
+    // Kill once this very attempt has uploaded a part (its heartbeat is ahead of the checkpoint its batch started
+    // from, which the progress query shows) and is fetching the pages of the next one: the retry must resume
+    // from the heartbeat, not from the start of the batch.
     await waitFor(
-      'a heartbeated part',
+      'a part uploaded by the running batch, and pages after it',
       async () => {
-        const desc = await child.describe();
-        const details = desc.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
-        if (!details) return undefined;
-        const hb = JSON.parse(Buffer.from(details).toString('utf8')) as { checkpoint: { parts: unknown[] }; live: { pages: number } };
-        return hb.checkpoint.parts.length >= 1 && hb.live.pages > 0 ? true : undefined;
+        const hb = await heartbeatOf(child);
+        if (!hb) return undefined;
+        const batchStart = await child.query(extractRunProgressQuery);
+        return hb.checkpoint.parts.length > batchStart.parts && hb.live.pages > hb.checkpoint.page.pages ? true : undefined;
       },
       90_000,
     );
-    const progress = await child.query(extractProgressQuery);
-    expect(progress.status).toBe('fetching');
+    expect((await child.query(extractRunProgressQuery)).status).toBe('fetching');
     await stopWorker(first, 'SIGKILL');
+    // What the server holds now is what the retry gets: every page up to `resumeAfter` is in an uploaded part.
+    const resumedFrom = await heartbeatOf(child);
+    expect(resumedFrom?.checkpoint.parts.length).toBeGreaterThanOrEqual(1);
+    const resumeAfter = resumedFrom!.checkpoint.page.pages;
+    const beforeSecond = Math.max(0, ...(await sandbox.control.requests({ provider: 'demo' })).map((r) => r.seq));
 
     const second = startWorker();
     try {
       const result = await handle.result();
       const run = result.runs[0]!;
       expect(run, run.error ?? '').toMatchObject({ success: true, records: count });
-      const ids = (await jsonRecords(run.destiny!)).map((r) => r.id);
+      const ids = (await jsonRecords(run.destination!)).map((r) => r.id);
       expect(ids.length).toBe(count);
       expect(ids).toEqual(range(count));
-      const [logEntry] = await env.deps.configs.logsOf(extractionIds[0]!);
-      expect(logEntry).toMatchObject({ success: true, data_inserted_len: count, pages: 40 });
+      const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
+      expect(logEntry).toMatchObject({ success: true, data_inserted_len: count, pages: 80 });
+      // From the sandbox's request log: no page that was in an uploaded part was fetched again, and the new
+      // worker's first page is the one after them. (A page the dead worker had in flight may be logged after
+      // the kill too; it is one past the uploaded parts.)
+      const requests = await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' });
+      const perPage = new Map<number, number>();
+      for (const r of requests) perPage.set(pageOf(r), (perPage.get(pageOf(r)) ?? 0) + 1);
+      const refetchedFromParts = range(resumeAfter).filter((p) => perPage.get(p) !== 1);
+      expect(refetchedFromParts, `pages 1-${resumeAfter} were in uploaded parts`).toEqual([]);
+      expect(Math.min(...requests.filter((r) => r.seq > beforeSecond).map(pageOf))).toBe(resumeAfter + 1);
       // The run continued as new at least once.
       let runs = 0;
-      for await (const _ of env.client.workflow.list({ query: `WorkflowId="${runId}"` })) runs++;
+      for await (const _ of env.client.workflow.list({ query: `WorkflowId="${runWorkflowId}"` })) runs++;
       expect(runs).toBeGreaterThanOrEqual(2);
     } finally {
       await stopWorker(second);
@@ -459,15 +527,41 @@ describe('durability', () => {
 });
 
 describe('determinism', () => {
-  it('replays the histories of the runs above with the current workflow code', async () => {
-    const bundle = path.join(stackPaths(env.settings).root, 'cache', 'workflow-bundle.js');
-    const ids = [...new Set(workflowIds)].slice(0, 12);
-    let replayed = 0;
+  it('replays the histories of its own runs (a success, a failure, a run that continued as new) with the current workflow code', async () => {
+    const bundle = workflowBundleFile(env.settings);
+    // 14 pages of about 415 KB: two parts. Pages slowed to 100 ms make the first part take over the 1 s batch
+    // budget, so it ends a batch, and a tiny history budget continues the run as new before the next.
+    await resetDemo({ count: 14_000 });
+    await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', delayMs: 100, times: 1000 });
+    const body = styleConfig('more-records') as { extractions: { endpoint: { query_params: Record<string, unknown> } }[] };
+    body.extractions[0]!.endpoint.query_params = { per_page: 1000 };
+    const ok = await addConfig(body);
+    const okResult = await runConfig(ok.configId, { historyBudget: 10 });
+    await resetDemo({ switches: { lastPageTwice: true } });
+    const failing = await addConfig(styleConfig('more-records'));
+    const failedResult = await runConfig(failing.configId);
+    expect(okResult.runs[0]!.success, okResult.runs[0]!.error ?? '').toBe(true);
+    expect(failedResult.runs[0]!.success).toBe(false);
+    // Every run of each workflow: the parents, and each child with the runs it continued as new into.
+    const ids = [okResult, failedResult].flatMap((r) => [r.workflowId, ...r.runs.map((c) => c.runWorkflowId)]);
+    const histories: { id: string; runId: string }[] = [];
     for (const id of ids) {
-      const history = await env.client.workflow.getHandle(id).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: { codePath: bundle }, replayName: 'extract' }, history, id);
+      const latest = (await env.client.workflow.getHandle(id).describe()).runId;
+      const runs = await waitFor(`the runs of ${id} in visibility`, async () => {
+        const found: { id: string; runId: string }[] = [];
+        for await (const wf of env.client.workflow.list({ query: `WorkflowId="${id}"` })) found.push({ id, runId: wf.runId });
+        return found.some((r) => r.runId === latest) ? found : undefined;
+      });
+      histories.push(...runs);
+    }
+    // Two parents, the failed child, and the successful child's two runs at least.
+    expect(histories.length).toBeGreaterThanOrEqual(5);
+    let replayed = 0;
+    for (const h of histories) {
+      const history = await env.client.workflow.getHandle(h.id, h.runId).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { codePath: bundle }, replayName: 'extract' }, history, h.id);
       replayed++;
     }
-    expect(replayed).toBeGreaterThanOrEqual(10);
+    expect(replayed).toBe(histories.length);
   });
 });

@@ -18,11 +18,11 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
-import type { Checkpoint, ExtractActivities, PreparedRun, RunSummary } from '../activities/extract';
+import type { Checkpoint, ExtractionActivities, PreparedRun, RunSummary } from '../activities/extraction';
 import { FailureType, SA, deploymentId, ids, providerQueue } from '../common/names';
 
 /** Knobs the starter passes in from its settings (workflows read no settings). */
-export interface ExtractTuning {
+export interface ExtractionTuning {
   /** A page-fetching activity returns after about this long, at a part boundary. */
   batchSeconds: number;
   /** Heartbeat timeout of the page-fetching activity: how soon a dead worker's batch resumes elsewhere. */
@@ -31,7 +31,7 @@ export interface ExtractTuning {
   historyBudget: number;
 }
 
-export const DEFAULT_TUNING: ExtractTuning = { batchSeconds: 10, heartbeatSeconds: 30, historyBudget: 2000 };
+export const DEFAULT_TUNING: ExtractionTuning = { batchSeconds: 10, heartbeatSeconds: 30, historyBudget: 2000 };
 
 export interface ExtractRunInput {
   configId: string;
@@ -41,16 +41,17 @@ export interface ExtractRunInput {
   configName?: string;
   /** ISO start of the run: names the output file. */
   startedAt: string;
-  tuning?: ExtractTuning;
+  tuning?: ExtractionTuning;
   /** Carried across continueAsNew. */
   carry?: { prepared: PreparedRun; checkpoint: Checkpoint; batches: number; generation: number };
 }
 
-export interface ExtractProgress {
+export interface ExtractRunProgress {
   configId: string;
   extractionId: string;
   extractionName: string | null;
-  destiny: string | null;
+  /** s3://bucket/key of the file the run writes. */
+  destination: string | null;
   status: 'preparing' | 'fetching' | 'publishing' | 'done' | 'failed';
   pages: number;
   records: number;
@@ -61,14 +62,14 @@ export interface ExtractProgress {
   error: string | null;
 }
 
-export const extractProgressQuery = defineQuery<ExtractProgress>('progress');
+export const extractRunProgressQuery = defineQuery<ExtractRunProgress>('progress');
 
 export interface ExtractConfigInput {
   configId: string;
   /** Only these extractions (ids or names); all when absent. */
   extractionIds?: string[];
   trigger?: 'manual' | 'schedule' | 'api' | 'cli';
-  tuning?: ExtractTuning;
+  tuning?: ExtractionTuning;
   /**
    * The deployment's main task queue, which suffixes run workflow ids outside production. Passed in rather than
    * read from workflowInfo() so a replay on another queue (Worker.runReplayHistories) schedules the same ids.
@@ -101,7 +102,7 @@ const runCalls = (): ActivityOptions => ({
 
 // Page batches: long-running, alive by heartbeat; a dead worker's batch resumes from its last part after
 // heartbeatSeconds. 429s wait for Retry-After (nextRetryDelay), 5xx back off; invalid answers never retry.
-const pageCalls = (t: ExtractTuning): ActivityOptions => ({
+const pageCalls = (t: ExtractionTuning): ActivityOptions => ({
   taskQueue: providerQueue(workflowInfo().taskQueue, 'http'),
   startToCloseTimeout: '12h',
   heartbeatTimeout: `${t.heartbeatSeconds}s`,
@@ -132,17 +133,17 @@ function messageOf(err: unknown): string {
  */
 export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
   const tuning = input.tuning ?? DEFAULT_TUNING;
-  const runId = workflowInfo().workflowId;
-  const { prepareRun } = proxyActivities<ExtractActivities>(runCalls());
-  const { fetchPages } = proxyActivities<ExtractActivities>(pageCalls(tuning));
-  const { completeRun, failRun } = proxyActivities<ExtractActivities>(finishCalls);
+  const runWorkflowId = workflowInfo().workflowId;
+  const { prepareRun } = proxyActivities<ExtractionActivities>(runCalls());
+  const { fetchPages } = proxyActivities<ExtractionActivities>(pageCalls(tuning));
+  const { completeRun, failRun } = proxyActivities<ExtractionActivities>(finishCalls);
   const { sendAlert } = proxyActivities<AlertActivities>(alertCalls);
 
-  const progress: ExtractProgress = {
+  const progress: ExtractRunProgress = {
     configId: input.configId,
     extractionId: input.extractionId,
     extractionName: input.carry?.prepared.extractionName ?? input.extractionName ?? null,
-    destiny: input.carry?.prepared.destiny ?? null,
+    destination: input.carry?.prepared.destination ?? null,
     status: input.carry ? 'fetching' : 'preparing',
     pages: input.carry?.checkpoint.page.pages ?? 0,
     records: input.carry?.checkpoint.writer.records ?? 0,
@@ -152,24 +153,24 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
     cursor: null,
     error: null,
   };
-  setHandler(extractProgressQuery, () => progress);
+  setHandler(extractRunProgressQuery, () => progress);
   const show = (): void =>
     setCurrentDetails(
       `**${progress.extractionName ?? input.extractionId}** ${progress.status}: ${progress.records} records, ${progress.pages} pages, ` +
         `${(progress.bytes / 1048576).toFixed(1)} MiB in ${progress.parts} parts${progress.cursor ? `; at ${progress.cursor}` : ''}` +
-        (progress.destiny ? `\n\n-> ${progress.destiny}` : ''),
+        (progress.destination ? `\n\n-> ${progress.destination}` : ''),
     );
 
   let checkpoint: Checkpoint | null = input.carry?.checkpoint ?? null;
   try {
-    const prepared = input.carry?.prepared ?? (await prepareRun({ configId: input.configId, extractionId: input.extractionId, runId, startedAt: input.startedAt }));
+    const prepared = input.carry?.prepared ?? (await prepareRun({ configId: input.configId, extractionId: input.extractionId, runWorkflowId, startedAt: input.startedAt }));
     progress.extractionName = prepared.extractionName;
-    progress.destiny = prepared.destiny;
+    progress.destination = prepared.destination;
     progress.status = 'fetching';
     show();
     let batches = input.carry?.batches ?? 0;
     for (;;) {
-      const r = await fetchPages({ runId, checkpoint, budgetMs: tuning.batchSeconds * 1000 });
+      const r = await fetchPages({ runWorkflowId, checkpoint, budgetMs: tuning.batchSeconds * 1000 });
       checkpoint = r.checkpoint;
       batches++;
       Object.assign(progress, {
@@ -189,7 +190,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
     }
     progress.status = 'publishing';
     show();
-    const summary = await completeRun({ runId, configId: input.configId, extractionId: input.extractionId, startedAt: input.startedAt, checkpoint });
+    const summary = await completeRun({ runWorkflowId, configId: input.configId, extractionId: input.extractionId, startedAt: input.startedAt, checkpoint });
     progress.status = 'done';
     show();
     return summary;
@@ -201,7 +202,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
     show();
     // Abort the upload and log the failure even when the run was cancelled.
     await CancellationScope.nonCancellable(() =>
-      failRun({ runId, configId: input.configId, extractionId: input.extractionId, startedAt: input.startedAt, checkpoint, error: message }),
+      failRun({ runWorkflowId, configId: input.configId, extractionId: input.extractionId, startedAt: input.startedAt, checkpoint, error: message }),
     );
     if (isCancellation(err)) throw err;
     // An operator's cancellation is not worth an e-mail; a failure is. Added after runs were recorded, hence the
@@ -210,7 +211,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
       await sendAlert({
         subject: `extraction ${progress.extractionName ?? input.extractionId} of config ${input.configName ?? input.configId} failed`,
         text:
-          `The extraction run ${runId} failed after ${progress.pages} page(s) and ${progress.records} record(s); ` +
+          `The extraction run ${runWorkflowId} failed after ${progress.pages} page(s) and ${progress.records} record(s); ` +
           `nothing was published and last:: did not move.\n\n${message}\n\n` +
           `Run log: switchyard extract logs ${input.extractionId}`,
       }).catch(() => undefined); // a mail server outage must not hide the run's own failure
@@ -229,7 +230,7 @@ export function extractRunWorkflowId(taskQueue: string, configId: string, extrac
  * child, and reports each one's outcome. A failed extraction does not stop the others.
  */
 export async function extractConfig(input: ExtractConfigInput): Promise<ExtractConfigResult> {
-  const { describeConfig } = proxyActivities<ExtractActivities>(finishCalls);
+  const { describeConfig } = proxyActivities<ExtractionActivities>(finishCalls);
   const plan = await describeConfig({ configId: input.configId, ...(input.extractionIds ? { extractionIds: input.extractionIds } : {}) });
   const progress: ExtractConfigProgress = { configId: input.configId, current: null, total: plan.extractions.length, finished: [] };
   setHandler(extractConfigProgressQuery, () => progress);
@@ -247,7 +248,7 @@ export async function extractConfig(input: ExtractConfigInput): Promise<ExtractC
       progress.finished.push({ ...summary, extractionId: ex.id, extractionName: ex.name });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      progress.finished.push({ runId: workflowId, success: false, records: 0, pages: 0, bytes: 0, destiny: null, error: messageOf(err), extractionId: ex.id, extractionName: ex.name });
+      progress.finished.push({ runWorkflowId: workflowId, success: false, records: 0, pages: 0, bytes: 0, destination: null, error: messageOf(err), extractionId: ex.id, extractionName: ex.name });
     }
   }
   progress.current = null;

@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
-import { ExtractService } from '../../clients/extract';
+import { ExtractionService } from '../../clients/extraction';
 import { configSchedule, configScheduleId } from '../../clients/schedules';
 import { prepareConfig } from '../../extraction';
 import { newId } from '../../store/configs';
 import { waitFor } from '../helpers/capture';
-import { readS3 } from '../helpers/extract';
+import { readS3 } from '../helpers/extraction';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
 
@@ -23,7 +23,7 @@ const createdConfigs: string[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('extract_api', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl, EXTRACT_DEFAULT_CRON: '0 1 * * *' });
-  api = await buildApi({ settings: env.settings, db: env.deps.db, temporal: async () => env.client });
+  api = await buildApi({ settings: env.settings, db: env.mongo.db, temporal: async () => env.client });
   maria = (await call('POST', '/api/keys', ROOT, { name: 'maria' })).json().key;
 });
 afterAll(async () => {
@@ -74,6 +74,36 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     expect((await call('GET', '/api/configs/nope/history', maria)).statusCode).toBe(404);
   });
 
+  it('refuses invalid PUT /api/configs/:id bodies with a 400 naming the JSON path, and changes nothing', async () => {
+    const created = await call('POST', '/api/configs', maria, demoConfig('stays as it was', { cron: '0 3 * * *' }));
+    expect(created.statusCode).toBe(201);
+    const { schedule: _schedule, warnings: _warnings, ...stored } = created.json();
+    createdConfigs.push(stored.id);
+    const schedule = env.client.schedule.getHandle(configScheduleId(env.settings, stored.id));
+    const specBefore = (await schedule.describe()).spec;
+    const historyBefore = (await call('GET', `/api/configs/${stored.id}/history`, ROOT)).json();
+    expect(historyBefore).toHaveLength(1);
+    const valid = demoConfig('changed');
+    const extraction = (over: Record<string, unknown>) => ({ ...valid, extractions: [{ ...valid.extractions[0], ...over }] });
+    const invalid: [unknown, string][] = [
+      [extraction({ endpoint: { url: 'not a url' } }), 'extractions[0].endpoint.url'],
+      [extraction({ pagination: { type: 'sequential', parameters: { param_name: 'page', step: 0 } } }), 'extractions[0].pagination.parameters.step'],
+      [extraction({ format: 'xml' }), 'extractions[0].format'],
+      [{ ...valid, cron: 'every day' }, 'cron'],
+      [{ ...valid, extractions: 'records' }, 'extractions'],
+    ];
+    for (const [body, path] of invalid) {
+      const res = await call('PUT', `/api/configs/${stored.id}`, maria, body);
+      expect(res.statusCode, path).toBe(400);
+      expect(res.json().error, path).toBe('invalid_request');
+      expect((res.json().details as { path: string }[]).map((d) => d.path), JSON.stringify(res.json())).toContain(path);
+    }
+    // Nothing changed: the config, its history and its schedule are as they were.
+    expect((await call('GET', `/api/configs/${stored.id}`, maria)).json()).toEqual(stored);
+    expect((await call('GET', `/api/configs/${stored.id}/history`, ROOT)).json()).toEqual(historyBefore);
+    expect((await schedule.describe()).spec).toEqual(specBefore);
+  });
+
   it("stores the seed's examples unchanged, with ids, and a schedule per config kept in step", async () => {
     const deals = await call('POST', '/api/configs', maria, load('zoho-deals.json'));
     expect(deals.statusCode).toBe(201);
@@ -82,8 +112,12 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     expect(body.id).toMatch(/^cfg_/);
     expect(body.extractions[0].id).toMatch(/^ex_/);
     // The answer is the stored config, plus the state of its schedule.
-    const { schedule: scheduleState, ...config } = body;
+    // Warnings name exactly the ${secret::...} references not set yet (other tests may have set some).
+    const { schedule: scheduleState, warnings, ...config } = body;
     expect(scheduleState).toMatchObject({ state: 'in_step' });
+    const stored = new Set((await env.deps.secrets.names()).map((s) => s.name));
+    const unset = ['zoho_refresh_token', 'zoho_client_id', 'zoho_client_secret'].filter((n) => !stored.has(n));
+    expect(warnings ?? []).toEqual(unset.map((n) => ({ path: 'secrets', message: expect.stringMatching(new RegExp(`^\\$\\{secret::${n}\\} is not set`)) })));
     const { id: _id, extractions, ...rest } = config;
     const { extractions: seedExtractions, ...seedRest } = load('zoho-deals.json') as { extractions: Record<string, unknown>[] };
     expect(rest).toEqual(seedRest);
@@ -125,7 +159,7 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
   it('brings schedules in step at worker start with configs written or removed outside the API', async () => {
     // A config restored straight into MongoDB (no schedule yet), and a schedule left behind by a config that was
     // removed from MongoDB by hand; plus another deployment's schedule, which is not this worker's to touch.
-    const service = new ExtractService({ settings: env.settings, configs: env.deps.configs, temporal: async () => env.client });
+    const service = new ExtractionService({ settings: env.settings, configs: env.deps.configs, secrets: env.deps.secrets, temporal: async () => env.client });
     const restoredId = 'cfg_restored0000001';
     const { json, name, cron } = prepareConfig({ ...demoConfig('restored'), cron: '15 4 * * *' }, restoredId, null, newId);
     await env.deps.configs.insert({ id: restoredId, json, name, cron }, 'restore-script');
@@ -160,9 +194,9 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     const list = await call('GET', '/api/secrets', ROOT);
     expect(list.json()).toEqual([expect.objectContaining({ name: 'zoho_refresh_token', updatedBy: 'root' })]);
     expect(list.body).not.toContain('super-secret');
-    const stored = await env.deps.db.collection('extract_secrets').findOne({});
+    const stored = await env.mongo.db.collection('extract_secrets').findOne({});
     expect(JSON.stringify(stored)).not.toContain('super-secret');
-    expect(await env.deps.configs.secretValues(['zoho_refresh_token'])).toEqual({ zoho_refresh_token: 'super-secret-refresh-value' });
+    expect(await env.deps.secrets.values(['zoho_refresh_token'])).toEqual({ zoho_refresh_token: 'super-secret-refresh-value' });
     expect((await call('DELETE', '/api/secrets/zoho_refresh_token', ROOT)).statusCode).toBe(204);
     expect((await call('DELETE', '/api/secrets/zoho_refresh_token', ROOT)).statusCode).toBe(404);
   });
@@ -177,7 +211,7 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     const { workflowId, result } = res.json();
     expect(workflowId).toContain(`extract-config:${created.id}`);
     expect(result.runs[0]).toMatchObject({ success: true, records: 230, extractionId });
-    const csv = await readS3(env.deps.s3, result.runs[0].destiny);
+    const csv = await readS3(env.deps.s3, result.runs[0].destination);
     expect(csv.split('\n')[0]).toBe('id,email');
     expect(csv.trim().split('\n')).toHaveLength(231);
 

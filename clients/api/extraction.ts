@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ApiKeyStore } from '../../store/api-keys';
-import { ConfigNotFound, type ConfigStore } from '../../store/configs';
+import type { Stores } from '../../store';
+import { ConfigNotFound } from '../../store/configs';
 import { ConfigInvalid } from '../../extraction';
-import type { ExtractService } from '../extract';
+import type { ExtractionService } from '../extraction';
 import { requireKey } from './auth';
 import { HttpError } from './errors';
 
@@ -31,9 +31,10 @@ async function answer<T>(fn: () => Promise<T>): Promise<T> {
  * secrets. Every change is recorded with the name of the API key that made it; secrets are root-only and never
  * answered back.
  */
-export function registerExtractRoutes(app: FastifyInstance, deps: { keys: ApiKeyStore; configs: ConfigStore; service: ExtractService }): void {
-  const anyKey = requireKey(deps.keys);
-  const rootKey = requireKey(deps.keys, { root: true });
+export function registerExtractionRoutes(app: FastifyInstance, deps: { stores: Pick<Stores, 'apiKeys' | 'configHistory' | 'runLogs' | 'secrets'>; service: ExtractionService }): void {
+  const { apiKeys, configHistory, runLogs, secrets } = deps.stores;
+  const anyKey = requireKey(apiKeys);
+  const rootKey = requireKey(apiKeys, { root: true });
   const callerName = (req: { caller?: { name: string } }): string => req.caller?.name ?? 'unknown';
 
   app.get(
@@ -87,7 +88,7 @@ export function registerExtractRoutes(app: FastifyInstance, deps: { keys: ApiKey
     { onRequest: anyKey, schema: { tags: ['configs'], summary: 'Change history of a config: who (API key name), when, what changed, full snapshot', params: idParams, security } },
     async (req) => {
       const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).parse(req.query);
-      const history = await deps.configs.historyOf(req.params.id, limit);
+      const history = await configHistory.of(req.params.id, limit);
       if (history.length === 0) throw new HttpError(404, `no config with id ${req.params.id}`);
       return history.map((h) => ({ ...h, at: h.at.toISOString(), snapshot: JSON.parse(h.snapshot) as unknown }));
     },
@@ -121,12 +122,12 @@ export function registerExtractRoutes(app: FastifyInstance, deps: { keys: ApiKey
     },
     async (req) => {
       const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }).parse(req.query);
-      return deps.configs.logsOf(req.params.extractionId, limit);
+      return runLogs.of(req.params.extractionId, limit);
     },
   );
 
   const nameParams = { type: 'object', properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } }, required: ['name'] } as const;
-  app.get('/api/secrets', { onRequest: rootKey, schema: { tags: ['secrets'], summary: 'Names of the stored secrets (values are never answered)', security } }, async () => deps.configs.secretNames());
+  app.get('/api/secrets', { onRequest: rootKey, schema: { tags: ['secrets'], summary: 'Names of the stored secrets (values are never answered)', security } }, async () => secrets.names());
   app.put<{ Params: { name: string } }>(
     '/api/secrets/:name',
     {
@@ -135,7 +136,7 @@ export function registerExtractRoutes(app: FastifyInstance, deps: { keys: ApiKey
     },
     async (req, reply) => {
       const { value } = z.object({ value: z.string().min(1) }).parse(req.body);
-      await deps.configs.setSecret(req.params.name, value, callerName(req));
+      await secrets.set(req.params.name, value, callerName(req));
       return reply.code(204).send();
     },
   );
@@ -143,7 +144,7 @@ export function registerExtractRoutes(app: FastifyInstance, deps: { keys: ApiKey
     '/api/secrets/:name',
     { onRequest: rootKey, schema: { tags: ['secrets'], summary: 'Delete a secret (root key only)', params: nameParams, security } },
     async (req, reply) => {
-      if (!(await deps.configs.deleteSecret(req.params.name))) throw new HttpError(404, `no secret named ${req.params.name}`);
+      if (!(await secrets.delete(req.params.name))) throw new HttpError(404, `no secret named ${req.params.name}`);
       return reply.code(204).send();
     },
   );

@@ -1,0 +1,170 @@
+import { Context } from '@temporalio/activity';
+import {
+  accessToken,
+  advance,
+  extractRecords,
+  hashString,
+  newWriterState,
+  prepareExtraction,
+  RecordWriter,
+  requestFor,
+  secretNames,
+  startPagination,
+  toRows,
+  type PageState,
+} from '../../extraction';
+import { PartUploader, type UploadedPart } from '../../store/multipart';
+import { invalid } from '../failures';
+import { createAuthedSender } from './authed-sender';
+import type { ExtractionContext } from './context';
+import { withDetails } from './details';
+import type { SentResponse } from './sender';
+import type { Checkpoint, FetchPagesInput, FetchPagesResult } from './types';
+
+/** Heartbeat details of fetchPages: the checkpoint to resume from, plus live counters for the Web UI. */
+interface Heartbeat {
+  checkpoint: Checkpoint;
+  lastRecord: string | null;
+  live: { pages: number; records: number; bytes: number };
+}
+
+const MiB = 1024 * 1024;
+
+/** A short description of where pagination stands, never a link's query (it may hold a token). */
+export function cursorOf(state: PageState): string {
+  const p = state.position;
+  switch (p.type) {
+    case 'single':
+      return 'single request';
+    case 'sequential':
+      return `page ${p.value}`;
+    case 'offset':
+      return `offset ${p.value}`;
+    case 'link':
+    case 'link_header':
+      return p.next === null ? 'first page' : `link ${new URL(p.next).pathname}`;
+    case 'cursor':
+      return p.cursor === null ? 'first page' : `cursor #${state.pages}`;
+  }
+}
+
+/** Fetching a run's pages in batches, each batch resumable from its last uploaded part. */
+export const createFetchActivities = (ctx: ExtractionContext) => {
+  const { deps } = ctx;
+  const partBytes = Math.round(deps.settings.EXTRACT_PART_MIB * MiB);
+
+  return {
+    /**
+     * Fetches pages and uploads them as multipart parts until the budget is spent (at a part boundary) or the
+     * pagination ends (then the tail goes up as the last part). After every part it heartbeats the checkpoint;
+     * a retried attempt resumes from it and re-fetches only pages whose rows were not in an uploaded part, so
+     * every record lands in the file exactly once. Rows wait in memory only until a part is full.
+     */
+    async fetchPages(input: FetchPagesInput): Promise<FetchPagesResult> {
+      const activity = Context.current();
+      const signal = activity.cancellationSignal;
+      const started = Date.now();
+      const run = await deps.extractionRuns.find(input.runWorkflowId);
+      if (!run) throw invalid(`run ${input.runWorkflowId} has no working state (already finished, or never prepared)`);
+      const { config, extraction } = ctx.runConfigs.get(run._id, run.config, run.extractionId);
+      const token = deps.extractionRuns.accessToken(run);
+      const sender = createAuthedSender({
+        send: ctx.send,
+        config,
+        secrets: await deps.secrets.values(secretNames(config)),
+        last: run.previousLast === null ? null : (JSON.parse(run.previousLast) as unknown),
+        token,
+        signal,
+        onRefreshed: async (t) => {
+          await deps.extractionRuns.saveAccessToken(run._id, t);
+          deps.log.info({ runWorkflowId: run._id }, 'access token refreshed after a 401');
+        },
+      });
+      if (token === null) {
+        const staticToken = accessToken(config, sender.refs);
+        if (!staticToken.ok) throw invalid(`auth.access_token: ${staticToken.error}`);
+      }
+      const prepared = prepareExtraction(extraction, sender.refs);
+      if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
+      const ex = prepared.value;
+
+      const resumed = activity.info.heartbeatDetails as Heartbeat | undefined;
+      let checkpoint: Checkpoint = resumed?.checkpoint ?? input.checkpoint ?? { page: startPagination(ex), writer: newWriterState(ex), parts: [] };
+      let lastRecord: string | null = resumed ? resumed.lastRecord : null;
+      const writer = new RecordWriter(checkpoint.writer);
+      // One part uploads while the next one fills.
+      const uploader = new PartUploader(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId }, checkpoint.parts, signal);
+      let page = checkpoint.page;
+      let batchPages = 0;
+      let pageLast: unknown;
+      let lastBeat = 0;
+      const heartbeat = (): void => {
+        lastBeat = Date.now();
+        const w = writer.state;
+        activity.heartbeat({ checkpoint, lastRecord, live: { pages: page.pages, records: w.records, bytes: w.bytes } } satisfies Heartbeat);
+      };
+      // The checkpoint moves only when a part's upload completed, to the pagination and writer state whose rows that
+      // part holds, so a resumed attempt re-fetches exactly the pages whose rows were not yet in an uploaded part.
+      const onPartUploaded = (): ((parts: UploadedPart[]) => void) => {
+        const snap = { page, writer: writer.state, pageLast };
+        return (parts) => {
+          checkpoint = { page: snap.page, writer: snap.writer, parts };
+          if (snap.pageLast !== undefined) lastRecord = JSON.stringify(snap.pageLast);
+          heartbeat();
+        };
+      };
+
+      uploader.append(writer.begin());
+      let done = false;
+      const fetchPage = (state: PageState): Promise<SentResponse> => {
+        const p = sender.send((r) => requestFor(ex, state, r), `page ${state.pages + 1}`);
+        p.catch(() => undefined); // awaited below; a prefetch abandoned at the end of a batch must not go unhandled
+        return p;
+      };
+      let inFlight = fetchPage(page);
+      for (;;) {
+        const res = await inFlight;
+        const ok2xx = res.status >= 200 && res.status <= 299;
+        const raw = ok2xx ? extractRecords(ex, res.body) : { ok: true as const, value: [] as unknown[] };
+        if (!raw.ok) throw invalid(`page ${page.pages + 1}: ${raw.error}`);
+        const n = raw.value.length;
+        // The "same page twice" check needs a fingerprint of the page's records; first, last and count identify a
+        // page without serialising all of it again.
+        const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
+        const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, ...(hash ? { hash } : {}) });
+        if (a.kind === 'error') throw invalid(a.message);
+        // The next page is on its way while this one is mapped and written.
+        if (a.kind === 'next') inFlight = fetchPage(a.state);
+        if ((a.kind === 'next' || a.keepRecords) && n > 0) {
+          const records = await withDetails(ex, raw.value, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
+          uploader.append(writer.write(toRows(ex, records)));
+          pageLast = raw.value[n - 1];
+        }
+        page = a.state;
+        batchPages++;
+        if (a.kind === 'done') {
+          done = true;
+          uploader.append(writer.end());
+          if (!(await uploader.uploadLast(onPartUploaded()))) {
+            // Nothing after the last full part: that part is the last one.
+            checkpoint = { ...checkpoint, page, writer: writer.state };
+            heartbeat();
+          }
+          break;
+        }
+        if (uploader.bufferedBytes >= partBytes) {
+          await uploader.uploadBuffered(onPartUploaded());
+          if (Date.now() - started >= input.budgetMs) {
+            await uploader.settle();
+            break;
+          }
+        } else if (Date.now() - lastBeat >= 1000) {
+          heartbeat(); // keeps the attempt alive while a part fills
+        }
+      }
+      // `last` is kept beside the run, not in workflow history; it is read back once the upload completes.
+      if (lastRecord !== null) await deps.extractionRuns.saveLastRecord(run._id, lastRecord);
+      return { checkpoint, done, batchPages, cursor: cursorOf(page), attempt: activity.info.attempt };
+    },
+  };
+};

@@ -1,0 +1,99 @@
+import { buildRunLog, findExtraction, parseConfig, type RunLog } from '../../extraction';
+import type { ExtractionRunDoc } from '../../store/extraction-runs';
+import { abortMultipartUpload, completeMultipartUpload } from '../../store/multipart';
+import { invalid } from '../failures';
+import type { ExtractionContext } from './context';
+import type { FinishRunInput, RunSummary } from './types';
+
+const summaryOf = (runWorkflowId: string, log: RunLog): RunSummary => ({
+  runWorkflowId,
+  success: log.success,
+  records: log.data_inserted_len,
+  pages: log.pages,
+  bytes: log.bytes,
+  destination: log.destiny,
+  error: log.error,
+});
+
+/** Ending a run: publish the file and log the run, or drop the upload and log the failure. */
+export const createFinishActivities = (ctx: ExtractionContext) => {
+  const { deps } = ctx;
+
+  /** The names a failed run's log shows: from the run's snapshot, else the stored config, else the ids. */
+  async function namesOf(input: FinishRunInput, run: ExtractionRunDoc | null): Promise<{ config: string; extraction: string }> {
+    if (run) {
+      try {
+        const { config, extraction } = ctx.runConfigs.get(run._id, run.config, run.extractionId);
+        return { config: config.name, extraction: extraction.name };
+      } catch {
+        // An invalid snapshot still gets its log, under what names it has.
+      }
+    }
+    const json = run?.config ?? (await deps.configs.find(input.configId))?.json;
+    const parsed = json ? parseConfig(JSON.parse(json)) : null;
+    if (!parsed?.ok) return { config: input.configId, extraction: input.extractionId };
+    return { config: parsed.config.name, extraction: findExtraction(parsed.config, input.extractionId)?.name ?? input.extractionId };
+  }
+
+  return {
+    /**
+     * Publishes the file (CompleteMultipartUpload: the object appears only now), then writes the run log, whose
+     * `last` is what the next run's last:: references read. A retry after the log was written answers from the log.
+     */
+    async completeRun(input: FinishRunInput): Promise<RunSummary> {
+      const run = await deps.extractionRuns.find(input.runWorkflowId);
+      if (!run) {
+        const log = await deps.runLogs.find(input.runWorkflowId);
+        if (log) return summaryOf(input.runWorkflowId, log);
+        throw invalid(`run ${input.runWorkflowId} has no working state`);
+      }
+      const cp = input.checkpoint;
+      if (!cp) throw invalid('completeRun without a checkpoint');
+      await completeMultipartUpload(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId }, cp.parts);
+      const { config, extraction } = ctx.runConfigs.get(run._id, run.config, run.extractionId);
+      const log = buildRunLog({
+        config: { id: run.configId, name: config.name },
+        extraction: { id: run.extractionId, name: extraction.name },
+        workflowId: run._id,
+        startedAt: run.startedAt,
+        finishedAt: new Date(),
+        records: cp.writer.records,
+        pages: cp.page.pages,
+        bytes: cp.writer.bytes,
+        destination: { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` },
+        ...(run.lastRecord !== null ? { lastRecord: JSON.parse(run.lastRecord) as unknown } : {}),
+        ...(run.previousLast !== null ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
+      });
+      await deps.runLogs.add(log);
+      await deps.extractionRuns.end(run._id);
+      ctx.runConfigs.forget(run._id);
+      deps.log.info({ runWorkflowId: run._id, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destination: log.destiny }, 'extraction run completed');
+      return summaryOf(run._id, log);
+    },
+
+    /** Aborts the upload (no object appears) and writes a failed run log; `last` does not move. */
+    async failRun(input: FinishRunInput): Promise<RunSummary> {
+      const run = await deps.extractionRuns.find(input.runWorkflowId);
+      if (run) await abortMultipartUpload(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId });
+      const names = await namesOf(input, run);
+      const cp = input.checkpoint;
+      const log = buildRunLog({
+        config: { id: input.configId, name: names.config },
+        extraction: { id: input.extractionId, name: names.extraction },
+        workflowId: input.runWorkflowId,
+        startedAt: new Date(input.startedAt),
+        finishedAt: new Date(),
+        records: cp?.writer.records ?? 0,
+        pages: cp?.page.pages ?? 0,
+        bytes: cp?.writer.bytes ?? 0,
+        destination: null,
+        error: input.error ?? 'failed',
+      });
+      await deps.runLogs.add(log);
+      if (run) await deps.extractionRuns.end(run._id);
+      ctx.runConfigs.forget(input.runWorkflowId);
+      deps.log.warn({ runWorkflowId: input.runWorkflowId, error: log.error }, 'extraction run failed');
+      return summaryOf(input.runWorkflowId, log);
+    },
+  };
+};

@@ -1,0 +1,59 @@
+import type { ApplicationFailure } from '@temporalio/common';
+import type { HttpRequest, PageResponse } from '../../extraction';
+import { isNetworkError } from '../../providers/errors';
+import { httpAnswerFailure, noAnswerFailure } from '../failures';
+
+/**
+ * Sending the requests the extraction engine builds. Node's fetch (undici) keeps connections alive per origin,
+ * so a run's pages reuse one socket. Bodies are parsed as JSON when they are JSON, else kept as text.
+ */
+export interface SentResponse extends Omit<PageResponse, 'records'> {
+  bytes: number;
+}
+
+export type Send = (req: HttpRequest, signal?: AbortSignal) => Promise<SentResponse>;
+
+/**
+ * `rewriteUrl` maps a config's URL to where it is served (the worker passes the sandbox's host map when
+ * PROVIDERS_SANDBOX_URL is set, so the seed's configs run unchanged against the fakes); absent, URLs are sent as written.
+ */
+export function createSender(opts: { timeoutMs: number; rewriteUrl?: ((url: string) => string) | undefined }): Send {
+  return async (req, signal) => {
+    const url = opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url;
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    }
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, { method: req.method, headers, ...(body === undefined ? {} : { body }), signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      text = await res.text();
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      const what = timeout.aborted ? `timed out after ${opts.timeoutMs} ms` : isNetworkError(cause) ? String((cause as { code?: string }).code) : (err as Error).message;
+      // The URL's path only: its query may carry a token.
+      throw noAnswerFailure(`${req.method} ${new URL(url).pathname}: ${what}`);
+    }
+    let parsed: unknown = null;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text) as unknown;
+      } catch {
+        parsed = text;
+      }
+    }
+    const outHeaders: Record<string, string> = {};
+    res.headers.forEach((v, k) => {
+      outHeaders[k] = v;
+    });
+    return { url: res.url || url, status: res.status, headers: outHeaders, body: parsed, bytes: text.length };
+  };
+}
+
+/** A failure for an HTTP answer that is neither a page nor a stop signal: 429, 408, 5xx. Null for the others. */
+export const failureFor = (res: SentResponse, what: string): ApplicationFailure | null => httpAnswerFailure(res.status, res.headers, what);

@@ -1,0 +1,69 @@
+import type { PageState, WriterState } from '../../extraction';
+import type { UploadedPart } from '../../store/multipart';
+
+/** The inputs and results of the extraction activities: plain JSON, passed through workflow history. */
+
+export interface PrepareRunInput {
+  configId: string;
+  extractionId: string;
+  /** The workflow id of the run's extractRun: the run's id, also its run log's id. */
+  runWorkflowId: string;
+  /** ISO time the run started; names the output file, so every attempt writes the same key. */
+  startedAt: string;
+}
+
+export interface PreparedRun {
+  runWorkflowId: string;
+  configName: string;
+  extractionName: string;
+  /** s3://bucket/key of the file the run writes. */
+  destination: string;
+  format: 'csv' | 'json';
+  pagination: string;
+}
+
+/** What a run has written so far, consistent with the parts uploaded: plain JSON, heartbeated and passed between batches. */
+export interface Checkpoint {
+  page: PageState;
+  writer: WriterState;
+  parts: UploadedPart[];
+}
+
+export interface FetchPagesInput {
+  runWorkflowId: string;
+  /** Null for the first batch. */
+  checkpoint: Checkpoint | null;
+  /** Return at the first part boundary after this long. */
+  budgetMs: number;
+}
+
+export interface FetchPagesResult {
+  checkpoint: Checkpoint;
+  done: boolean;
+  /** Pages and records this batch consumed (a resumed attempt counts only its own). */
+  batchPages: number;
+  /** Where pagination stands, for progress displays (a page number, offset, or a fingerprint of a link or cursor). */
+  cursor: string;
+  attempt: number;
+}
+
+export interface FinishRunInput {
+  runWorkflowId: string;
+  configId: string;
+  extractionId: string;
+  startedAt: string;
+  checkpoint: Checkpoint | null;
+  /** Set for failRun. */
+  error?: string;
+}
+
+export interface RunSummary {
+  runWorkflowId: string;
+  success: boolean;
+  records: number;
+  pages: number;
+  bytes: number;
+  /** s3://bucket/key of the published file; null when nothing was published. */
+  destination: string | null;
+  error: string | null;
+}
