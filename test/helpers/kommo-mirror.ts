@@ -46,7 +46,7 @@ export async function mirrorWorld(sandbox: RunningSandbox, env: TestEnv, api: Fa
   const oauthClientId = `kommo-${tag}`;
   await env.deps.oauthClients.upsert({ id: oauthClientId, provider: 'kommo', clientId: kommoClientId, clientSecret, redirectUri });
   const service = new KommoMirrorService({ settings: env.settings, kommo: env.deps.kommo, connections: env.deps.mirrorConnections, temporal: async () => env.client });
-  return {
+  const w: MirrorWorld = {
     tag,
     sandbox,
     env,
@@ -58,9 +58,11 @@ export async function mirrorWorld(sandbox: RunningSandbox, env: TestEnv, api: Fa
     kommoClientId,
     unisenderKey,
     service,
+    // Through w.api, so a test that restarts the API (w.api = await startApi(env)) keeps calling the live one.
     call: (method, url, body, key) =>
-      api.inject({ method, url, headers: { 'x-api-key': key ?? env.settings.ROOT_API_KEY }, ...(body === undefined ? {} : { payload: body as object }) }),
+      w.api.inject({ method, url, headers: { 'x-api-key': key ?? env.settings.ROOT_API_KEY }, ...(body === undefined ? {} : { payload: body as object }) }),
   };
+  return w;
 }
 
 /** Kommo's redirect after consent, as the sandbox's consent page answers it: the callback's query. */
