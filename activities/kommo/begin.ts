@@ -90,7 +90,11 @@ export async function beginBatch(deps: KommoActivityDeps, input: BeginInput): Pr
   } else {
     let eventsFrom: number | null = null;
     if (!p.poll.active) {
-      const from = (p.poll.since ?? nowSec - deps.settings.KOMMO_MIRROR_POLL_SECONDS) - POLL_OVERLAP_SECONDS;
+      // The first poll starts where the mirror did (its install), however late it runs: a poll held back by a
+      // long batch must not leave a gap between the install and its window.
+      const created = (await deps.kommo.mirrors.find(mirrorId))?.createdAt;
+      const firstFrom = created ? Math.floor(created.getTime() / 1000) : nowSec - deps.settings.KOMMO_MIRROR_POLL_SECONDS;
+      const from = (p.poll.since ?? firstFrom) - POLL_OVERLAP_SECONDS;
       p.poll = { ...p.poll, active: true, updatedFrom: from, next: null, startedAt: nowSec };
       eventsFrom = from;
     }

@@ -48,9 +48,9 @@ const kommo = {
 /** Addresses Unisender refuses (role addresses): in Kommo, never on the list. */
 const refused: string[] = [];
 /** Waits until the list holds exactly Kommo's e-mails (less those Unisender refused) and the mirror idles. */
-async function mirrored(): Promise<string[]> {
+async function mirrored(timeoutMs = 90_000): Promise<string[]> {
   const want = async () => (await kommoEmails(w)).filter((e) => !refused.includes(e));
-  await waitFor('the list to equal Kommo', async () => JSON.stringify(await listEmails(w, mirrorId)) === JSON.stringify(await want()), 90_000).catch(async (err: Error) => {
+  await waitFor('the list to equal Kommo', async () => JSON.stringify(await listEmails(w, mirrorId)) === JSON.stringify(await want()), timeoutMs).catch(async (err: Error) => {
     const [list, wanted, s] = [await listEmails(w, mirrorId), await want(), await w.service.status(mirrorId).catch(() => null)];
     throw new Error(`${err.message}: list lacks ${JSON.stringify(wanted.filter((e) => !list.includes(e)))}, has extra ${JSON.stringify(list.filter((e) => !wanted.includes(e)))}; status ${JSON.stringify(s)}`);
   });
@@ -119,6 +119,24 @@ describe('kommo mirror: changes reach the Unisender list', () => {
     await mirrorIdle(w, mirrorId);
     expect(await importRows('info@example.com')).toBe(1);
   });
+});
+
+describe('kommo mirror: providers pushing back', () => {
+  it("Kommo's 429 and Unisender's retry_later and call limit are waited out: the list ends exact, each row imported once", async () => {
+    await sandbox.control.armFault({ provider: 'kommo', method: 'GET', path: '/api/v4/contacts', status: 429, retryAfter: 1 });
+    await sandbox.control.armFault({ provider: 'unisender', path: 'importContacts', status: 200, body: { error: 'temporary failure, try again later', code: 'retry_later' } });
+    await sandbox.control.armFault({ provider: 'unisender', path: 'importContacts', status: 200, body: { error: 'API call limit exceeded', code: 'api_call_limit_exceeded_for_api_key' } });
+    await kommo.add([{ name: 'Pushed Back', email: 'pushed.back@example.com' }]);
+    expect(await mirrored(200_000)).toContain('pushed.back@example.com');
+    const imports = await sandbox.control.requests({ provider: 'unisender', path: 'importContacts' });
+    expect(imports.filter((r) => r.fault === undefined && JSON.stringify(r.body ?? r.url).includes('pushed.back@example.com'))).toHaveLength(1);
+    // The refused attempts (the sandbox answered them before reading their rows).
+    expect(imports.filter((r) => r.fault !== undefined)).toHaveLength(2);
+    // The one 429 was ours; Kommo's 15-minute block (403) never came.
+    const kommoAnswers = await sandbox.control.requests({ provider: 'kommo' });
+    expect(kommoAnswers.filter((r) => r.status === 429)).toHaveLength(1);
+    expect(kommoAnswers.filter((r) => r.status === 403)).toEqual([]);
+  }, 300_000);
 });
 
 describe('kommo mirror: the poll', () => {
