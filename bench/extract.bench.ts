@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   const listUrl = `${sandboxUrl}/demo/api/more-records/records`;
 
   const run = randomUUID().slice(0, 8);
-  const settings = { ...base, LOG_LEVEL: 'warn' as const, CREATE_SCHEDULES: false, TEMPORAL_TASK_QUEUE: `bench-extract-${run}` };
+  // The bench's sandbox is on loopback, which extraction requests may reach only when allowed.
+  const settings = { ...base, LOG_LEVEL: 'warn' as const, CREATE_SCHEDULES: false, EXTRACT_ALLOW_LOOPBACK: true, TEMPORAL_TASK_QUEUE: `bench-extract-${run}` };
   const { deps, db, close } = await buildActivityDeps(settings, { dbName: `bench_extract_${run}` });
   const clientConn = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kommoMirrorWorkflowId } from '../../clients/kommo';
 import { waitFor } from '../helpers/capture';
+import { recordHistories } from '../helpers/histories';
 import { freePort } from '../helpers/free-port';
 import { kommoEmails, listEmails, mirrorIdle, mirrorWorld, setUpMirror, startApi, type MirrorWorld } from '../helpers/kommo-mirror';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
@@ -66,6 +67,7 @@ describe('kommo mirror: full sync', () => {
     // 1,100 contacts: five pages of 250 in three batches, and three imports (500, 500, 100 rows).
     expect((await contactReads(w)).filter((u) => u.includes('order[id]=asc') || u.includes('page='))).toHaveLength(5);
     expect((await sandbox.control.requests({ provider: 'unisender', path: 'importContacts' })).length - importsBefore).toBe(3);
+    await recordHistories(env.client, 'kommo-mirror-full-sync', kommoMirrorWorkflowId(env.settings, mirrorId), 'kommo-mirror-full-sync.test.ts: setup, then a full sync of 1,100 contacts asked from the CLI');
   }, 300_000);
 
   it('shows its progress in the status query, and resumes from its page after the workflow ended mid-way', async () => {
