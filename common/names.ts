@@ -61,7 +61,7 @@ export const NEEDS_REAUTH: FailureType[] = [FailureType.AuthRevoked, FailureType
  * on that provider's queue, so a worker can cap the provider's global rate with maxTaskQueueActivitiesPerSecond.
  */
 export const MAIN_QUEUE = 'switchyard';
-export const PROVIDER_QUEUES = ['google', 'zoho', 'kommo', 'unisender', 'http', 'google-data', 'zoho-data'] as const;
+export const PROVIDER_QUEUES = ['google', 'zoho', 'kommo', 'unisender', 'http', 'google-data', 'zoho-data', 'kommo-data'] as const;
 export type ProviderQueue = (typeof PROVIDER_QUEUES)[number];
 
 /**
@@ -101,10 +101,20 @@ export const ids = {
   extractRun: (configId: string, extractionId: string, startedMs: number) => `extract:${configId}:${extractionId}:${startedMs}`,
   extractSchedule: (configId: string) => `${EXTRACT_SCHEDULE_PREFIX}${configId}`,
   contactSync: (pairingId: string) => `contact-sync:${pairingId}`,
+  kommoMirror: (mirrorId: string) => `kommo-mirror:${mirrorId}`,
 } as const;
 
 /** Signals and queries that several workflows answer, so clients and workflows agree on their names. */
-export const SIGNALS = { pause: 'pause', resume: 'resume', resync: 'resync', fullResync: 'fullResync' } as const;
+export const SIGNALS = {
+  pause: 'pause',
+  resume: 'resume',
+  resync: 'resync',
+  fullResync: 'fullResync',
+  /** Kommo mirror: start (or restart) a full sync. */
+  fullSync: 'fullSync',
+  /** Kommo mirror: its inbox has new webhook deliveries (coalesced: one per delivery batch, never one per event). */
+  wake: 'wake',
+} as const;
 export const QUERIES = { status: 'status', progress: 'progress' } as const;
 
 /**

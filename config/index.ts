@@ -116,6 +116,36 @@ export const settingsSchema = z.object({
    */
   SYNC_ZOHO_DELETES_EVERY_SECONDS: optional(z.coerce.number().int().min(0).default(900)),
 
+  /**
+   * Kommo -> Unisender mirroring. The kommo-data and unisender queues: activities started per second across every
+   * worker, and in flight at once per worker. One mirror activity makes at most a few provider calls.
+   */
+  KOMMO_DATA_RPS: optional(z.coerce.number().positive().default(20)),
+  KOMMO_DATA_CONCURRENCY: optional(z.coerce.number().int().min(1).default(10)),
+  UNISENDER_RPS: optional(z.coerce.number().positive().default(10)),
+  UNISENDER_CONCURRENCY: optional(z.coerce.number().int().min(1).default(10)),
+  /**
+   * Kommo requests per second per account that a mirror allows itself (Kommo: 7, then a 15-minute block after
+   * repeated 429s). One below 6 leaves room for the API's by-hand reads of the same account.
+   */
+  KOMMO_REQUESTS_PER_SECOND: optional(z.coerce.number().int().min(1).max(6).default(5)),
+  /** Unisender calls a minute per API key that a mirror allows itself (Unisender: about 1,200). */
+  UNISENDER_CALLS_PER_MINUTE: optional(z.coerce.number().int().min(1).max(1200).default(1000)),
+  /** The API's address as Kommo reaches it: webhook destinations are `<this>/webhooks/kommo/<mirrorId>/<secret>`. */
+  KOMMO_WEBHOOK_BASE_URL: optional(z.string().url().optional()),
+  /** Seconds between a mirror's polls of contacts changed in Kommo (catches webhooks that were lost or never sent). */
+  KOMMO_MIRROR_POLL_SECONDS: optional(z.coerce.number().int().min(10).default(300)),
+  /** Seconds between sweeps (in every worker) that wake mirrors whose inbox holds deliveries. */
+  KOMMO_MIRROR_SWEEP_SECONDS: optional(z.coerce.number().int().min(1).default(60)),
+  /**
+   * A mirror collects deliveries into a batch until 500 are waiting, none came for GATHER_MS, or the first has
+   * waited MAX_GATHER_MS: full batches (one import per 500 contacts) without holding a lone change back.
+   */
+  KOMMO_MIRROR_GATHER_MS: optional(z.coerce.number().int().min(0).default(300)),
+  KOMMO_MIRROR_MAX_GATHER_MS: optional(z.coerce.number().int().min(0).default(2000)),
+  /** How long an install's `state` stays usable (Kommo's own authorization codes live 20 minutes). */
+  KOMMO_INSTALL_STATE_TTL_SECONDS: optional(z.coerce.number().int().min(60).default(1800)),
+
   /** A worker's health (/live, /ready) and metrics port; off when unset. */
   WORKER_METRICS_PORT: optional(port.optional()),
 

@@ -95,6 +95,17 @@ export class AccountStore {
     return (await this.col.countDocuments({ _id: id }, { limit: 1 })) > 0;
   }
 
+  /** The account of a provider with this key (a Google/Zoho e-mail, a Kommo subdomain), or null. */
+  async findByKey(provider: OAuthProvider, key: string): Promise<AccountDoc | null> {
+    const doc = await this.col.findOne({ provider, key });
+    return doc && this.settle(doc);
+  }
+
+  /** Records the Kommo account id an install read from GET /api/v4/account. */
+  async setKommoAccountId(id: string, kommoAccountId: number): Promise<void> {
+    await this.col.updateOne({ _id: id, provider: 'kommo' }, { $set: { 'kommo.accountId': kommoAccountId, updatedAt: new Date() } });
+  }
+
   /** Account facts without secrets (for workflows' messages), or null. */
   async describe(id: string): Promise<{ id: string; provider: OAuthProvider; key: string; status: AccountStatus } | null> {
     const doc = await this.col.findOne({ _id: id }, { projection: { provider: 1, key: 1, status: 1 } });

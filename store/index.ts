@@ -7,6 +7,7 @@ import { ConfigStore } from './configs';
 import { ContactLinkStore } from './contact-links';
 import { createCipher } from './crypto';
 import { ErrorLogStore } from './error-logs';
+import { kommoStores, type KommoStores } from './kommo';
 import { ExtractionRunStore } from './extraction-runs';
 import { OAuthClientStore } from './oauth-clients';
 import { PairingStore } from './pairings';
@@ -36,6 +37,8 @@ export interface Stores {
   links: ContactLinkStore;
   cycles: SyncCycleStore;
   smokeRuns: SmokeRunStore;
+  /** Kommo -> Unisender mirroring: mirrors, their inbox of webhook deliveries, contact and e-mail state, batches. */
+  kommo: KommoStores;
 }
 
 /**
@@ -64,6 +67,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     links: new ContactLinkStore(db),
     cycles: new SyncCycleStore(db),
     smokeRuns: new SmokeRunStore(db),
+    kommo: kommoStores(db, cipher),
   };
   await Promise.all(
     [stores.accounts, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),

@@ -8,6 +8,7 @@ import { startWorkerHealth } from './health';
 import { sdkMetricsAddress, workerMetricsRoute } from './metrics';
 import { bringSchedulesInStep } from './schedules';
 import { createWorkers, runWorkers } from './worker';
+import { startKommoSweeper } from './kommo-sweeper';
 import { temporalConnection } from '../config/temporal';
 
 /** `npm run worker`: polls every task queue until SIGTERM/SIGINT, then drains in-flight activities and exits. */
@@ -26,9 +27,11 @@ async function main(): Promise<void> {
     const health = settings.WORKER_METRICS_PORT === undefined ? null : await startWorkerHealth({ port: settings.WORKER_METRICS_PORT, connection, extraRoutes: workerMetricsRoute(sdkMetrics) });
     const workers = await createWorkers(settings, connection, deps);
     health?.setWorkers(workers);
+    const sweeper = deps.temporal ? startKommoSweeper(settings, { ...deps, temporal: deps.temporal }, log) : null;
     log.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, workers: workers.length }, 'worker started');
     // Runtime's default shutdown signals (SIGINT, SIGTERM) make every run() resolve after draining.
     await runWorkers(workers);
+    await sweeper?.stop();
     await health?.close();
     log.info('worker stopped');
   } finally {

@@ -14,6 +14,7 @@ import { installErrorHandler } from './errors';
 import { installJsonBody } from './json-body';
 import { registerExtractionRoutes } from './extraction';
 import { registerKeyRoutes } from './keys';
+import { registerKommoRoutes } from './kommo';
 import { registerMetrics } from './metrics';
 import { registerSyncRoutes } from './sync';
 import { SyncService } from '../sync';
@@ -69,6 +70,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerKeyRoutes(app, stores.apiKeys);
   registerAccountRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal });
   registerExtractionRoutes(app, { stores, service: new ExtractionService({ settings: deps.settings, configs: stores.configs, secrets: stores.secrets, temporal: deps.temporal }) });
+  registerKommoRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal, ...(deps.log ? { log: deps.log } : {}) });
   registerSyncRoutes(app, { keys: stores.apiKeys, service: new SyncService({ settings: deps.settings, pairings: stores.pairings, links: stores.links, cycles: stores.cycles, accounts: stores.accounts, temporal: deps.temporal }) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -8,6 +8,7 @@ import { addExtractionCommands } from './extraction';
 import { addKeyCommands } from './keys';
 import { print, withStores } from './context';
 import { addAccount, addOAuthClient, reconnectAccount } from '../onboarding';
+import { addKommoCommands } from './kommo';
 import { addSyncCommands } from './sync';
 import { connectTemporal } from '../temporal';
 import { startRefreshAll, startRefreshToken } from '../tokens';
@@ -158,6 +159,7 @@ export function buildCli(): Command {
     });
 
   addExtractionCommands(program);
+  addKommoCommands(program);
   addSyncCommands(program);
   return program;
 }
