@@ -9,6 +9,7 @@ import { createCipher } from './crypto';
 import { ErrorLogStore } from './error-logs';
 import { ExtractionRunStore } from './extraction-runs';
 import { OAuthClientStore } from './oauth-clients';
+import { OAuthStateStore } from './oauth-states';
 import { PairingStore } from './pairings';
 import { RefreshLeaseStore } from './refresh-leases';
 import { RunLogStore } from './run-logs';
@@ -21,6 +22,8 @@ import { TokenJournalStore } from './token-journal';
 export interface Stores {
   accounts: AccountStore;
   oauthClients: OAuthClientStore;
+  /** Single-use OAuth states and reconnect links. */
+  oauthStates: OAuthStateStore;
   refreshLeases: RefreshLeaseStore;
   tokenJournal: TokenJournalStore;
   apiKeys: ApiKeyStore;
@@ -51,6 +54,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
   const stores: Stores = {
     accounts: new AccountStore(db, cipher, oauthClients, tokenJournal, refreshLeases),
     oauthClients,
+    oauthStates: new OAuthStateStore(db),
     refreshLeases,
     tokenJournal,
     apiKeys: new ApiKeyStore(db),
@@ -66,7 +70,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     smokeRuns: new SmokeRunStore(db),
   };
   await Promise.all(
-    [stores.accounts, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
+    [stores.accounts, stores.oauthStates, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
   );
   return stores;
 }
