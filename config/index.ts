@@ -46,6 +46,8 @@ export const settingsSchema = z.object({
   S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 
   API_PORT: optional(port.default(3000)),
+  /** The API's address as browsers reach it (OAuth callbacks, reconnect links); default http://127.0.0.1:<API_PORT>. */
+  API_PUBLIC_URL: optional(z.string().url().optional()),
   ROOT_API_KEY: optional(z.string().min(16, 'ROOT_API_KEY must be at least 16 characters').default('switchyard-local-root-key')),
   ENCRYPTION_KEY: optional(
     z

@@ -91,6 +91,12 @@ export class AccountStore {
     return doc;
   }
 
+  /** The account of a provider with this key (Google/Zoho e-mail, Kommo subdomain), or null. */
+  async findByKey(provider: OAuthProvider, key: string): Promise<AccountDoc | null> {
+    const doc = await this.col.findOne({ provider, key: key.toLowerCase() });
+    return doc && this.settle(doc);
+  }
+
   async exists(id: string): Promise<boolean> {
     return (await this.col.countDocuments({ _id: id }, { limit: 1 })) > 0;
   }

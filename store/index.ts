@@ -9,7 +9,7 @@ import { createCipher } from './crypto';
 import { ErrorLogStore } from './error-logs';
 import { ExtractionRunStore } from './extraction-runs';
 import { OAuthClientStore } from './oauth-clients';
-import { OAuthStateStore } from './oauth-states';
+import { OAuthStateStore, stateSigningKey } from './oauth-states';
 import { PairingStore } from './pairings';
 import { RefreshLeaseStore } from './refresh-leases';
 import { RunLogStore } from './run-logs';
@@ -54,7 +54,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
   const stores: Stores = {
     accounts: new AccountStore(db, cipher, oauthClients, tokenJournal, refreshLeases),
     oauthClients,
-    oauthStates: new OAuthStateStore(db),
+    oauthStates: new OAuthStateStore(db, stateSigningKey(settings.ENCRYPTION_KEY)),
     refreshLeases,
     tokenJournal,
     apiKeys: new ApiKeyStore(db),

@@ -26,12 +26,14 @@ describe('OAuth states', () => {
     expect(JSON.stringify(stored)).not.toContain(state);
   });
 
-  it('is consumed once: a replay and a forged state are unknown', async () => {
+  it('is consumed once: a replay, a forged state and a badly signed one are unknown', async () => {
     const { state } = await states.issue(connect);
     const first = await states.consume(state, 'google', ['connect']);
     expect(first).toMatchObject({ ok: true, state: { oauthClientId: 'g1', accountId: null } });
     expect(await states.consume(state, 'google', ['connect'])).toEqual({ ok: false, reason: 'unknown' });
     expect(await states.consume('forged-state-value', 'google', ['connect'])).toEqual({ ok: false, reason: 'unknown' });
+    const [nonce] = state.split('.');
+    expect(await states.consume(`${nonce}.${'A'.repeat(43)}`, 'google', ['connect'])).toEqual({ ok: false, reason: 'unknown' });
   });
 
   it('lets exactly one of many concurrent consumers have it', async () => {
