@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import type { Settings } from '../config';
-import type { ZohoDataCentre } from '../common/names';
+import { apiPublicUrl, type Settings } from '../config';
+import { oauthCallbackPath, type ZohoDataCentre } from '../common/names';
 import { providerEndpoints, type ProviderEndpoints } from '../providers/endpoints';
 import { ProviderError } from '../providers/errors';
 import { exchangeGoogleCode, googleConsentUrl, googleIdentity } from '../providers/google/consent';
@@ -30,10 +30,8 @@ export interface ConnectDeps {
   temporal: () => Promise<Client>;
 }
 
-export const publicUrl = (settings: Pick<Settings, 'API_PUBLIC_URL' | 'API_PORT'>): string => (settings.API_PUBLIC_URL ?? `http://127.0.0.1:${settings.API_PORT}`).replace(/\/$/, '');
-
 /** The callback every OAuth client of a provider registers, unless the client names its own redirect URI. */
-export const callbackUrl = (settings: Pick<Settings, 'API_PUBLIC_URL' | 'API_PORT'>, provider: ConnectProvider): string => `${publicUrl(settings)}/oauth/${provider}/callback`;
+export const callbackUrl = (settings: Pick<Settings, 'API_PUBLIC_URL' | 'API_PORT'>, provider: ConnectProvider): string => `${apiPublicUrl(settings)}${oauthCallbackPath(provider)}`;
 
 const codeFlowClient = (settings: Settings, provider: ConnectProvider, c: OAuthClientCredentials): CodeFlowClient => ({
   clientId: c.clientId,
@@ -62,7 +60,7 @@ export const startSchema = z
  * answers the consent URL to send the account's owner to.
  */
 export async function startConnect(
-  deps: ConnectDeps,
+  deps: Pick<ConnectDeps, 'settings' | 'stores'>,
   provider: ConnectProvider,
   input: z.infer<typeof startSchema>,
   linkId: string | null = null,

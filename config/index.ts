@@ -153,6 +153,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 }
 
 /** Which networks extraction configs may reach (extraction/network.ts reads it). */
+/** The API's address as browsers reach it. */
+export const apiPublicUrl = (s: Pick<Settings, 'API_PUBLIC_URL' | 'API_PORT'>): string => (s.API_PUBLIC_URL ?? `http://127.0.0.1:${s.API_PORT}`).replace(/\/$/, '');
+
 export function extractionNetwork(s: Pick<Settings, 'EXTRACT_ALLOW_LOOPBACK' | 'EXTRACT_ALLOW_PRIVATE_NETWORKS' | 'API_PORT'>): { allowLoopback: boolean; allowPrivate: boolean; apiPort: number } {
   return { allowLoopback: s.EXTRACT_ALLOW_LOOPBACK, allowPrivate: s.EXTRACT_ALLOW_PRIVATE_NETWORKS, apiPort: s.API_PORT };
 }
