@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Transporter } from 'nodemailer';
+import { createAlertActivities } from '../../activities/alerts';
 import { buildApi } from '../../clients/api/server';
 import { SA, SIGNALS, workflowsOfAccount } from '../../common/names';
 import { decideConsent } from '../helpers/consent';
@@ -200,6 +202,31 @@ describe('reconnecting an account', () => {
       expect(after.status).toBe('needs_reauth');
       expect(after.token).toEqual(before.token);
       expect(await signalsOf(workflowId)).toEqual([]);
+    } finally {
+      await env.client.workflow.getHandle(workflowId).terminate('test over');
+    }
+  });
+
+  it('puts a reconnect link in the revoked-token e-mail that works until its reconnection succeeds', async () => {
+    const { id, workflowId } = await revokedAccountWithWorkflow('ana@example.com');
+    try {
+      const sent: string[] = [];
+      const mailer = { sendMail: async (m: { text: string }) => (sent.push(m.text), { messageId: 'm-1' }) } as unknown as Transporter;
+      await createAlertActivities({ mailer, settings: env.settings, accounts: env.deps.accounts, oauthStates: env.deps.oauthStates }).sendAlert({ subject: 's', text: 'revoked', reconnectAccountId: id });
+      const link = new URL(/https:\/\/switchyard\.test\/oauth\/reconnect\/\S+/.exec(sent[0] ?? '')?.[0] ?? 'https://none.test/');
+      expect(link.pathname).toMatch(/^\/oauth\/reconnect\//);
+      const forged = await api.inject({ method: 'GET', url: `${link.pathname}x` });
+      expect(forged.statusCode).toBe(400);
+      const visit = await api.inject({ method: 'GET', url: link.pathname });
+      expect(visit.statusCode).toBe(302);
+      const consent = new URL(String(visit.headers.location));
+      expect(consent.searchParams.get('login_hint')).toBe('ana@example.com');
+      const page = await callback(await decideConsent(consent.toString(), 'allow', 'ana@example.com'));
+      expect(page.statusCode, page.body).toBe(200);
+      expect(await signalsOf(workflowId)).toEqual([SIGNALS.resume]);
+      const again = await api.inject({ method: 'GET', url: link.pathname });
+      expect(again.statusCode).toBe(400);
+      expect(again.body).toContain('already used');
     } finally {
       await env.client.workflow.getHandle(workflowId).terminate('test over');
     }
