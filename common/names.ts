@@ -135,6 +135,9 @@ export const SA = {
 export const workflowsOfAccount = (accountId: string): string =>
   `(${SA.accountId.name}="${accountId}" OR ${SA.accounts.name}="${accountId}") AND ExecutionStatus="Running"`;
 
+/** Where a provider's consent page sends the browser back to, under the API's public address. */
+export const oauthCallbackPath = (provider: OAuthProvider): string => `/oauth/${provider}/callback`;
+
 /** `--search-attribute` values for `temporal server start-dev` and `temporal operator search-attribute create`. */
 const SA_TYPE_NAMES: Partial<Record<string, string>> = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.KEYWORD_LIST]: 'KeywordList' };
 export const SEARCH_ATTRIBUTE_DEFS = Object.values(SA).map((k) => `${k.name}=${SA_TYPE_NAMES[k.type] ?? k.type}`);

@@ -50,6 +50,8 @@ export const settingsSchema = z.object({
   S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 
   API_PORT: optional(port.default(3000)),
+  /** The API's address as browsers reach it (OAuth callbacks, reconnect links); default http://127.0.0.1:<API_PORT>. */
+  API_PUBLIC_URL: optional(z.string().url().optional()),
   ROOT_API_KEY: optional(z.string().min(16, 'ROOT_API_KEY must be at least 16 characters').default(EXAMPLE_ROOT_API_KEY)),
   ENCRYPTION_KEY: optional(
     z
@@ -196,6 +198,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 }
 
 /** Which networks extraction configs may reach (extraction/network.ts reads it). */
+/** The API's address as browsers reach it. */
+export const apiPublicUrl = (s: Pick<Settings, 'API_PUBLIC_URL' | 'API_PORT'>): string => (s.API_PUBLIC_URL ?? `http://127.0.0.1:${s.API_PORT}`).replace(/\/$/, '');
+
 export function extractionNetwork(s: Pick<Settings, 'EXTRACT_ALLOW_LOOPBACK' | 'EXTRACT_ALLOW_PRIVATE_NETWORKS' | 'API_PORT'>): { allowLoopback: boolean; allowPrivate: boolean; apiPort: number } {
   return { allowLoopback: s.EXTRACT_ALLOW_LOOPBACK, allowPrivate: s.EXTRACT_ALLOW_PRIVATE_NETWORKS, apiPort: s.API_PORT };
 }

@@ -91,14 +91,14 @@ export class AccountStore {
     return doc;
   }
 
-  async exists(id: string): Promise<boolean> {
-    return (await this.col.countDocuments({ _id: id }, { limit: 1 })) > 0;
+  /** The account of a provider with this key (Google/Zoho e-mail, Kommo subdomain), or null. */
+  async findByKey(provider: OAuthProvider, key: string): Promise<AccountDoc | null> {
+    const doc = await this.col.findOne({ provider, key: key.toLowerCase() });
+    return doc && this.settle(doc);
   }
 
-  /** The account of a provider with this key (a Google/Zoho e-mail, a Kommo subdomain), or null. */
-  async findByKey(provider: OAuthProvider, key: string): Promise<AccountDoc | null> {
-    const doc = await this.col.findOne({ provider, key });
-    return doc && this.settle(doc);
+  async exists(id: string): Promise<boolean> {
+    return (await this.col.countDocuments({ _id: id }, { limit: 1 })) > 0;
   }
 
   /** Records the Kommo account id an install read from GET /api/v4/account. */

@@ -10,6 +10,7 @@ import { ErrorLogStore } from './error-logs';
 import { kommoStores, type KommoStores } from './kommo';
 import { ExtractionRunStore } from './extraction-runs';
 import { OAuthClientStore } from './oauth-clients';
+import { OAuthStateStore, stateSigningKey } from './oauth-states';
 import { PairingStore } from './pairings';
 import { RefreshLeaseStore } from './refresh-leases';
 import { RunLogStore } from './run-logs';
@@ -22,6 +23,8 @@ import { TokenJournalStore } from './token-journal';
 export interface Stores {
   accounts: AccountStore;
   oauthClients: OAuthClientStore;
+  /** Single-use OAuth states and reconnect links. */
+  oauthStates: OAuthStateStore;
   refreshLeases: RefreshLeaseStore;
   tokenJournal: TokenJournalStore;
   apiKeys: ApiKeyStore;
@@ -54,6 +57,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
   const stores: Stores = {
     accounts: new AccountStore(db, cipher, oauthClients, tokenJournal, refreshLeases),
     oauthClients,
+    oauthStates: new OAuthStateStore(db, stateSigningKey(settings.ENCRYPTION_KEY)),
     refreshLeases,
     tokenJournal,
     apiKeys: new ApiKeyStore(db),
@@ -70,7 +74,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     kommo: kommoStores(db, cipher),
   };
   await Promise.all(
-    [stores.accounts, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
+    [stores.accounts, stores.oauthStates, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
   );
   return stores;
 }

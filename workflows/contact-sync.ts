@@ -176,7 +176,7 @@ export async function contactSync(input: ContactSyncInput): Promise<void> {
     return withFreshToken({ accountId, provider }, step, async (r) => {
       const reason = `access revoked for ${provider} account ${accountId}: reconnect it to resume`;
       await reportRefreshFailure({ accountId, provider, kind: r.type, message: r.message, source: 'contactSync' });
-      await sendAlert({ subject: `contact sync ${input.pairingId} paused: ${provider} account ${accountId} needs to be reconnected`, text: `${reason}\n\n${r.message}` });
+      await sendAlert({ subject: `contact sync ${input.pairingId} paused: ${provider} account ${accountId} needs to be reconnected`, text: `${reason}\n\n${r.message}`, reconnectAccountId: accountId });
       state.paused = { reason, at: Date.now() };
       throw new Paused(reason);
     });

@@ -7,6 +7,8 @@ import { checkReachability } from '../health';
 import { addExtractionCommands } from './extraction';
 import { addKeyCommands } from './keys';
 import { print, withStores } from './context';
+import { z } from 'zod';
+import { CONNECT_PROVIDERS, startConnect, startSchema } from '../connect';
 import { addAccount, addOAuthClient, reconnectAccount } from '../onboarding';
 import { addKommoCommands } from './kommo';
 import { addSyncCommands } from './sync';
@@ -101,6 +103,22 @@ export function buildCli(): Command {
           ...(o.kommoSubdomain ? { kommoSubdomain: o.kommoSubdomain } : {}),
         };
         print(await addAccount(stores, settings, input));
+      }),
+    );
+  accounts
+    .command('connect')
+    .description("print the consent URL that connects an account (or, with --account, reconnects one) in a browser")
+    .requiredOption('--provider <provider>', 'google | zoho')
+    .option('--oauth-client <id>', 'the OAuth client to connect through')
+    .addOption(new Option('--client <id>', 'the same as --oauth-client').hideHelp())
+    .option('--account <id>', 'reconnect this account (through its own OAuth client)')
+    .action(async (o: { provider: string; oauthClient?: string; client?: string; account?: string }) =>
+      withStores(async (stores, settings) => {
+        const provider = z.enum(CONNECT_PROVIDERS).parse(o.provider);
+        const client = o.oauthClient ?? o.client;
+        const s = await startConnect({ settings, stores }, provider, startSchema.parse({ ...(client ? { client } : {}), ...(o.account ? { account: o.account } : {}) }));
+        process.stdout.write(`${s.url}\n`);
+        process.stderr.write(`Open it in a browser before ${s.expiresAt.toISOString()} (it works once); the provider sends the browser back to ${s.redirectUri}.\n`);
       }),
     );
   accounts
