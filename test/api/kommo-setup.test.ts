@@ -101,7 +101,7 @@ describe('kommo setup: the steps', () => {
     mirrorId = body.mirror.id;
     const account = await env.deps.accounts.get(body.accountId);
     expect(account).toMatchObject({ provider: 'kommo', key: w.subdomain, kommo: { subdomain: w.subdomain, accountId: w.kommoAccountId }, status: 'active' });
-    expect(account.token.access).toMatch(/^v1:/);
+    expect(account.token.access).toMatch(/^v2:[0-9a-f]+:/);
     expect(JSON.stringify(cb.json())).not.toMatch(/kat\.|krt\./);
   });
 
