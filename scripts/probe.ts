@@ -25,6 +25,7 @@ import type { ExtractConfigResult } from '../workflows/extraction';
 import { hostileRequest, routesOf } from '../test/helpers/hostile';
 import { leakedSecrets, sandboxCredentials } from '../test/helpers/secrets';
 import { readS3 } from '../test/helpers/extraction';
+import { waitFor } from '../test/helpers/capture';
 import { s3Client } from '../store/s3';
 
 function arg(name: string, fallback: number): number {
@@ -33,17 +34,6 @@ function arg(name: string, fallback: number): number {
 }
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs / 1000} s`);
-    await sleep(500);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // 1. Fuzz
