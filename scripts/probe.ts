@@ -75,7 +75,7 @@ function pidOf(settings: Settings, name: 'worker' | 'temporal'): number {
   return Number(fs.readFileSync(file, 'utf8').trim());
 }
 
-async function killMidRun(settings: Settings, temporal: () => Promise<Client>, control: SandboxControl, victim: 'worker' | 'temporal', rows: number): Promise<{ rows: number; unique: number; pagesTwice: number }> {
+async function killMidRun(settings: Settings, temporal: () => Promise<Client>, control: SandboxControl, victim: 'worker' | 'temporal', rows: number): Promise<{ rows: number; unique: number; pagesTwice: number; downAnswers: DownAnswers | undefined }> {
   const api = `http://127.0.0.1:${settings.API_PORT}`;
   const headers = { 'x-api-key': settings.ROOT_API_KEY, 'content-type': 'application/json' };
   await control.resetProvider('demo');
@@ -109,6 +109,8 @@ async function killMidRun(settings: Settings, temporal: () => Promise<Client>, c
   const pid = pidOf(settings, victim);
   say(`  kill -9 ${victim} (pid ${pid}) after ${await served()} of ${pages} pages`);
   process.kill(pid, 'SIGKILL');
+  let downAnswers: DownAnswers | undefined;
+  if (victim === 'temporal') downAnswers = await answersWhileDown(api, headers, id, config);
   const result = await waitFor(
     'the run to end',
     async () => {
@@ -126,7 +128,27 @@ async function killMidRun(settings: Settings, temporal: () => Promise<Client>, c
   const perPage = new Map<string, number>();
   for (const r of await control.requests({ provider: 'demo', path: '/more-records/records' })) perPage.set(r.url, (perPage.get(r.url) ?? 0) + 1);
   await fetch(`${api}/api/configs/${id}`, { method: 'DELETE', headers: { 'x-api-key': settings.ROOT_API_KEY } });
-  return { rows: ids.length, unique: new Set(ids).size, pagesTwice: [...perPage.values()].filter((n) => n > 1).length };
+  return { rows: ids.length, unique: new Set(ids).size, pagesTwice: [...perPage.values()].filter((n) => n > 1).length, downAnswers };
+}
+
+interface DownAnswers {
+  write: { status: number; ms: number; schedule: string };
+  run: { status: number; ms: number };
+}
+
+/** Right after Temporal was killed: how fast the API answers a config write and a run, and what it answers. */
+async function answersWhileDown(api: string, headers: Record<string, string>, configId: string, config: object): Promise<DownAnswers> {
+  const timedFetch = async (url: string, init: RequestInit): Promise<{ res: Response; ms: number }> => {
+    const t0 = performance.now();
+    const res = await fetch(url, init);
+    return { res, ms: Math.round(performance.now() - t0) };
+  };
+  const w = await timedFetch(`${api}/api/configs`, { method: 'POST', headers, body: JSON.stringify({ ...config, name: `probe while Temporal is down ${Date.now()}` }) });
+  const written = (await w.res.json()) as { id?: string; schedule?: { state?: string } };
+  const r = await timedFetch(`${api}/api/configs/${configId}/run`, { method: 'POST', headers: { 'x-api-key': headers['x-api-key']! } });
+  await r.res.arrayBuffer();
+  if (written.id) await fetch(`${api}/api/configs/${written.id}`, { method: 'DELETE', headers: { 'x-api-key': headers['x-api-key']! } });
+  return { write: { status: w.res.status, ms: w.ms, schedule: written.schedule?.state ?? 'none' }, run: { status: r.res.status, ms: r.ms } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -213,6 +235,11 @@ async function main(): Promise<void> {
       say(`${victim} killed mid-run: ${rows} records`);
       const r = await killMidRun(settings, temporal, control, victim, rows);
       say(`  ${r.rows} rows, ${r.unique} distinct, ${r.pagesTwice} pages fetched twice`);
+      if (r.downAnswers) {
+        const { write, run } = r.downAnswers;
+        say(`  while Temporal was down: config write ${write.status} (schedule ${write.schedule}) in ${write.ms} ms, run ${run.status} in ${run.ms} ms`);
+        figures.push(`down_write=${write.status}/${write.ms}ms`, `down_run=${run.status}/${run.ms}ms`);
+      }
       figures.push(`${victim}_kill_rows=${r.rows}/${rows}`, `${victim}_kill_duplicated=${r.rows - r.unique}`, `${victim}_kill_lost=${rows - r.unique}`);
     }
   }
