@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const ownerId = ((await users.json()) as { users: { id: string }[] }).users[0]!.id;
     // The matching CRM contacts hold what Google holds (first name G<i>): nothing to write for them. They were last
     // modified one a second over the past days, as an org's contacts are, not all in one second: the listing's overlap
-    // window (SYNC_ZOHO_OVERLAP_SECONDS) before the first cycle's cursor then holds a minute of them, not all.
+    // window (SYNC_ZOHO_OVERLAP_SECONDS) before the first cycle's cursor then holds seconds of them, not all.
     const twoDaysAgo = Date.now() - 2 * 24 * 3600_000;
     const at = (i: number): string => new Date(twoDaysAgo + i * 1000).toISOString();
     const records = Array.from({ length: PER_SIDE }, (_, i) => ({ Owner: { id: ownerId }, First_Name: i < MATCHING ? `G${i}` : `Z${i}`, Last_Name: 'Bench', Email: email('z', i), Created_Time: at(i), Modified_Time: at(i) }));

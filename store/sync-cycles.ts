@@ -170,8 +170,15 @@ export class SyncCycleStore {
     return this.linkWrites.find({ pairingId, cycle, settled: false }).toArray();
   }
 
-  async recordOutcome(pairingId: string, cycle: number, linkId: string, side: Side, outcome: WriteOutcome): Promise<void> {
-    await this.linkWrites.updateOne({ _id: key(pairingId, cycle, 'link', linkId) }, { $set: { [`outcomes.${side}`]: outcome } });
+  /** One side's answers for links of a batch: one update by `_id` per link, LOOKUPS to a command (see markSettled). */
+  async recordOutcomes(pairingId: string, cycle: number, side: Side, outcomes: ReadonlyMap<string, WriteOutcome>): Promise<void> {
+    const all = [...outcomes];
+    for (let i = 0; i < all.length; i += LOOKUPS) {
+      await this.linkWrites.bulkWrite(
+        all.slice(i, i + LOOKUPS).map(([linkId, outcome]) => ({ updateOne: { filter: { _id: key(pairingId, cycle, 'link', linkId) }, update: { $set: { [`outcomes.${side}`]: outcome } } } })),
+        { ordered: false },
+      );
+    }
   }
 
   /** Replaces a link's planned write (after a re-decision) and forgets its outcomes. */
