@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../config/logger';
+import { KOMMO_INSTALL_CALLBACK_PATH } from '../../common/names';
 import { parseKommoWebhook, type FormBody } from '../../providers/kommo/webhook';
 import type { KommoStores } from '../../store/kommo';
 import { webhookEventsAccepted } from '../../metrics';
@@ -89,7 +90,7 @@ export function registerKommoPublicRoutes(app: FastifyInstance, deps: { kommo: K
 
   // https://www.kommo.com/developers/content/oauth/step-by-step/ (Kommo redirects here with code, state, referer).
   // A browser ends on a page, like Google's and Zoho's callbacks; other callers get the JSON answer.
-  app.get('/kommo/oauth/callback', { schema: { hide: true } }, async (req, reply) => {
+  app.get(KOMMO_INSTALL_CALLBACK_PATH, { schema: { hide: true } }, async (req, reply) => {
     if (!wantsPage(req)) return answer(() => deps.setup.callback(req.query));
     try {
       return sendPage(reply, 200, installedPage(await deps.setup.callback(req.query)));

@@ -26,7 +26,7 @@ const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).de
  * steps under /api/kommo, the mirror's signals and status, the seed's by-hand reads and writes, and the public
  * routes Kommo calls (install redirect, webhooks).
  */
-export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Settings; stores: Stores; temporal: () => Promise<Client>; log?: Logger }): { waker: MirrorWaker } {
+export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Settings; stores: Stores; temporal: () => Promise<Client>; log?: Logger }): { waker: MirrorWaker; setup: KommoSetupService } {
   const { kommo, accounts, apiKeys } = deps.stores;
   const endpoints = providerEndpoints(deps.settings);
   // By-hand Kommo reads from the API take one request a second at most, beside the mirror's own pace (see settings).
@@ -75,5 +75,5 @@ export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Sett
   if (!deps.settings.KOMMO_WEBHOOK_BASE_URL && deps.settings.NODE_ENV === 'production') {
     deps.log?.warn('KOMMO_WEBHOOK_BASE_URL is not set: Kommo webhooks would be subscribed at 127.0.0.1');
   }
-  return { waker };
+  return { waker, setup };
 }
