@@ -61,7 +61,7 @@ function row(a: AccountView, d: AccountsPageData): string {
   const why = a.status === 'needs_reauth' && a.lastError ? `<br><span class="muted">${h(a.lastError.message)}</span>` : '';
   return (
     `<tr data-account="${h(a.id)}"><td>${h(PROVIDER_NAMES[a.provider])}</td><td>${h(who(a))}<br><span class="muted">${h(a.id)}</span></td>` +
-    `<td class="status">${status}${why}</td><td>${expiry(a)}</td><td>${h(when(a.refreshedAt))}</td><td>${h(a.oauthClientId)}</td>` +
+    `<td class="status">${status}${why}</td><td>${expiry(a)}</td><td>${a.refreshedAt ? h(when(a.refreshedAt)) : '<span class="muted">not yet</span>'}</td><td>${h(a.oauthClientId)}</td>` +
     `<td>${reconnect}<a href="${h(workflows)}">Workflows</a></td></tr>`
   );
 }
