@@ -47,10 +47,11 @@ afterAll(async () => {
     // secrets) and every credential the sandbox was sent or issued (its request log), searched for in the
     // activity log and the SDK's own log lines (activity failures with their error chains).
     const stored = await env.deps.secrets.values((await env.deps.secrets.names()).map((n) => n.name));
+    // (test/unit/helpers/sandbox-credentials.test.ts holds the collector to the fakes' token ledgers.)
     const all = new Set([...Object.values(stored), ...credentials, ...(await sandboxCredentials(sandbox.control))]);
-    expect(all).toContain('demo-secret');
-    expect([...all].some((s) => s.startsWith('demo-at-')), 'the demo API access tokens the sandbox issued are searched for').toBe(true);
-    expect(sdkLog.text).toContain('Activity failed');
+    // The SDK's lines are really captured: an activity attempt that failed (a failure, or a retry's last failure
+    // in the histories) was logged by the SDK as "Activity failed", with its error chain. Whichever tests ran.
+    if (/"activityTaskFailedEventAttributes"|"lastFailure"/.test(histories)) expect(sdkLog.text).toContain('Activity failed');
     expect(leakedSecrets(histories, all), 'secrets in histories').toEqual([]);
     expect(leakedSecrets(log.text + sdkLog.text, all), 'secrets in logs').toEqual([]);
   } finally {
