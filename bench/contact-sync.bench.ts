@@ -9,7 +9,7 @@
  *    listing per side a cycle, the CRM's deleted-records check when it is due, and no read-back of a record the
  *    listing has just shown);
  *  - initial_s: wall time of the first sync;
- *  - quota_use: the Google user's achieved write rate in the minutes its writes filled (counted from the first
+ *  - quota_use: the Google user's accepted writes' rate in the minutes its writes filled (counted from the first
  *    write; the last minute holds only what was left), divided by its write quota (the sandbox's `writesPerMinute`,
  *    set low enough that the first sync's writes need several minutes);
  *  - change_cycle_calls, idle_calls, idle_writes: API calls of the change cycle and of the idle cycle, and the
@@ -176,7 +176,9 @@ async function main(): Promise<void> {
 
     // The Google user's writes of the first sync, counted in minutes from the first one: their rate in the minutes
     // they had to fill (every minute but the last, which holds only what was left), divided by the quota.
-    const gWrites = initial.filter((r) => r.provider === 'google' && isWrite(r)).map((r) => Date.parse(r.at));
+    const gAttempts = initial.filter((r) => r.provider === 'google' && isWrite(r));
+    const gRefused = gAttempts.filter((r) => r.status === 429).length;
+    const gWrites = gAttempts.filter((r) => r.status < 300).map((r) => Date.parse(r.at));
     const perMinute = minuteCounts(gWrites);
     const minutes = perMinute.length;
     const filled = minutes > 1 ? perMinute.slice(0, -1) : perMinute;
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
     const expected = 2 * PER_SIDE - MATCHING;
     const duplicates = Math.max(0, people.length - expected) + Math.max(0, crm.length - expected) + extra(people) + extra(crm.map((r) => r.Email ?? ''));
 
-    log(`calls: first sync ${initial.length}, change cycle ${change.length}, idle ${idle.length}; minimum ${minimum}; google writes ${gWrites.length} over ${minutes} min at ${WRITES_PER_MINUTE}/min (${perMinute.join(', ')} a minute)`);
+    log(`calls: first sync ${initial.length}, change cycle ${change.length}, idle ${idle.length}; minimum ${minimum}; google writes ${gWrites.length} accepted (${gRefused} refused with 429) over ${minutes} min at ${WRITES_PER_MINUTE}/min (${perMinute.join(', ')} a minute)`);
     for (const [name, rs] of [['change', change], ['idle', idle]] as const) log(`  ${name}: ${rs.map((r) => `${r.method} ${r.url.split('?')[0]} ${r.status}`).join(', ')}`);
     log(
       `bench contact-sync: contacts=${2 * PER_SIDE} call_ratio=${(made / minimum).toFixed(3)} initial_s=${(phases.initialMs / 1000).toFixed(1)} quota_use=${quotaUse.toFixed(3)} ` +
