@@ -47,9 +47,10 @@ const FULL_BATCH = 500;
 /** After a batch failed for a reason retries did not fix (a provider down for long): try it again this much later. */
 const RETRY_FAILED_BATCH_MS = 60_000;
 
-// Store work: MongoDB only, on the main queue.
+// Store work: MongoDB only, on the main queue, one batch (at most 500 contacts) at a time: seconds at most. The
+// timeout is also how long a batch waits when the worker running its step dies, so it stays short.
 const storeCalls: ActivityOptions = {
-  startToCloseTimeout: '5m',
+  startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: [FailureType.Invalid] },
 };
 // Kommo reads: a batch is at most a few requests, paced per account inside; a 429 is retried inside within a budget,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApi } from '../../clients/api/server';
-import { KommoMirrorService } from '../../clients/kommo';
+import { KommoMirrorService, kommoMirrorWorkflowId } from '../../clients/kommo';
 import type { KommoMirrorStatus } from '../../workflows/kommo-mirror';
 import { expect } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
@@ -161,13 +161,34 @@ export async function kommoBurst(
  * error, and Kommo never answered 429 or 403 (so never its 15-minute block).
  */
 export async function expectMirrored(w: MirrorWorld, mirrorId: string, want: string[], output: string[]): Promise<void> {
-  await withOutput(output, waitFor('the list to equal Kommo', async () => JSON.stringify(await listEmails(w, mirrorId)) === JSON.stringify(want), 300_000));
+  await withOutput(
+    output,
+    waitFor('the list to equal Kommo', async () => JSON.stringify(await listEmails(w, mirrorId)) === JSON.stringify(want), 300_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await mirrorStandings(w, mirrorId, want)}`);
+    }),
+  );
   const status = await mirrorIdle(w, mirrorId, 180_000);
   expect(await listEmails(w, mirrorId)).toEqual(want);
   expect(await w.env.deps.kommo.inbox.pending(mirrorId, 10)).toEqual([]);
   expect(status.lastError).toBeNull();
   const kommoAnswers = await w.sandbox.control.requests({ provider: 'kommo' });
   expect(kommoAnswers.filter((r) => r.status === 429 || r.status === 403)).toEqual([]);
+}
+
+/** Where a mirror stands against what it should hold: the list's size and differences, its status, its workflow's pending activities. */
+async function mirrorStandings(w: MirrorWorld, mirrorId: string, want: string[]): Promise<string> {
+  const have = await listEmails(w, mirrorId);
+  const wanted = new Set(want);
+  const held = new Set(have);
+  const missing = want.filter((e) => !held.has(e));
+  const extra = have.filter((e) => !wanted.has(e));
+  const status = await w.service.status(mirrorId).catch((e: Error) => e.message);
+  const described = await w.env.client.workflow
+    .getHandle(kommoMirrorWorkflowId(w.env.settings, mirrorId))
+    .describe()
+    .then((d) => d.raw.pendingActivities?.map((a) => ({ type: a.activityType?.name, attempt: a.attempt, state: a.state, lastFailure: a.lastFailure?.message })))
+    .catch((e: Error) => e.message);
+  return JSON.stringify({ list: have.length, want: want.length, missing: missing.slice(0, 5), missingCount: missing.length, extra: extra.slice(0, 5), extraCount: extra.length, status, pendingActivities: described });
 }
 
 /** A wait that, failing, says what the worker process printed last. */
