@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import { Binary, type Collection, type Db } from 'mongodb';
 import type { Cipher } from './crypto';
 
 /** Per-run working state while an extraction runs; deleted when it ends. Holds the access token encrypted. */
@@ -22,6 +22,31 @@ export interface ExtractionRunDoc {
   lastRecord: string | null;
 }
 
+/**
+ * What a page-fetching attempt had fetched past its last uploaded part when it left (a request whose retries were
+ * spent): the bytes not yet in a part and the state after them, so the next attempt goes on from there instead of
+ * fetching those pages again. `afterParts` and `baseBytes` name the checkpoint it follows.
+ */
+export interface RunTail {
+  afterParts: number;
+  baseBytes: number;
+  state: unknown;
+  data: Buffer;
+}
+
+interface RunTailChunk {
+  _id: string;
+  run: string;
+  i: number;
+  afterParts: number;
+  baseBytes: number;
+  state: string | null;
+  data: Binary;
+}
+
+/** Chunks under MongoDB's 16 MiB document limit whatever EXTRACT_PART_MIB is. */
+const TAIL_CHUNK_BYTES = 4 * 1024 * 1024;
+
 /** A run to start: its working state with the access token in clear (it is encrypted here). */
 export type NewExtractionRun = Omit<ExtractionRunDoc, 'token' | 'tokenVersion'> & { accessToken: string | null };
 
@@ -31,12 +56,38 @@ export type NewExtractionRun = Omit<ExtractionRunDoc, 'token' | 'tokenVersion'> 
  */
 export class ExtractionRunStore {
   private readonly col: Collection<ExtractionRunDoc>;
+  private readonly tails: Collection<RunTailChunk>;
 
   constructor(
     db: Db,
     private readonly cipher: Cipher,
   ) {
     this.col = db.collection<ExtractionRunDoc>('extract_runs');
+    this.tails = db.collection<RunTailChunk>('extract_run_tails');
+  }
+
+  /** Replaces the run's tail (written once, when an attempt leaves with fetched pages not yet in a part). */
+  async saveTail(runWorkflowId: string, tail: RunTail): Promise<void> {
+    await this.dropTail(runWorkflowId);
+    const chunks: RunTailChunk[] = [];
+    for (let i = 0, at = 0; at < tail.data.length || i === 0; i++, at += TAIL_CHUNK_BYTES) {
+      const data = new Binary(tail.data.subarray(at, at + TAIL_CHUNK_BYTES));
+      chunks.push({ _id: `${runWorkflowId}#${i}`, run: runWorkflowId, i, afterParts: tail.afterParts, baseBytes: tail.baseBytes, state: i === 0 ? JSON.stringify(tail.state) : null, data });
+    }
+    await this.tails.insertMany(chunks);
+  }
+
+  /** The run's tail when it follows this checkpoint (its part count and bytes), else null. */
+  async findTail(runWorkflowId: string, afterParts: number, baseBytes: number): Promise<RunTail | null> {
+    const chunks = await this.tails.find({ run: runWorkflowId }).sort({ i: 1 }).toArray();
+    const head = chunks[0];
+    if (!head || head.i !== 0 || head.state === null || head.afterParts !== afterParts || head.baseBytes !== baseBytes) return null;
+    if (chunks.some((c, i) => c.i !== i)) return null; // a chunk missing: not usable
+    return { afterParts, baseBytes, state: JSON.parse(head.state) as unknown, data: Buffer.concat(chunks.map((c) => Buffer.from(c.data.buffer))) };
+  }
+
+  async dropTail(runWorkflowId: string): Promise<void> {
+    await this.tails.deleteMany({ run: runWorkflowId });
   }
 
   async find(runWorkflowId: string): Promise<ExtractionRunDoc | null> {
@@ -69,6 +120,7 @@ export class ExtractionRunStore {
   }
 
   async end(runWorkflowId: string): Promise<void> {
+    await this.dropTail(runWorkflowId);
     await this.col.deleteOne({ _id: runWorkflowId });
   }
 }

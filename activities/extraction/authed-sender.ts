@@ -1,6 +1,8 @@
 import { FailureType } from '../../common/names';
 import { extractRefreshedToken, refreshRequest, withAccessToken, type Config, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
 import { failure, invalid } from '../failures';
+import { parseRetryAfter } from '../../providers/errors';
+import { DEFAULT_RETRY_POLICY, withRequestRetries, type RequestRetryPolicy, type Retryable, type Wait } from './request-retry';
 import { failureFor, type Send, type SentResponse } from './sender';
 
 /** Sends the config's token refresh (`auth.refresh_token`) and returns the new token; null when the config has none. Revoked credentials never retry. */
@@ -29,7 +31,8 @@ export interface AuthedSender {
   /**
    * Sends the request `build` makes from the current references. On a 401 it refreshes the token once (when the
    * config can), stores it through `onRefreshed`, and sends the request again; a second 401 fails the run
-   * (AuthExpired, not retried). 429s and 5xx become retryable failures.
+   * (AuthExpired, not retried). A 429, 408 or 5xx, or no answer, sends the request again after Retry-After or a
+   * backoff, within the retry policy; past it the failure is thrown (retryable by Temporal).
    */
   send(build: (refs: ReferenceContext) => Result<HttpRequest>, what: string): Promise<SentResponse>;
 }
@@ -44,8 +47,16 @@ export function createAuthedSender(o: {
   signal?: AbortSignal;
   /** Stores (and logs) a token refreshed after a 401. */
   onRefreshed(token: string | null): Promise<void>;
+  /** Retries of one request inside the activity; the default when absent. */
+  retry?: RequestRetryPolicy;
+  /** How the sender waits between retries (the activity's heartbeating sleep); a plain timer when absent. */
+  wait?: Wait;
+  /** Told of each retry, for logs and counters. */
+  onRetry?(what: string, failure: Retryable): void;
 }): AuthedSender {
   let refs = referencesFor(o.config, o.secrets, o.last, o.token);
+  const isRetryable = (v: SentResponse | Retryable): v is Retryable => 'failure' in v;
+  const wait = (ms: number): Promise<void> => (o.wait ? o.wait(ms) : new Promise((r) => setTimeout(r, ms)));
   const canRefresh = Boolean(o.config.auth?.refresh_token);
   const build = (make: (r: ReferenceContext) => Result<HttpRequest>, what: string): HttpRequest => {
     const req = make(refs);
@@ -57,19 +68,29 @@ export function createAuthedSender(o: {
       return refs;
     },
     async send(make, what) {
-      let res = await o.send(build(make, what), o.signal);
-      if (res.status === 401 && canRefresh) {
-        const token = await refreshAccessToken(o.send, o.config, o.secrets, o.signal);
-        refs = referencesFor(o.config, o.secrets, o.last, token);
-        await o.onRefreshed(token);
-        res = await o.send(build(make, what), o.signal);
-      }
-      if (res.status === 401) {
-        throw failure(FailureType.AuthExpired, `${what}: HTTP 401 ${canRefresh ? 'with a freshly refreshed token' : '(the config has no refresh_token)'}`, { nonRetryable: true });
-      }
-      const f = failureFor(res, what);
-      if (f) throw f;
-      return res;
+      let refreshed = false;
+      const once = async (): Promise<SentResponse | Retryable> => {
+        let res = await o.send(build(make, what), o.signal);
+        if (res.status === 401 && canRefresh && !refreshed) {
+          refreshed = true;
+          const token = await refreshAccessToken(o.send, o.config, o.secrets, o.signal);
+          refs = referencesFor(o.config, o.secrets, o.last, token);
+          await o.onRefreshed(token);
+          res = await o.send(build(make, what), o.signal);
+        }
+        if (res.status === 401) {
+          throw failure(FailureType.AuthExpired, `${what}: HTTP 401 ${canRefresh ? 'with a freshly refreshed token' : '(the config has no refresh_token)'}`, { nonRetryable: true });
+        }
+        const f = failureFor(res, what);
+        if (!f) return res;
+        const retry: Retryable = { failure: f, retryAfterMs: res.status === 429 ? parseRetryAfter(res.headers['retry-after']) : undefined };
+        return retry;
+      };
+      const { value } = await withRequestRetries(
+        { policy: o.retry ?? DEFAULT_RETRY_POLICY, wait, isRetryable, aborted: () => o.signal?.aborted === true, onRetry: (r) => o.onRetry?.(what, r) },
+        once,
+      );
+      return value;
     },
   };
 }

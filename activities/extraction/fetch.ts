@@ -12,20 +12,33 @@ import {
   startPagination,
   toRows,
   type PageState,
+  type WriterState,
 } from '../../extraction';
 import { PartUploader, type UploadedPart } from '../../store/multipart';
 import { invalid } from '../failures';
 import { createAuthedSender } from './authed-sender';
+import { DEFAULT_RETRY_POLICY } from './request-retry';
 import type { ExtractionContext } from './context';
 import { withDetails } from './details';
 import type { SentResponse } from './sender';
 import type { Checkpoint, FetchPagesInput, FetchPagesResult } from './types';
 
-/** Heartbeat details of fetchPages: the checkpoint to resume from, plus live counters for the Web UI. */
+/**
+ * Heartbeat details of fetchPages: the checkpoint to resume from (the last uploaded part), where the attempt stands
+ * page by page (`at`: pagination and writer state after the last page written), and live counters for the Web UI.
+ */
 interface Heartbeat {
   checkpoint: Checkpoint;
   lastRecord: string | null;
-  live: { pages: number; records: number; bytes: number };
+  at: { page: PageState; writer: WriterState };
+  live: { pages: number; records: number; bytes: number; retries: number };
+}
+
+/** The state a tail (the bytes past the last part, kept when an attempt leaves) goes on from. */
+interface TailState {
+  page: PageState;
+  writer: WriterState;
+  pageLast?: unknown;
 }
 
 const MiB = 1024 * 1024;
@@ -68,6 +81,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       if (!run) throw invalid(`run ${input.runWorkflowId} has no working state (already finished, or never prepared)`);
       const { config, extraction } = ctx.runConfigs.get(run._id, run.config, run.extractionId);
       const token = deps.extractionRuns.accessToken(run);
+      let retries = 0;
       const sender = createAuthedSender({
         send: ctx.send,
         config,
@@ -78,6 +92,19 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         onRefreshed: async (t) => {
           await deps.extractionRuns.saveAccessToken(run._id, t);
           deps.log.info({ runWorkflowId: run._id }, 'access token refreshed after a 401');
+        },
+        retry: { ...DEFAULT_RETRY_POLICY, retries: deps.settings.EXTRACT_REQUEST_RETRIES, budgetMs: deps.settings.EXTRACT_REQUEST_RETRY_SECONDS * 1000 },
+        // Alive while it waits: a Retry-After may be longer than the heartbeat timeout.
+        wait: async (ms) => {
+          const until = Date.now() + ms;
+          for (let left = ms; left > 0; left = until - Date.now()) {
+            heartbeat();
+            await activity.sleep(Math.min(left, 1000));
+          }
+        },
+        onRetry: (what, r) => {
+          retries++;
+          deps.log.info({ runWorkflowId: run._id, what, retryAfterMs: r.retryAfterMs ?? null, reason: r.failure.message }, 'request retried inside the activity');
         },
       });
       if (token === null) {
@@ -91,17 +118,19 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       const resumed = activity.info.heartbeatDetails as Heartbeat | undefined;
       let checkpoint: Checkpoint = resumed?.checkpoint ?? input.checkpoint ?? { page: startPagination(ex), writer: newWriterState(ex), parts: [] };
       let lastRecord: string | null = resumed ? resumed.lastRecord : null;
-      const writer = new RecordWriter(checkpoint.writer);
       // One part uploads while the next one fills.
       const uploader = new PartUploader(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId }, checkpoint.parts, signal);
-      let page = checkpoint.page;
+      // A previous attempt that left with pages past its last part kept them: go on after them, not before.
+      const tail = await deps.extractionRuns.findTail(run._id, checkpoint.parts.length, checkpoint.writer.bytes);
+      const from = tail ? (tail.state as TailState) : { page: checkpoint.page, writer: checkpoint.writer };
+      if (tail) uploader.append(tail.data);
+      const writer = new RecordWriter(from.writer);
+      let page = from.page;
       let batchPages = 0;
-      let pageLast: unknown;
-      let lastBeat = 0;
+      let pageLast: unknown = tail ? (tail.state as TailState).pageLast : undefined;
       const heartbeat = (): void => {
-        lastBeat = Date.now();
         const w = writer.state;
-        activity.heartbeat({ checkpoint, lastRecord, live: { pages: page.pages, records: w.records, bytes: w.bytes } } satisfies Heartbeat);
+        activity.heartbeat({ checkpoint, lastRecord, at: { page, writer: w }, live: { pages: page.pages, records: w.records, bytes: w.bytes, retries } } satisfies Heartbeat);
       };
       // The checkpoint moves only when a part's upload completed, to the pagination and writer state whose rows that
       // part holds, so a resumed attempt re-fetches exactly the pages whose rows were not yet in an uploaded part.
@@ -121,47 +150,64 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         p.catch(() => undefined); // awaited below; a prefetch abandoned at the end of a batch must not go unhandled
         return p;
       };
+      // Leaving with pages fetched past the last part (a request whose retries were spent, an answer the engine
+      // refuses): those bytes and the state after them are kept, so the next attempt (or a partial publish) does not
+      // lose them. Nothing is kept when the part in flight failed: the checkpoint then is all there is.
+      const keepTail = async (): Promise<void> => {
+        await uploader.settle();
+        const data = uploader.buffered();
+        if (data.length === 0 && page.pages === checkpoint.page.pages) return;
+        const state: TailState = { page, writer: writer.state, ...(pageLast !== undefined ? { pageLast } : {}) };
+        await deps.extractionRuns.saveTail(run._id, { afterParts: checkpoint.parts.length, baseBytes: checkpoint.writer.bytes, state, data });
+        heartbeat();
+      };
       let inFlight = fetchPage(page);
-      for (;;) {
-        const res = await inFlight;
-        const ok2xx = res.status >= 200 && res.status <= 299;
-        const raw = ok2xx ? extractRecords(ex, res.body) : { ok: true as const, value: [] as unknown[] };
-        if (!raw.ok) throw invalid(`page ${page.pages + 1}: ${raw.error}`);
-        const n = raw.value.length;
-        // The "same page twice" check needs a fingerprint of the page's records; first, last and count identify a
-        // page without serialising all of it again.
-        const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
-        const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, ...(hash ? { hash } : {}) });
-        if (a.kind === 'error') throw invalid(a.message);
-        // The next page is on its way while this one is mapped and written.
-        if (a.kind === 'next') inFlight = fetchPage(a.state);
-        if ((a.kind === 'next' || a.keepRecords) && n > 0) {
-          const records = await withDetails(ex, raw.value, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
-          uploader.append(writer.write(toRows(ex, records)));
-          pageLast = raw.value[n - 1];
-        }
-        page = a.state;
-        batchPages++;
-        if (a.kind === 'done') {
-          done = true;
-          uploader.append(writer.end());
-          if (!(await uploader.uploadLast(onPartUploaded()))) {
-            // Nothing after the last full part: that part is the last one.
-            checkpoint = { ...checkpoint, page, writer: writer.state };
-            heartbeat();
+      try {
+        for (;;) {
+          const res = await inFlight;
+          const ok2xx = res.status >= 200 && res.status <= 299;
+          const raw = ok2xx ? extractRecords(ex, res.body) : { ok: true as const, value: [] as unknown[] };
+          if (!raw.ok) throw invalid(`page ${page.pages + 1}: ${raw.error}`);
+          const n = raw.value.length;
+          // The "same page twice" check needs a fingerprint of the page's records; first, last and count identify a
+          // page without serialising all of it again.
+          const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
+          const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, ...(hash ? { hash } : {}) });
+          if (a.kind === 'error') throw invalid(a.message);
+          // The next page is on its way while this one is mapped and written.
+          if (a.kind === 'next') inFlight = fetchPage(a.state);
+          if ((a.kind === 'next' || a.keepRecords) && n > 0) {
+            const records = await withDetails(ex, raw.value, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
+            uploader.append(writer.write(toRows(ex, records)));
+            pageLast = raw.value[n - 1];
           }
-          break;
-        }
-        if (uploader.bufferedBytes >= partBytes) {
-          await uploader.uploadBuffered(onPartUploaded());
-          if (Date.now() - started >= input.budgetMs) {
-            await uploader.settle();
+          page = a.state;
+          batchPages++;
+          if (a.kind === 'done') {
+            done = true;
+            uploader.append(writer.end());
+            if (!(await uploader.uploadLast(onPartUploaded()))) {
+              // Nothing after the last full part: that part is the last one.
+              checkpoint = { ...checkpoint, page, writer: writer.state };
+              heartbeat();
+            }
             break;
           }
-        } else if (Date.now() - lastBeat >= 1000) {
-          heartbeat(); // keeps the attempt alive while a part fills
+          if (uploader.bufferedBytes >= partBytes) {
+            await uploader.uploadBuffered(onPartUploaded());
+            if (Date.now() - started >= input.budgetMs) {
+              await uploader.settle();
+              break;
+            }
+          } else {
+            heartbeat(); // the page-by-page position; the SDK sends the latest at most every few seconds
+          }
         }
+      } catch (err) {
+        if (!done) await keepTail().catch((e: unknown) => deps.log.warn({ runWorkflowId: run._id, err: (e as Error).message }, 'could not keep the pages fetched past the last part'));
+        throw err;
       }
+      if (tail) await deps.extractionRuns.dropTail(run._id);
       // `last` is kept beside the run, not in workflow history; it is read back once the upload completes.
       if (lastRecord !== null) await deps.extractionRuns.saveLastRecord(run._id, lastRecord);
       return { checkpoint, done, batchPages, cursor: cursorOf(page), attempt: activity.info.attempt };

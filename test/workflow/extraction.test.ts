@@ -4,13 +4,12 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareConfig } from '../../extraction';
-import { newId } from '../../store/configs';
 import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
 import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult, type ExtractionTuning } from '../../workflows/extraction';
 import { CapturedLog, historiesText, mailMark, mailsAbout, waitFor } from '../helpers/capture';
 import { csvObjects, readS3 } from '../helpers/extraction';
+import { addConfig as addStoredConfig, runConfig as runStoredConfig } from '../helpers/extraction-runs';
 import { gapsAfter429 } from '../helpers/requests';
 import { workflowBundleFile } from '../helpers/bundle';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
@@ -51,26 +50,8 @@ afterAll(async () => {
   }
 });
 
-/** Stores a config like the API does (ids assigned), without a schedule. */
-async function addConfig(body: unknown): Promise<{ configId: string; extractionIds: string[] }> {
-  const id = unique('cfg');
-  const prepared = prepareConfig(body, id, null, newId);
-  await env.deps.configs.insert({ id, ...prepared }, 'test');
-  const stored = JSON.parse(prepared.json) as { extractions: { id: string }[] };
-  return { configId: id, extractionIds: stored.extractions.map((e) => e.id) };
-}
-
-async function runConfig(configId: string, tuning: Partial<ExtractionTuning> = {}): Promise<ExtractConfigResult & { workflowId: string }> {
-  const workflowId = unique(`extract-config-${configId}`);
-  workflowIds.push(workflowId);
-  const result = await env.client.workflow.execute(extractConfig, {
-    taskQueue: env.taskQueue,
-    workflowId,
-    args: [{ configId, taskQueue: env.taskQueue, tuning: { batchSeconds: 1, heartbeatSeconds: 10, historyBudget: 2000, ...tuning } }],
-  });
-  for (const r of result.runs) workflowIds.push(r.runWorkflowId);
-  return { ...result, workflowId };
-}
+const addConfig = (body: unknown): ReturnType<typeof addStoredConfig> => addStoredConfig(env, body);
+const runConfig = (configId: string, tuning: Partial<ExtractionTuning> = {}): ReturnType<typeof runStoredConfig> => runStoredConfig(env, configId, tuning, workflowIds);
 
 const demoUrl = (style: string): string => `${sandbox.baseUrl}/demo/api/${style}/records`;
 

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReceivedRequest } from '../../sandbox/requests';
+import { readS3 } from '../helpers/extraction';
+import { addConfig, runConfig } from '../helpers/extraction-runs';
+import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
+import { createTestEnv, type TestEnv } from '../helpers/stack';
+
+// A 429 or 5xx on page N is retried inside the page-fetching activity; pages before it are never fetched again,
+// not even when the in-activity budget is spent and Temporal retries the activity.
+let sandbox: RunningSandbox;
+let env: TestEnv;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  // One retry inside the activity, so a third failure in a row spends the budget and leaves the activity.
+  env = await createTestEnv('extract-retry', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, EXTRACT_BATCH_SECONDS: 1, EXTRACT_REQUEST_RETRIES: 1 });
+});
+
+afterAll(async () => {
+  await env.close();
+  await sandbox.close();
+});
+
+const config = (): unknown => ({
+  name: 'retry',
+  extractions: [
+    {
+      name: 'records',
+      endpoint: { url: `${sandbox.baseUrl}/demo/api/more-records/records`, query_params: { per_page: 25 } },
+      data_key: 'data',
+      format: 'json',
+      pagination: { type: 'sequential', parameters: { param_name: 'page', start_from: 1, there_are_more_pages: 'info.more_records' } },
+    },
+  ],
+});
+
+async function reset(): Promise<void> {
+  await sandbox.control.resetProvider('demo');
+  await sandbox.control.clearFaults();
+  await sandbox.control.call('DELETE', '/requests');
+  await sandbox.control.configure('demo', { count: 250 });
+}
+
+/** Pages (by their page param) that the API answered with 200 more than once. */
+function refetched(requests: ReceivedRequest[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of requests) {
+    if (r.status !== 200) continue;
+    const p = new URL(r.url, 'http://x').searchParams.get('page') ?? '?';
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  return [...counts].filter(([, n]) => n > 1).map(([p]) => p);
+}
+
+const ids = async (uri: string): Promise<number[]> => (JSON.parse(await readS3(env.deps.s3, uri)) as { id: number }[]).map((r) => r.id);
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+describe('retries that never re-fetch a page', () => {
+  it('a 503 on page 6 is retried inside the activity: one attempt, every page answered once', async () => {
+    await reset();
+    await sandbox.control.armFault({ provider: 'demo', path: '/[?&]page=6$/', times: 1, status: 503 });
+    const { configId } = await addConfig(env, config());
+    const run = await env.withWorker(async () => (await runConfig(env, configId)).runs[0]!);
+    expect(run.success, run.error ?? '').toBe(true);
+    expect(await ids(run.destination!)).toEqual(range(250));
+    const requests = await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' });
+    expect(requests.filter((r) => /[?&]page=6$/.test(r.url)).map((r) => r.status)).toEqual([503, 200]);
+    expect(refetched(requests)).toEqual([]);
+  });
+
+  it('a page failing past the in-activity budget: the next attempt goes on from that page, not from the last part', async () => {
+    await reset();
+    // Three 503s in a row on page 6: the activity retries once, leaves, and Temporal's retry must resume at page 6.
+    await sandbox.control.armFault({ provider: 'demo', path: '/[?&]page=6$/', times: 3, status: 503 });
+    const { configId } = await addConfig(env, config());
+    const run = await env.withWorker(async () => (await runConfig(env, configId)).runs[0]!);
+    expect(run.success, run.error ?? '').toBe(true);
+    expect(await ids(run.destination!)).toEqual(range(250));
+    const requests = await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' });
+    expect(requests.filter((r) => /[?&]page=6$/.test(r.url)).map((r) => r.status)).toEqual([503, 503, 503, 200]);
+    expect(refetched(requests)).toEqual([]);
+  });
+});
