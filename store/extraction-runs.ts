@@ -13,6 +13,8 @@ export interface ExtractionRunDoc {
   previousLast: string | null;
   /** Encrypted access token (refreshed at start and on a 401), or null for a static one. */
   token: string | null;
+  /** When the access token expires, when its refresh answer said (`expires_in`). */
+  tokenExpiresAt?: Date | null;
   tokenVersion: number;
   startedAt: Date;
   bucket: string;
@@ -34,6 +36,24 @@ export interface RunTail {
   data: Buffer;
 }
 
+/**
+ * `extract_tokens`: access tokens shared by every run whose token refresh request is the same (the extractions of a
+ * config, and configs that share a refresh token), by a SHA-256 of that request. Zoho grants 10 tokens per refresh
+ * token in 10 minutes, so a config of 11 extractions refreshing once each would be throttled.
+ */
+interface SharedTokenDoc {
+  _id: string;
+  token: string;
+  obtainedAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface SharedToken {
+  token: string;
+  obtainedAt: Date;
+  expiresAt: Date | null;
+}
+
 interface RunTailChunk {
   _id: string;
   run: string;
@@ -48,7 +68,7 @@ interface RunTailChunk {
 const TAIL_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** A run to start: its working state with the access token in clear (it is encrypted here). */
-export type NewExtractionRun = Omit<ExtractionRunDoc, 'token' | 'tokenVersion'> & { accessToken: string | null };
+export type NewExtractionRun = Omit<ExtractionRunDoc, 'token' | 'tokenVersion' | 'tokenExpiresAt'> & { accessToken: string | null; tokenExpiresAt: Date | null };
 
 /**
  * `extract_runs`: the working state of runs in flight. Insert-mostly and small: FerretDB's updates cost
@@ -57,6 +77,7 @@ export type NewExtractionRun = Omit<ExtractionRunDoc, 'token' | 'tokenVersion'> 
 export class ExtractionRunStore {
   private readonly col: Collection<ExtractionRunDoc>;
   private readonly tails: Collection<RunTailChunk>;
+  private readonly shared: Collection<SharedTokenDoc>;
 
   constructor(
     db: Db,
@@ -64,6 +85,17 @@ export class ExtractionRunStore {
   ) {
     this.col = db.collection<ExtractionRunDoc>('extract_runs');
     this.tails = db.collection<RunTailChunk>('extract_run_tails');
+    this.shared = db.collection<SharedTokenDoc>('extract_tokens');
+  }
+
+  /** The shared access token of a refresh request (by its SHA-256), in clear, or null. */
+  async sharedToken(key: string): Promise<SharedToken | null> {
+    const doc = await this.shared.findOne({ _id: key });
+    return doc ? { token: this.cipher.decrypt(doc.token), obtainedAt: doc.obtainedAt, expiresAt: doc.expiresAt } : null;
+  }
+
+  async saveSharedToken(key: string, t: SharedToken): Promise<void> {
+    await this.shared.replaceOne({ _id: key }, { token: this.cipher.encrypt(t.token), obtainedAt: t.obtainedAt, expiresAt: t.expiresAt }, { upsert: true });
   }
 
   /** Replaces the run's tail (written once, when an attempt leaves with fetched pages not yet in a part). */
@@ -106,8 +138,8 @@ export class ExtractionRunStore {
     return run.token === null ? null : this.cipher.decrypt(run.token);
   }
 
-  async saveAccessToken(runWorkflowId: string, accessToken: string | null): Promise<void> {
-    await this.col.updateOne({ _id: runWorkflowId }, { $set: { token: accessToken === null ? null : this.cipher.encrypt(accessToken) }, $inc: { tokenVersion: 1 } });
+  async saveAccessToken(runWorkflowId: string, accessToken: string | null, expiresAt: Date | null = null): Promise<void> {
+    await this.col.updateOne({ _id: runWorkflowId }, { $set: { token: accessToken === null ? null : this.cipher.encrypt(accessToken), tokenExpiresAt: expiresAt }, $inc: { tokenVersion: 1 } });
   }
 
   async saveLastRecord(runWorkflowId: string, lastRecord: string): Promise<void> {

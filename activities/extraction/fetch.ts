@@ -18,6 +18,7 @@ import { PartUploader, type UploadedPart } from '../../store/multipart';
 import { invalid } from '../failures';
 import { createAuthedSender } from './authed-sender';
 import { DEFAULT_RETRY_POLICY } from './request-retry';
+import { sharedAccessToken } from './tokens';
 import type { ExtractionContext } from './context';
 import { withDetails } from './details';
 import type { SentResponse } from './sender';
@@ -82,16 +83,18 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       const { config, extraction } = ctx.runConfigs.get(run._id, run.config, run.extractionId);
       const token = deps.extractionRuns.accessToken(run);
       let retries = 0;
+      const secrets = await deps.secrets.values(secretNames(config));
       const sender = createAuthedSender({
         send: ctx.send,
         config,
-        secrets: await deps.secrets.values(secretNames(config)),
+        secrets,
         last: run.previousLast === null ? null : (JSON.parse(run.previousLast) as unknown),
-        token,
+        token: token === null ? null : { value: token, expiresAt: run.tokenExpiresAt?.getTime() ?? null },
         signal,
+        renew: (rejected) => sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets, signal }, rejected),
         onRefreshed: async (t) => {
-          await deps.extractionRuns.saveAccessToken(run._id, t);
-          deps.log.info({ runWorkflowId: run._id }, 'access token refreshed after a 401');
+          await deps.extractionRuns.saveAccessToken(run._id, t?.value ?? null, t?.expiresAt === null || t === null ? null : new Date(t.expiresAt));
+          deps.log.info({ runWorkflowId: run._id }, 'access token renewed (a 401, or near its expiry)');
         },
         retry: { ...DEFAULT_RETRY_POLICY, retries: deps.settings.EXTRACT_REQUEST_RETRIES, budgetMs: deps.settings.EXTRACT_REQUEST_RETRY_SECONDS * 1000 },
         // Alive while it waits: a Retry-After may be longer than the heartbeat timeout.

@@ -81,3 +81,61 @@ describe('retries that never re-fetch a page', () => {
     expect(refetched(requests)).toEqual([]);
   });
 });
+
+describe('one access token per refresh token, shared by the runs', () => {
+  // Zoho grants 10 tokens per refresh token in 10 minutes: a config of 11 extractions refreshing once each is throttled.
+  const zohoConfig = (extractions: number): unknown => ({
+    name: 'zoho many',
+    auth: {
+      refresh_token: {
+        endpoint: { url: `${sandbox.baseUrl}/demo/zoho/oauth/v2/token`, query_params: { refresh_token: '${secret::zoho_rt}', grant_type: 'refresh_token' } },
+        response_token_key: 'access_token',
+      },
+    },
+    extractions: Array.from({ length: extractions }, (_, i) => ({
+      name: `deals ${i + 1}`,
+      endpoint: { url: `${sandbox.baseUrl}/demo/zoho/crm/v2/deals`, headers: { Authorization: 'Zoho-oauthtoken ${self::auth.access_token}' }, query_params: { per_page: 200 } },
+      data_key: 'data',
+      format: 'json',
+      pagination: { type: 'sequential', parameters: { param_name: 'page', there_are_more_pages: 'info.more_records' } },
+    })),
+  });
+
+  it('11 extractions of a config ask the token endpoint once; a 401 mid-run renews it once for all', async () => {
+    await reset();
+    await sandbox.control.configure('demo', { auth: { required: true }, zoho: { deals: 30 } });
+    await env.deps.secrets.set('zoho_rt', 'demo-refresh-token', 'test');
+    const { configId } = await addConfig(env, zohoConfig(11));
+    // A 401 on the 5th extraction's page: the token is renewed once and the extractions after it use the new one.
+    await sandbox.control.armFault({ provider: 'demo', path: '/crm/v2/deals', after: 4, times: 1, status: 401, body: { code: 'INVALID_TOKEN', details: {}, message: 'invalid oauth token', status: 'error' } });
+    const result = await env.withWorker(async () => runConfig(env, configId));
+    expect(result.runs.map((r) => [r.success, r.error])).toEqual(result.runs.map(() => [true, null]));
+    const grants = await sandbox.control.requests({ provider: 'demo', path: '/zoho/oauth/v2/token' });
+    expect(grants.map((g) => g.status)).toEqual([200, 200]);
+    // A second run of the config within the token's life asks for none.
+    const again = await env.withWorker(async () => runConfig(env, configId));
+    expect(again.runs.every((r) => r.success)).toBe(true);
+    expect(await sandbox.control.requests({ provider: 'demo', path: '/zoho/oauth/v2/token' })).toHaveLength(2);
+  });
+
+  it("Zoho's throttling of the token endpoint is waited out, never taken for a revoked token", async () => {
+    await reset();
+    await sandbox.control.configure('demo', { auth: { required: true }, zoho: { deals: 30 } });
+    await env.deps.secrets.set('zoho_rt', 'demo-refresh-token', 'test');
+    const { configId } = await addConfig(env, zohoConfig(1));
+    await sandbox.control.armFault({
+      provider: 'demo',
+      path: '/zoho/oauth/v2/token',
+      times: 1,
+      status: 400,
+      // Zoho names no delay; the fault's Retry-After keeps the test short (without one the retry waits a minute).
+      retryAfter: 1,
+      body: { error: 'Access Denied', error_description: 'You have made too many requests continuously. Please try again after some time.', status: 'failure' },
+    });
+    const run = await env.withWorker(async () => (await runConfig(env, configId)).runs[0]!);
+    expect(run.success, run.error ?? '').toBe(true);
+    const grants = await sandbox.control.requests({ provider: 'demo', path: '/zoho/oauth/v2/token' });
+    expect(grants.map((g) => g.status)).toEqual([400, 200]);
+  });
+});
+
