@@ -22,6 +22,11 @@ export interface ExtractionRunDoc {
   uploadId: string;
   /** JSON text of the last raw record in an uploaded part, written when a batch ends. */
   lastRecord: string | null;
+  /**
+   * JSON text of the run's durable progress, written as each part's upload completes: the checkpoint (pagination
+   * and writer state, part ETags) and the last raw record in those parts. A failed run publishes what it names.
+   */
+  progress?: string | null;
 }
 
 /**
@@ -140,6 +145,10 @@ export class ExtractionRunStore {
 
   async saveAccessToken(runWorkflowId: string, accessToken: string | null, expiresAt: Date | null = null): Promise<void> {
     await this.col.updateOne({ _id: runWorkflowId }, { $set: { token: accessToken === null ? null : this.cipher.encrypt(accessToken), tokenExpiresAt: expiresAt }, $inc: { tokenVersion: 1 } });
+  }
+
+  async saveProgress(runWorkflowId: string, progress: string): Promise<void> {
+    await this.col.updateOne({ _id: runWorkflowId }, { $set: { progress } });
   }
 
   async saveLastRecord(runWorkflowId: string, lastRecord: string): Promise<void> {

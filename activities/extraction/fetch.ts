@@ -22,7 +22,7 @@ import { sharedAccessToken } from './tokens';
 import type { ExtractionContext } from './context';
 import { withDetails } from './details';
 import type { SentResponse } from './sender';
-import type { Checkpoint, FetchPagesInput, FetchPagesResult } from './types';
+import type { Checkpoint, FetchPagesInput, FetchPagesResult, RunProgress, TailState } from './types';
 
 /**
  * Heartbeat details of fetchPages: the checkpoint to resume from (the last uploaded part), where the attempt stands
@@ -35,12 +35,6 @@ interface Heartbeat {
   live: { pages: number; records: number; bytes: number; retries: number };
 }
 
-/** The state a tail (the bytes past the last part, kept when an attempt leaves) goes on from. */
-interface TailState {
-  page: PageState;
-  writer: WriterState;
-  pageLast?: unknown;
-}
 
 const MiB = 1024 * 1024;
 
@@ -131,6 +125,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       let page = from.page;
       let batchPages = 0;
       let pageLast: unknown = tail ? (tail.state as TailState).pageLast : undefined;
+      let progressSaved: Promise<void> = Promise.resolve();
       const heartbeat = (): void => {
         const w = writer.state;
         activity.heartbeat({ checkpoint, lastRecord, at: { page, writer: w }, live: { pages: page.pages, records: w.records, bytes: w.bytes, retries } } satisfies Heartbeat);
@@ -143,6 +138,11 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           checkpoint = { page: snap.page, writer: snap.writer, parts };
           if (snap.pageLast !== undefined) lastRecord = JSON.stringify(snap.pageLast);
           heartbeat();
+          // Durable beside the run too, so a failed run can publish what it fetched (the heartbeat dies with it).
+          const progress = JSON.stringify({ checkpoint, lastRecord } satisfies RunProgress);
+          progressSaved = progressSaved.then(() => deps.extractionRuns.saveProgress(run._id, progress)).catch((e: unknown) => {
+            deps.log.warn({ runWorkflowId: run._id, err: (e as Error).message }, 'could not store the run progress');
+          });
         };
       };
 
@@ -158,6 +158,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       // lose them. Nothing is kept when the part in flight failed: the checkpoint then is all there is.
       const keepTail = async (): Promise<void> => {
         await uploader.settle();
+        await progressSaved;
         const data = uploader.buffered();
         if (data.length === 0 && page.pages === checkpoint.page.pages) return;
         const state: TailState = { page, writer: writer.state, ...(pageLast !== undefined ? { pageLast } : {}) };
@@ -210,6 +211,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         if (!done) await keepTail().catch((e: unknown) => deps.log.warn({ runWorkflowId: run._id, err: (e as Error).message }, 'could not keep the pages fetched past the last part'));
         throw err;
       }
+      await progressSaved;
       if (tail) await deps.extractionRuns.dropTail(run._id);
       // `last` is kept beside the run, not in workflow history; it is read back once the upload completes.
       if (lastRecord !== null) await deps.extractionRuns.saveLastRecord(run._id, lastRecord);

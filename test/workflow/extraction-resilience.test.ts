@@ -139,3 +139,44 @@ describe('one access token per refresh token, shared by the runs', () => {
   });
 });
 
+
+describe('a run keeps what it fetched', () => {
+  // The seed's Zoho deals config, shortened: Modified_Time order, If-Modified-Since from last::, page numbers.
+  const dealsConfig = (): unknown => ({
+    name: 'zoho deals',
+    extractions: [
+      {
+        name: 'deals',
+        endpoint: {
+          url: `${sandbox.baseUrl}/demo/zoho/crm/v2/deals`,
+          headers: { 'If-Modified-Since': '${last::Modified_Time, 2000-01-01T00:00:00+00:00}' },
+          query_params: { per_page: 200, sort_by: 'Modified_Time', sort_order: 'asc' },
+        },
+        data_key: 'data',
+        format: 'json',
+        pagination: { type: 'sequential', parameters: { param_name: 'page', there_are_more_pages: 'info.more_records' } },
+      },
+    ],
+  });
+
+  it("past Zoho's 2,000-record page limit: the run publishes its 2,000 deals as partial, says why, and the next run goes on after them", async () => {
+    await reset();
+    await sandbox.control.configure('demo', { zoho: { deals: 2500 } });
+    const { configId, extractionIds } = await addConfig(env, dealsConfig());
+    const [first, second] = await env.withWorker(async () => [(await runConfig(env, configId)).runs[0]!, (await runConfig(env, configId)).runs[0]!]);
+    expect(first).toMatchObject({ success: false, partial: true, records: 2000 });
+    expect(first.error).toContain('DISCRETE_PAGINATION_LIMIT_EXCEEDED');
+    expect(second, second!.error ?? '').toMatchObject({ success: true, records: 500 });
+    const dealIds = async (uri: string): Promise<string[]> => (JSON.parse(await readS3(env.deps.s3, uri)) as { id: string }[]).map((d) => d.id);
+    const all = [...(await dealIds(first!.destination!)), ...(await dealIds(second!.destination!))];
+    expect(all).toHaveLength(2500);
+    expect(new Set(all).size).toBe(2500);
+    const logs = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(logs.map((l) => [l.success, l.partial, l.data_inserted_len])).toEqual([
+      [true, false, 500],
+      [false, true, 2000],
+    ]);
+    expect(logs[1]!.error).toContain('DISCRETE_PAGINATION_LIMIT_EXCEEDED');
+    expect(logs[1]!.destiny).toBe(first!.destination);
+  });
+});

@@ -151,18 +151,23 @@ describe('pagination edge cases', () => {
     expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
   });
 
+  // Page styles refuse the repeated page itself (all 250 records were written once); link and cursor styles refuse
+  // the last page, whose next link or cursor repeats, so its records are not written (200).
   it.each([
-    ['more-records', /same page twice/],
-    ['total-pages', /same page twice/],
-    ['status', /same page twice/],
-    ['next-link', /already sent/],
-    ['cursor', /already sent/],
-  ])('%s serving the last page twice: the run stops with an error, publishes nothing and keeps last::', async (style, message) => {
+    ['more-records', /same page twice/, 250],
+    ['total-pages', /same page twice/, 250],
+    ['status', /same page twice/, 250],
+    ['next-link', /already sent/, 200],
+    ['cursor', /already sent/, 200],
+  ])('%s serving the last page twice: the run stops with an error and publishes, as partial, every record once', async (style, message, kept) => {
     const run = await runStyle(style, { lastPageTwice: true });
     expect(run.success).toBe(false);
     expect(run.error).toMatch(message);
+    // The repeated page is refused before it is written: what the run fetched before it is kept, nothing twice.
+    expect(run.partial).toBe(true);
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(kept));
     const logs = await env.mongo.db.collection('extract_run_logs').find({ _id: run.runWorkflowId as never }).toArray();
-    expect(logs[0]).toMatchObject({ success: false, destiny: null, last: null });
+    expect(logs[0]).toMatchObject({ success: false, partial: true, destiny: run.destination });
     expect(await env.mongo.db.collection('extract_runs').countDocuments({ _id: run.runWorkflowId as never })).toBe(0);
   });
 
@@ -175,7 +180,7 @@ describe('pagination edge cases', () => {
     const [mail] = await waitFor('the failure e-mail', async () => (await mailsAbout(env.settings, run.runWorkflowId, since)).filter((m) => m.subject.includes('failed')));
     expect(mail!.subject).toContain('extraction more-records of config demo more-records failed');
     expect(mail!.text).toContain('info.more_records');
-    expect(mail!.text).toContain('nothing was published');
+    expect(mail!.text).toContain('published as a partial file');
   });
 });
 
