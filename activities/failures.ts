@@ -25,6 +25,16 @@ export function asProviderError(err: unknown, provider: string): ProviderError {
   return new ProviderError(FailureType.Transient, provider, err instanceof Error ? err.message : String(err));
 }
 
+/** Runs a provider call; a ProviderError leaves as the ApplicationFailure its kind calls for (Retry-After, retryable or not). */
+export async function providerCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ProviderError) throw toApplicationFailure(err);
+    throw err;
+  }
+}
+
 /** A failure of a rule of our own (an unknown account, a lease held by another run, a gave-up budget). */
 export function failure(type: FailureType, message: string, opts: { nonRetryable?: boolean; nextRetryDelay?: number; cause?: Error } = {}): ApplicationFailure {
   return ApplicationFailure.create({ type, message, ...opts });

@@ -7,6 +7,8 @@ import type { OAuthProvider } from '../common/names';
 import type { ProviderEndpoints } from '../providers/endpoints';
 import type { RefreshFn } from '../providers/oauth';
 import type { Stores } from '../store';
+import type { MirrorConnections } from './kommo/connect';
+import { createKommoActivities } from './kommo';
 import { createAlertActivities } from './alerts';
 import { createContactActivities, type SideFactory } from './contacts';
 import { createExtractionActivities } from './extraction';
@@ -26,6 +28,8 @@ export interface ActivityDeps extends Stores {
   rewriteUrl?: ((url: string) => string) | undefined;
   /** Builds a pairing's provider adapters (the worker: real clients against PROVIDERS_SANDBOX_URL or the real hosts). */
   sides: SideFactory;
+  /** The Kommo mirror's provider clients (its repositories are stores.kommo). */
+  mirrorConnections: MirrorConnections;
 }
 
 /** Every activity the workers register. */
@@ -35,6 +39,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createTokenActivities(deps),
   ...createExtractionActivities(deps),
   ...createContactActivities(deps),
+  ...createKommoActivities({ ...deps, connections: deps.mirrorConnections }),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -9,6 +9,7 @@ import type { AccountStore, Credentials } from '../store/accounts';
 import type { RefreshLeaseStore } from '../store/refresh-leases';
 import type { ErrorLogStore } from '../store/error-logs';
 import { asProviderError, failure, invalid, toApplicationFailure } from './failures';
+import { tokenRefreshFailed, tokenRefreshed } from '../metrics';
 
 export interface TokenActivityDeps {
   accounts: AccountStore;
@@ -157,6 +158,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       refreshed = await deps.refreshers[account.provider](refreshInput(creds), deps.endpoints);
     } catch (err) {
       const pe = asProviderError(err, account.provider);
+      tokenRefreshFailed(account.provider, pe.kind);
       if (pe.kind === FailureType.AuthRevoked) {
         const lost = rotationWasPending
           ? `${pe.message}. An earlier refresh (started ${account.rotationPending!.startedAt.toISOString()}) was cut off after Kommo may have rotated the ` +
@@ -201,6 +203,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       throw invalid(`account ${account._id} changed while it was being refreshed (reconnected?); the new token was not stored`);
     }
     deps.log.info({ accountId: account._id, provider: account.provider, version }, 'token refreshed');
+    tokenRefreshed(account.provider);
     return { accountId: account._id, outcome: 'refreshed', version, expiresAt: refreshed.expiresAt.toISOString() };
   },
 

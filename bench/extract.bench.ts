@@ -13,7 +13,7 @@
  *                   the API served more than once (answered 200 twice or more), from the sandbox's request log.
  *                   Goal 0: a 429 is retried inside the page-fetching activity, never by re-fetching pages.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
@@ -32,6 +32,7 @@ import { buildActivityDeps } from '../workers/deps';
 import { createWorkers, runWorkers } from '../workers/worker';
 import { extractConfig, extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult } from '../workflows/extraction';
 import { temporalConnection } from '../config/temporal';
+import { startSandboxProcess } from './common';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,18 +54,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startSandboxProcess(port: number): Promise<ChildProcess> {
-  const [node, args] = tsEntry(repo, 'sandbox/main.ts');
-  const child = spawn(node, args, { cwd: repo, env: { ...process.env, SANDBOX_PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-  return child;
-}
-
 async function main(): Promise<void> {
   const base = loadSettings();
   const stack = await ensureStack(base, ['temporal', 'mongodb', 's3'], (l) => process.stdout.write(`[stack] ${l}\n`));
@@ -77,7 +66,8 @@ async function main(): Promise<void> {
   const listUrl = `${sandboxUrl}/demo/api/more-records/records`;
 
   const run = randomUUID().slice(0, 8);
-  const settings = { ...base, LOG_LEVEL: 'warn' as const, CREATE_SCHEDULES: false, TEMPORAL_TASK_QUEUE: `bench-extract-${run}` };
+  // The bench's sandbox is on loopback, which extraction requests may reach only when allowed.
+  const settings = { ...base, LOG_LEVEL: 'warn' as const, CREATE_SCHEDULES: false, EXTRACT_ALLOW_LOOPBACK: true, TEMPORAL_TASK_QUEUE: `bench-extract-${run}` };
   const { deps, db, close } = await buildActivityDeps(settings, { dbName: `bench_extract_${run}` });
   const clientConn = await Connection.connect(temporalConnection(settings));
   const client = new Client({ connection: clientConn, namespace: settings.TEMPORAL_NAMESPACE });

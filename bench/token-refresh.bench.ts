@@ -16,14 +16,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadSettings } from '../config';
-import { ensureStack } from '../stack';
-import { buildSandbox } from '../sandbox/app';
-import { SandboxControl } from '../sandbox/client';
+import { startBenchBed } from './harness';
 import { buildActivityDeps } from '../workers/deps';
 import { createWorkers, runWorkers } from '../workers/worker';
 import { createTokenActivities, type RefreshAccountInput, type RefreshAccountResult } from '../activities/tokens';
@@ -44,13 +41,8 @@ const ZOHO = { clientId: '1000.BENCH', clientSecret: 'bench-zoho-secret' };
 
 async function main(): Promise<void> {
   const base = loadSettings();
-  const stack = await ensureStack(base, ['temporal', 'mongodb'], (l) => process.stdout.write(`[stack] ${l}\n`));
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const sandbox = await buildSandbox({ baseUrl: 'http://127.0.0.1:0' });
-  await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
-  const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
-  sandbox.ctx.baseUrl = sandboxUrl;
-  const control = new SandboxControl(sandboxUrl);
+  const bed = await startBenchBed(base);
+  const { sandboxUrl, control } = bed;
 
   const run = randomUUID().slice(0, 8);
   const settings = {
@@ -170,8 +162,7 @@ async function main(): Promise<void> {
     await close3();
     await clientConn.close();
     await connection.close();
-    await sandbox.app.close();
-    await stack.stop();
+    await bed.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { Connection } from '@temporalio/client';
+import { temporalConnection } from '../config/temporal';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { MongoClient } from 'mongodb';
 import nodemailer from 'nodemailer';
@@ -29,7 +30,7 @@ const PROBES: Record<Dependency, { target(s: Settings): string; answers(s: Setti
   temporal: {
     target: (s) => s.TEMPORAL_ADDRESS,
     async answers(s) {
-      const connection = await Connection.connect({ address: s.TEMPORAL_ADDRESS, connectTimeout: PROBE_TIMEOUT_MS });
+      const connection = await Connection.connect({ ...temporalConnection(s), connectTimeout: PROBE_TIMEOUT_MS });
       try {
         await connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => connection.workflowService.getSystemInfo({}));
         return true;

@@ -89,8 +89,14 @@ export async function addAccount(stores: Pick<Stores, 'accounts' | 'oauthClients
  * workflow tagged with the account gets a `resume` signal. Answers the resumed workflow ids; with Temporal
  * unreachable the account is reconnected all the same and the workflows stay paused until resumed.
  */
-export async function reconnectAccount(accounts: AccountStore, temporal: Client | null, id: string, refreshToken: string): Promise<{ resumed: string[]; resumeError: string | null }> {
-  await accounts.reconnect(id, refreshToken);
+export async function reconnectAccount(
+  accounts: AccountStore,
+  temporal: Client | null,
+  id: string,
+  refreshToken: string,
+  access?: { accessToken: string; expiresAt: Date },
+): Promise<{ resumed: string[]; resumeError: string | null }> {
+  await accounts.reconnect(id, refreshToken, access?.accessToken, access?.expiresAt);
   if (!temporal) return { resumed: [], resumeError: 'Temporal is not reachable' };
   const resumed: string[] = [];
   try {

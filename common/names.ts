@@ -61,7 +61,7 @@ export const NEEDS_REAUTH: FailureType[] = [FailureType.AuthRevoked, FailureType
  * on that provider's queue, so a worker can cap the provider's global rate with maxTaskQueueActivitiesPerSecond.
  */
 export const MAIN_QUEUE = 'switchyard';
-export const PROVIDER_QUEUES = ['google', 'zoho', 'kommo', 'unisender', 'http', 'google-data', 'zoho-data'] as const;
+export const PROVIDER_QUEUES = ['google', 'zoho', 'kommo', 'unisender', 'http', 'google-data', 'zoho-data', 'kommo-data'] as const;
 export type ProviderQueue = (typeof PROVIDER_QUEUES)[number];
 
 /**
@@ -101,10 +101,20 @@ export const ids = {
   extractRun: (configId: string, extractionId: string, startedMs: number) => `extract:${configId}:${extractionId}:${startedMs}`,
   extractSchedule: (configId: string) => `${EXTRACT_SCHEDULE_PREFIX}${configId}`,
   contactSync: (pairingId: string) => `contact-sync:${pairingId}`,
+  kommoMirror: (mirrorId: string) => `kommo-mirror:${mirrorId}`,
 } as const;
 
 /** Signals and queries that several workflows answer, so clients and workflows agree on their names. */
-export const SIGNALS = { pause: 'pause', resume: 'resume', resync: 'resync', fullResync: 'fullResync' } as const;
+export const SIGNALS = {
+  pause: 'pause',
+  resume: 'resume',
+  resync: 'resync',
+  fullResync: 'fullResync',
+  /** Kommo mirror: start (or restart) a full sync. */
+  fullSync: 'fullSync',
+  /** Kommo mirror: its inbox has new webhook deliveries (coalesced: one per delivery batch, never one per event). */
+  wake: 'wake',
+} as const;
 export const QUERIES = { status: 'status', progress: 'progress' } as const;
 
 /**
@@ -124,6 +134,9 @@ export const SA = {
 /** The visibility query for the running workflows that work for an account (either search attribute). */
 export const workflowsOfAccount = (accountId: string): string =>
   `(${SA.accountId.name}="${accountId}" OR ${SA.accounts.name}="${accountId}") AND ExecutionStatus="Running"`;
+
+/** Where a provider's consent page sends the browser back to, under the API's public address. */
+export const oauthCallbackPath = (provider: OAuthProvider): string => `/oauth/${provider}/callback`;
 
 /** `--search-attribute` values for `temporal server start-dev` and `temporal operator search-attribute create`. */
 const SA_TYPE_NAMES: Partial<Record<string, string>> = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.KEYWORD_LIST]: 'KeywordList' };

@@ -8,6 +8,10 @@ import { z } from 'zod';
 // Switchyard supports Node 20; the AWS SDK's notice about its future Node 22 floor is noise in every log.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** The example keys of .env.example (and the local stack's defaults): refused outside it (config/example-keys.ts). */
+export const EXAMPLE_ROOT_API_KEY = 'switchyard-local-root-key';
+export const EXAMPLE_ENCRYPTION_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
+
 const port = z.coerce.number().int().min(1).max(65535);
 
 // Empty strings in an env file mean "not set", so defaults still apply.
@@ -46,12 +50,25 @@ export const settingsSchema = z.object({
   S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
 
   API_PORT: optional(port.default(3000)),
-  ROOT_API_KEY: optional(z.string().min(16, 'ROOT_API_KEY must be at least 16 characters').default('switchyard-local-root-key')),
+  /** The API's address as browsers reach it (OAuth callbacks, reconnect links); default http://127.0.0.1:<API_PORT>. */
+  API_PUBLIC_URL: optional(z.string().url().optional()),
+  ROOT_API_KEY: optional(z.string().min(16, 'ROOT_API_KEY must be at least 16 characters').default(EXAMPLE_ROOT_API_KEY)),
   ENCRYPTION_KEY: optional(
     z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, 'ENCRYPTION_KEY must be 64 hex characters (32 bytes, AES-256)')
-      .default('0000000000000000000000000000000000000000000000000000000000000001'),
+      .default(EXAMPLE_ENCRYPTION_KEY),
+  ),
+  /**
+   * More keys that decrypt but never encrypt, comma-separated: the previous ENCRYPTION_KEY while
+   * `switchyard keys rotate-encryption` rewrites what it encrypted, or the next one before it becomes ENCRYPTION_KEY.
+   */
+  ENCRYPTION_DECRYPT_KEYS: optional(
+    z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'ENCRYPTION_DECRYPT_KEYS must list keys of 64 hex characters, comma-separated'))),
   ),
 
   SMTP_URL: optional(z.string().url().default('smtp://127.0.0.1:2525')),
@@ -100,6 +117,36 @@ export const settingsSchema = z.object({
    * deleted); deletions reach Google within this long. Deleted records stay readable 60 days.
    */
   SYNC_ZOHO_DELETES_EVERY_SECONDS: optional(z.coerce.number().int().min(0).default(900)),
+
+  /**
+   * Kommo -> Unisender mirroring. The kommo-data and unisender queues: activities started per second across every
+   * worker, and in flight at once per worker. One mirror activity makes at most a few provider calls.
+   */
+  KOMMO_DATA_RPS: optional(z.coerce.number().positive().default(20)),
+  KOMMO_DATA_CONCURRENCY: optional(z.coerce.number().int().min(1).default(10)),
+  UNISENDER_RPS: optional(z.coerce.number().positive().default(10)),
+  UNISENDER_CONCURRENCY: optional(z.coerce.number().int().min(1).default(10)),
+  /**
+   * Kommo requests per second per account that a mirror allows itself (Kommo: 7, then a 15-minute block after
+   * repeated 429s). One below 6 leaves room for the API's by-hand reads of the same account.
+   */
+  KOMMO_REQUESTS_PER_SECOND: optional(z.coerce.number().int().min(1).max(6).default(5)),
+  /** Unisender calls a minute per API key that a mirror allows itself (Unisender: about 1,200). */
+  UNISENDER_CALLS_PER_MINUTE: optional(z.coerce.number().int().min(1).max(1200).default(1000)),
+  /** The API's address as Kommo reaches it: webhook destinations are `<this>/webhooks/kommo/<mirrorId>/<secret>`. */
+  KOMMO_WEBHOOK_BASE_URL: optional(z.string().url().optional()),
+  /** Seconds between a mirror's polls of contacts changed in Kommo (catches webhooks that were lost or never sent). */
+  KOMMO_MIRROR_POLL_SECONDS: optional(z.coerce.number().int().min(10).default(300)),
+  /** Seconds between sweeps (in every worker) that wake mirrors whose inbox holds deliveries. */
+  KOMMO_MIRROR_SWEEP_SECONDS: optional(z.coerce.number().int().min(1).default(60)),
+  /**
+   * A mirror collects deliveries into a batch until 500 are waiting, none came for GATHER_MS, or the first has
+   * waited MAX_GATHER_MS: full batches (one import per 500 contacts) without holding a lone change back.
+   */
+  KOMMO_MIRROR_GATHER_MS: optional(z.coerce.number().int().min(0).default(300)),
+  KOMMO_MIRROR_MAX_GATHER_MS: optional(z.coerce.number().int().min(0).default(2000)),
+  /** How long an install's `state` stays usable (Kommo's own authorization codes live 20 minutes). */
+  KOMMO_INSTALL_STATE_TTL_SECONDS: optional(z.coerce.number().int().min(60).default(1800)),
 
   /** A worker's health (/live, /ready) and metrics port; off when unset. */
   WORKER_METRICS_PORT: optional(port.optional()),
@@ -158,6 +205,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 }
 
 /** Which networks extraction configs may reach (extraction/network.ts reads it). */
+/** The API's address as browsers reach it. */
+export const apiPublicUrl = (s: Pick<Settings, 'API_PUBLIC_URL' | 'API_PORT'>): string => (s.API_PUBLIC_URL ?? `http://127.0.0.1:${s.API_PORT}`).replace(/\/$/, '');
+
 export function extractionNetwork(s: Pick<Settings, 'EXTRACT_ALLOW_LOOPBACK' | 'EXTRACT_ALLOW_PRIVATE_NETWORKS' | 'API_PORT'>): { allowLoopback: boolean; allowPrivate: boolean; apiPort: number } {
   return { allowLoopback: s.EXTRACT_ALLOW_LOOPBACK, allowPrivate: s.EXTRACT_ALLOW_PRIVATE_NETWORKS, apiPort: s.API_PORT };
 }

@@ -7,6 +7,8 @@ export * from './json-field';
 export * from './references';
 export * from './condition';
 export * from './config';
+export * from './parse-config';
+export * from './columns';
 export * from './auth';
 export * from './http';
 export { parseLinkHeader, findLink, type WebLink } from './link-header';

@@ -1,4 +1,5 @@
-import { parseConfig, type Config, type ConfigIssue } from './config';
+import type { Config } from './config';
+import { parseConfig, type ConfigIssue } from './parse-config';
 import { CronInvalid, normaliseCron } from './cron';
 import { destinationFor } from './destination';
 import { urlRefusal, type NetworkPolicy } from './network';

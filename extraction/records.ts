@@ -8,7 +8,8 @@
  * the list of the elements' values. Missing values become null, so every row has every column.
  * Without a data_schema a record passes as the API sent it (a non-object item becomes `{ value: item }`).
  */
-import { schemaColumns, type DataSchema, type Extraction } from './config';
+import { schemaColumns } from './columns';
+import type { DataSchema, Extraction } from './config';
 import { isBlankBody } from './http';
 import { getField } from './json-field';
 import { err, isPlainObject, ok, typeName, type JsonObject, type Result } from './result';

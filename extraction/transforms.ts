@@ -10,7 +10,8 @@
  * text actions element by element (so split -> upper -> join composes), slice cuts the list itself,
  * join joins it; objects are left as they are (they are not text).
  */
-import { sortTransformations, type Transformation } from './config';
+import { sortTransformations } from './columns';
+import type { Transformation } from './config';
 import { isPlainObject, type JsonObject } from './result';
 
 const chars = (s: string): string[] => Array.from(s); // code points, as Python indexes them

@@ -12,7 +12,8 @@
  * JSON: one valid JSON array, a record per line.
  */
 import { stringify } from 'csv-stringify/sync';
-import { outputColumns, type Extraction } from './config';
+import { outputColumns } from './columns';
+import type { Extraction } from './config';
 import type { JsonObject } from './result';
 
 /** Dropped column names kept in state, at most. */

@@ -37,3 +37,27 @@ export const HTTP_TIMEOUT_MS = 15_000;
  * reads the answer itself, so every status is a result here.
  */
 export const tokenEndpoint = (provider: string): HttpClient => new HttpClient({ provider, timeoutMs: HTTP_TIMEOUT_MS, classify: () => null });
+
+/** The tokens an authorization code is exchanged for (the first pair of a connection), normalised. */
+export interface GrantedTokens {
+  accessToken: string;
+  /** null when the provider issued none (Google without offline access and fresh consent, Zoho online access). */
+  refreshToken: string | null;
+  expiresAt: Date;
+  /** Zoho's API host of the account's data centre. */
+  apiDomain?: string;
+}
+
+/** An OAuth client as the authorization-code flow needs it: the secret decrypted, the redirect URI resolved. */
+export interface CodeFlowClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+/** A consent URL: the authorization endpoint with its query. */
+export function consentUrl(authUrl: string, params: Record<string, string>): string {
+  const url = new URL(authUrl);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}

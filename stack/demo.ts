@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Settings } from '../config';
+import { apiPublicUrl, type Settings } from '../config';
+import { oauthCallbackPath } from '../common/names';
 import { prepareConfig } from '../extraction';
 import { SandboxControl } from '../sandbox/client';
 import { openStores, type Stores } from '../store';
@@ -28,11 +29,21 @@ export interface DemoSeeded {
 export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandbox: boolean): Promise<DemoSeeded> {
   if (seedSandbox) {
     const control = new SandboxControl(sandboxUrl);
+    // The API's callbacks are registered, and one user of each provider is not connected yet: `switchyard accounts
+    // connect` sends a browser through the fake's consent page and back (README, "Connecting accounts").
+    const callback = (p: 'google' | 'zoho'): string[] => [`${apiPublicUrl(settings)}${oauthCallbackPath(p)}`];
     await control.seed('google', {
-      clients: [{ ...GOOGLE, redirectUris: [] }],
-      users: [1, 2, 3].map((i) => ({ email: `demo${i}@example.com`, clientId: GOOGLE.clientId, refreshToken: `1//demo-refresh-${i}` })),
+      clients: [{ ...GOOGLE, redirectUris: callback('google') }],
+      users: [
+        ...[1, 2, 3].map((i) => ({ email: `demo${i}@example.com`, clientId: GOOGLE.clientId, refreshToken: `1//demo-refresh-${i}` })),
+        { email: 'newcomer@example.com', name: 'Newcomer' },
+      ],
     });
-    await control.seed('zoho', { clients: [ZOHO], accounts: [{ id: 'demo-zoho', email: 'ops@example.com', refreshToken: '1000.demo-refresh', clientId: ZOHO.clientId }] });
+    await control.seed('zoho', { clients: [{ ...ZOHO, redirectUris: callback('zoho') }], accounts: [
+        { id: 'demo-zoho', email: 'ops@example.com', refreshToken: '1000.demo-refresh', clientId: ZOHO.clientId },
+        { id: 'demo-zoho-eu', email: 'sales@example.eu', dc: 'eu' },
+      ],
+    });
     await control.seed('kommo', {
       accounts: [{ subdomain: 'demo', ...KOMMO, tokens: [{ accessToken: 'demo-kommo-access', refreshToken: 'demo-kommo-refresh' }], generateContacts: { count: 50 } }],
     });

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describeExit, startProcess, stopProcess, type ExitInfo, type StackLog } from './proc';
 import { describeWindow, formatMs, RestartTracker, type RestartPolicy } from './restart';
@@ -35,6 +36,8 @@ export class StackInterrupted extends Error {
  */
 export class Supervised {
   readonly logFile: string;
+  /** <stack>/run/<name>.pid: the current process's pid, for operators (and the probe) to find it. */
+  readonly pidFile: string;
   private current!: ChildProcess;
   private currentExit: ExitInfo | undefined;
   private exitWaiters: ((e: ExitInfo) => void)[] = [];
@@ -49,6 +52,7 @@ export class Supervised {
     private readonly log: StackLog,
   ) {
     this.logFile = path.join(logDir, `${spec.name}.log`);
+    this.pidFile = path.join(logDir, '..', 'run', `${spec.name}.pid`);
     this.spawn();
   }
 
@@ -85,9 +89,11 @@ export class Supervised {
     this.current = child;
     this.currentExit = undefined;
     this.startedAt = Date.now();
+    if (child.pid !== undefined) writePidFile(this.pidFile, child.pid);
     const settle = (e: ExitInfo): void => {
       if (this.current !== child || this.currentExit) return;
       this.currentExit = e;
+      fs.rmSync(this.pidFile, { force: true });
       for (const w of this.exitWaiters.splice(0)) w(e);
       // Whatever it forked and left behind goes with it: its group outlives it only as orphans.
       if (child.pid !== undefined && !e.error) signalGroup(child.pid, 'SIGKILL');
@@ -127,6 +133,15 @@ export class Supervised {
       return;
     }
     this.log(`${this.spec.name} restarted (pid ${this.current.pid ?? '?'})`);
+  }
+}
+
+function writePidFile(file: string, pid: number): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${pid}\n`);
+  } catch {
+    // a pid file is a convenience: its absence must not stop the stack
   }
 }
 

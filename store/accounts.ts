@@ -91,8 +91,19 @@ export class AccountStore {
     return doc;
   }
 
+  /** The account of a provider with this key (Google/Zoho e-mail, Kommo subdomain), or null. */
+  async findByKey(provider: OAuthProvider, key: string): Promise<AccountDoc | null> {
+    const doc = await this.col.findOne({ provider, key: key.toLowerCase() });
+    return doc && this.settle(doc);
+  }
+
   async exists(id: string): Promise<boolean> {
     return (await this.col.countDocuments({ _id: id }, { limit: 1 })) > 0;
+  }
+
+  /** Records the Kommo account id an install read from GET /api/v4/account. */
+  async setKommoAccountId(id: string, kommoAccountId: number): Promise<void> {
+    await this.col.updateOne({ _id: id, provider: 'kommo' }, { $set: { 'kommo.accountId': kommoAccountId, updatedAt: new Date() } });
   }
 
   /** Account facts without secrets (for workflows' messages), or null. */

@@ -10,6 +10,14 @@ export interface LinkDoc extends SyncLink {
   updatedAt: Date;
 }
 
+/**
+ * Replacements per bulk write. FerretDB 1.24 on SQLite (the local stack's MongoDB) keeps one pooled connection per
+ * statement of an update command open until the command ends, and its pool holds 100: a command of 100 statements
+ * waits forever for a 101st connection, and every later call on that database with it. MongoDB itself has no such
+ * limit; 50 costs one more round trip per 100 links.
+ */
+const PUT_CHUNK = 50;
+
 const linkKey = (pairingId: string, linkId: string): string => `${pairingId}:${linkId}`;
 
 function toLink(doc: LinkDoc): SyncLink {
@@ -62,14 +70,15 @@ export class ContactLinkStore {
     return this.links.countDocuments({ pairingId, pending: true });
   }
 
-  /** Stores links as they are now (insert or replace), in one round trip. */
+  /** Stores links as they are now (insert or replace), PUT_CHUNK links a round trip. */
   async put(pairingId: string, links: readonly SyncLink[]): Promise<void> {
-    if (!links.length) return;
     const now = new Date();
-    const ops: AnyBulkWriteOperation<LinkDoc>[] = links.map((link) => ({
-      replaceOne: { filter: { _id: linkKey(pairingId, link.linkId) }, replacement: { ...link, _id: linkKey(pairingId, link.linkId), pairingId, pending: isPending(link), updatedAt: now }, upsert: true },
-    }));
-    await this.links.bulkWrite(ops, { ordered: false });
+    for (let i = 0; i < links.length; i += PUT_CHUNK) {
+      const ops: AnyBulkWriteOperation<LinkDoc>[] = links.slice(i, i + PUT_CHUNK).map((link) => ({
+        replaceOne: { filter: { _id: linkKey(pairingId, link.linkId) }, replacement: { ...link, _id: linkKey(pairingId, link.linkId), pairingId, pending: isPending(link), updatedAt: now }, upsert: true },
+      }));
+      await this.links.bulkWrite(ops, { ordered: false });
+    }
   }
 
   async delete(pairingId: string, linkIds: readonly string[]): Promise<void> {

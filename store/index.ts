@@ -7,8 +7,10 @@ import { ConfigStore } from './configs';
 import { ContactLinkStore } from './contact-links';
 import { createCipher } from './crypto';
 import { ErrorLogStore } from './error-logs';
+import { kommoStores, type KommoStores } from './kommo';
 import { ExtractionRunStore } from './extraction-runs';
 import { OAuthClientStore } from './oauth-clients';
+import { OAuthStateStore, stateSigningKey } from './oauth-states';
 import { PairingStore } from './pairings';
 import { RefreshLeaseStore } from './refresh-leases';
 import { RunLogStore } from './run-logs';
@@ -21,6 +23,8 @@ import { TokenJournalStore } from './token-journal';
 export interface Stores {
   accounts: AccountStore;
   oauthClients: OAuthClientStore;
+  /** Single-use OAuth states and reconnect links. */
+  oauthStates: OAuthStateStore;
   refreshLeases: RefreshLeaseStore;
   tokenJournal: TokenJournalStore;
   apiKeys: ApiKeyStore;
@@ -36,14 +40,16 @@ export interface Stores {
   links: ContactLinkStore;
   cycles: SyncCycleStore;
   smokeRuns: SmokeRunStore;
+  /** Kommo -> Unisender mirroring: mirrors, their inbox of webhook deliveries, contact and e-mail state, batches. */
+  kommo: KommoStores;
 }
 
 /**
- * Builds every repository on one database, with one cipher built once from ENCRYPTION_KEY, and ensures their
+ * Builds every repository on one database, with one cipher built once from ENCRYPTION_KEY (and ENCRYPTION_DECRYPT_KEYS), and ensures their
  * indexes. Workers, the API, the CLI and tests all open their stores here.
  */
-export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KEY'>): Promise<Stores> {
-  const cipher = createCipher(settings.ENCRYPTION_KEY);
+export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KEY'> & Partial<Pick<Settings, 'ENCRYPTION_DECRYPT_KEYS'>>): Promise<Stores> {
+  const cipher = createCipher(settings.ENCRYPTION_KEY, settings.ENCRYPTION_DECRYPT_KEYS ?? []);
   const oauthClients = new OAuthClientStore(db, cipher);
   const refreshLeases = new RefreshLeaseStore(db);
   const tokenJournal = new TokenJournalStore(db);
@@ -51,6 +57,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
   const stores: Stores = {
     accounts: new AccountStore(db, cipher, oauthClients, tokenJournal, refreshLeases),
     oauthClients,
+    oauthStates: new OAuthStateStore(db, stateSigningKey(settings.ENCRYPTION_KEY)),
     refreshLeases,
     tokenJournal,
     apiKeys: new ApiKeyStore(db),
@@ -64,9 +71,10 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     links: new ContactLinkStore(db),
     cycles: new SyncCycleStore(db),
     smokeRuns: new SmokeRunStore(db),
+    kommo: kommoStores(db, cipher),
   };
   await Promise.all(
-    [stores.accounts, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
+    [stores.accounts, stores.oauthStates, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
   );
   return stores;
 }

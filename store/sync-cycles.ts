@@ -1,6 +1,9 @@
 import type { Collection, Db } from 'mongodb';
 import type { ConflictRecord, CreateItem, DeleteItem, Halt, LinkWrite, Side, SideRecord, TagItem, UpdateItem, WriteOutcome } from '../sync';
 
+/** Lookups by `_id` in flight at once, and updates by `_id` in one command (below FerretDB's 100, see planLinks). */
+const LOOKUPS = 25;
+
 /**
  * A contact-sync cycle's working state, in MongoDB rather than workflow history: the pages each side's pull
  * stored, the plan's batches and link writes, and their outcomes. Keyed by _id (`<pairing>#<cycle>#...`), written
@@ -149,9 +152,18 @@ export class SyncCycleStore {
     await this.batches.updateOne({ _id: id }, { $set: { done: true, outcomes } });
   }
 
+  /**
+   * The planned writes of these links, looked up one `_id` at a time (LOOKUPS at once): FerretDB 1.24, the local
+   * stack's MongoDB, answers `_id: {$in: [...]}` by parsing every document of the collection (tens of seconds a
+   * batch at 10,000 links), and a lookup by one `_id` from an index; MongoDB answers either from its index.
+   */
   async planLinks(pairingId: string, cycle: number, linkIds: readonly string[]): Promise<PlanLinkDoc[]> {
-    if (!linkIds.length) return [];
-    return this.linkWrites.find({ _id: { $in: linkIds.map((l) => key(pairingId, cycle, 'link', l)) } }).toArray();
+    const out: PlanLinkDoc[] = [];
+    for (let i = 0; i < linkIds.length; i += LOOKUPS) {
+      const found = await Promise.all(linkIds.slice(i, i + LOOKUPS).map((l) => this.linkWrites.findOne({ _id: key(pairingId, cycle, 'link', l) })));
+      for (const doc of found) if (doc) out.push(doc);
+    }
+    return out;
   }
 
   async unsettledLinks(pairingId: string, cycle: number): Promise<PlanLinkDoc[]> {
@@ -167,8 +179,14 @@ export class SyncCycleStore {
     await this.linkWrites.updateOne({ _id: key(pairingId, cycle, 'link', write.linkId) }, { $set: { write, outcomes: {} } });
   }
 
+  /** One update by `_id` per link (see planLinks), LOOKUPS to a command (FerretDB hangs at 100, see ContactLinkStore.put). */
   async markSettled(pairingId: string, cycle: number, linkIds: readonly string[]): Promise<void> {
-    if (linkIds.length) await this.linkWrites.updateMany({ _id: { $in: linkIds.map((l) => key(pairingId, cycle, 'link', l)) } }, { $set: { settled: true } });
+    for (let i = 0; i < linkIds.length; i += LOOKUPS) {
+      await this.linkWrites.bulkWrite(
+        linkIds.slice(i, i + LOOKUPS).map((l) => ({ updateOne: { filter: { _id: key(pairingId, cycle, 'link', l) }, update: { $set: { settled: true } } } })),
+        { ordered: false },
+      );
+    }
   }
 
   // ---- conflicts and clean-up

@@ -10,7 +10,7 @@
  * parseFieldMapping never throws: each error names its path and says what to write instead.
  */
 import { z } from 'zod';
-import { formatPath, type ConfigIssue } from '../extraction/config';
+import { formatPath, type ConfigIssue } from '../extraction/parse-config';
 import { CONTACT_FIELDS, type ContactField } from './contact';
 import { phoneRegionSchema } from './policy';
 

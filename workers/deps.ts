@@ -12,6 +12,7 @@ import type { Db } from 'mongodb';
 import { s3Client } from '../store/s3';
 import { sandboxRewrite } from '../sandbox/demo/hosts';
 import { createSideFactory } from '../activities/contacts/sides';
+import { createMirrorConnections } from '../activities/kommo/connect';
 import { temporalConnection } from '../config/temporal';
 
 /** Builds the real dependencies of the activities. Only worker processes (and tests) call this. */
@@ -40,6 +41,7 @@ export async function buildActivityDeps(
       log: createLogger(settings, 'activities', opts.logDestination),
       ...(sandboxUrl ? { rewriteUrl: (url: string) => sandboxRewrite(url, sandboxUrl) } : {}),
       sides: createSideFactory({ accounts: stores.accounts, pairings: stores.pairings, endpoints, settings }),
+      mirrorConnections: createMirrorConnections({ accounts: stores.accounts, mirrors: stores.kommo.mirrors, endpoints, kommoRequestsPerSecond: settings.KOMMO_REQUESTS_PER_SECOND, unisenderCallsPerMinute: settings.UNISENDER_CALLS_PER_MINUTE }),
     },
     db: mongo.db,
     close: async () => {

@@ -5,6 +5,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
  * A worker's liveness and readiness for orchestrators (Kubernetes probes, docker compose health checks), on the
  * worker's metrics port: `/live` answers 200 while the process serves requests at all; `/ready` answers 200 when
  * every worker of the process is running and Temporal answered within the last check, else 503 with the reason.
+ * `extraRoutes` adds the others (`/metrics`, workers/metrics.ts).
  */
 export interface WorkerHealth {
   setWorkers(workers: Worker[]): void;

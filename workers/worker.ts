@@ -52,6 +52,8 @@ export async function createWorkers(
     { queue: 'kommo', rate: settings.KOMMO_TOKEN_RPS, concurrency: 100 },
     { queue: 'google-data', rate: settings.GOOGLE_DATA_RPS, concurrency: settings.GOOGLE_DATA_CONCURRENCY },
     { queue: 'zoho-data', rate: settings.ZOHO_DATA_RPS, concurrency: settings.ZOHO_DATA_CONCURRENCY },
+    { queue: 'kommo-data', rate: settings.KOMMO_DATA_RPS, concurrency: settings.KOMMO_DATA_CONCURRENCY },
+    { queue: 'unisender', rate: settings.UNISENDER_RPS, concurrency: settings.UNISENDER_CONCURRENCY },
   ];
   const providerWorkers = await Promise.all(
     limits.map((l) =>

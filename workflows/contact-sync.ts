@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -16,7 +14,8 @@ import type { ContactActivities } from '../activities/contacts';
 import type { AlertActivities } from '../activities/alerts';
 import type { CycleSummary, PlanSummary, SideCounts } from '../activities/contacts/types';
 import type { TokenActivities } from '../activities/tokens';
-import { FailureType, NEEDS_REAUTH, QUERIES, SIGNALS, providerQueue, type OAuthProvider } from '../common/names';
+import { FailureType, QUERIES, SIGNALS, providerQueue, type OAuthProvider } from '../common/names';
+import { failureOf, withFreshToken } from './failures';
 
 /**
  * One long-lived workflow per pairing, `contact-sync:<pairingId>`: a cycle (pull both sides, reconcile, push in
@@ -78,23 +77,10 @@ const dataCalls = (queue: 'google-data' | 'zoho-data'): ActivityOptions => ({
   heartbeatTimeout: '2m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 20, nonRetryableErrorTypes: [FailureType.Invalid, FailureType.AuthRevoked, FailureType.AuthExpired] },
 });
-const refreshCalls = (provider: OAuthProvider): ActivityOptions => ({
-  taskQueue: providerQueue(workflowInfo().taskQueue, provider),
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [FailureType.AuthRevoked, FailureType.RotationLost, FailureType.Invalid] },
-});
 
 const store = proxyActivities<ContactActivities>(storeCalls);
 const { sendAlert } = proxyActivities<AlertActivities>(storeCalls);
 const { reportRefreshFailure } = proxyActivities<TokenActivities>(storeCalls);
-
-/** The type and message of an activity's failure. */
-function failureOf(err: unknown): { type: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
-  return { type: 'Error', message: err instanceof Error ? err.message : String(err) };
-}
 
 /** A pause that a person must lift: the cycle stops here, its cursors are not moved. */
 class Paused extends Error {}
@@ -187,25 +173,13 @@ export async function contactSync(input: ContactSyncInput): Promise<void> {
 
   /** Runs a provider step; on AuthExpired refreshes that account's token through the token activity, then tries again. */
   async function withToken<T>(accountId: string, provider: OAuthProvider, step: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await step();
-      } catch (err) {
-        const f = failureOf(err);
-        if (f.type !== FailureType.AuthExpired || attempt >= 3) throw err;
-        try {
-          await proxyActivities<TokenActivities>(refreshCalls(provider)).refreshAccount({ accountId, minAgeSeconds: 0 });
-        } catch (refreshErr) {
-          const r = failureOf(refreshErr);
-          if (!(NEEDS_REAUTH as string[]).includes(r.type)) throw refreshErr;
-          const reason = `access revoked for ${provider} account ${accountId}: reconnect it to resume`;
-          await reportRefreshFailure({ accountId, provider, kind: r.type, message: r.message, source: 'contactSync' });
-          await sendAlert({ subject: `contact sync ${input.pairingId} paused: ${provider} account ${accountId} needs to be reconnected`, text: `${reason}\n\n${r.message}` });
-          state.paused = { reason, at: Date.now() };
-          throw new Paused(reason);
-        }
-      }
-    }
+    return withFreshToken({ accountId, provider }, step, async (r) => {
+      const reason = `access revoked for ${provider} account ${accountId}: reconnect it to resume`;
+      await reportRefreshFailure({ accountId, provider, kind: r.type, message: r.message, source: 'contactSync' });
+      await sendAlert({ subject: `contact sync ${input.pairingId} paused: ${provider} account ${accountId} needs to be reconnected`, text: `${reason}\n\n${r.message}`, reconnectAccountId: accountId });
+      state.paused = { reason, at: Date.now() };
+      throw new Paused(reason);
+    });
   }
 
   const stopIfPaused = (): void => {

@@ -3,3 +3,4 @@ export { smokeWorkflow } from './smoke';
 export { refreshAllTokens, refreshToken } from './tokens';
 export { extractConfig, extractRun } from './extraction';
 export { contactSync } from './contact-sync';
+export { kommoMirror } from './kommo-mirror';

@@ -202,7 +202,7 @@ export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshA
         if (state.failed.length < MAX_FAILURES_KEPT) state.failed.push({ accountId, reason: f.message, kind: f.kind });
         await reportRefreshFailure({ accountId, provider: input.provider, kind: f.kind, message: f.message, source: 'refreshAllTokens' });
         if (isNeedsReauth(f.kind)) {
-          await sendAlert({ subject: `${input.provider} account ${accountId} needs to be reconnected`, text: revokedText(accountId, input.provider, f.message) });
+          await sendAlert({ subject: `${input.provider} account ${accountId} needs to be reconnected`, text: revokedText(accountId, input.provider, f.message), reconnectAccountId: accountId });
         }
       } finally {
         inFlight--;
@@ -267,6 +267,7 @@ export async function refreshToken(input: RefreshTokenInput): Promise<RefreshAcc
     await sendAlert({
       subject: isNeedsReauth(f.kind) ? `${account.provider} account ${account.id} needs to be reconnected` : `token refresh failed for ${account.provider} account ${account.id}`,
       text: isNeedsReauth(f.kind) ? revokedText(account.id, account.provider, f.message) : `[${f.kind}] ${f.message}`,
+      ...(isNeedsReauth(f.kind) ? { reconnectAccountId: account.id } : {}),
     });
     throw ApplicationFailure.create({ type: f.kind, message: `refresh of ${account.id} failed: ${f.message}`, nonRetryable: true });
   }

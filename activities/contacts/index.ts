@@ -2,19 +2,8 @@ import { pullSide } from './pull';
 import { planCycle } from './plan';
 import { pushBatch } from './push';
 import { finishCycle, reportSyncProblem, startCycle } from './cycle';
-import { ProviderError } from '../../providers/errors';
-import { toApplicationFailure } from '../failures';
+import { providerCall } from '../failures';
 import type { ContactActivityDeps } from './deps';
-
-/** A provider's failure leaves the activity as the ApplicationFailure its kind calls for (Retry-After, retryable or not). */
-async function providerCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ProviderError) throw toApplicationFailure(err);
-    throw err;
-  }
-}
 import type { CycleInput, PlanInput, PullInput, PushInput, StartCycleInput, SyncProblem } from './types';
 
 /**

@@ -2,6 +2,7 @@ import { BATCH_LIMITS, batchPlan, planSync, type LinkWrite, type Side, type Side
 import type { BatchItems } from '../../store/sync-cycles';
 import { invalid, viewOf } from './context';
 import type { ContactActivityDeps } from './deps';
+import { conflictsRecorded } from '../../metrics';
 import type { PlanInput, PlanSummary, PlannedBatch } from './types';
 
 /** What one side's pull stored this cycle, as the engine takes it (a record seen twice: its last version). */
@@ -88,6 +89,7 @@ export async function planCycle(deps: ContactActivityDeps, input: PlanInput): Pr
   await deps.links.put(pairingId, [...now, ...waiting.filter((w) => w.storeBeforeWrites)].flatMap((w) => (w.next ? [w.next] : [])));
   await deps.links.delete(pairingId, now.filter((w) => w.next === null).map((w) => w.linkId));
   await deps.cycles.recordConflicts(pairingId, cycle, plan.conflicts);
+  conflictsRecorded(plan.conflicts.length);
   const counts = { conflicts: plan.conflicts.length, flags: plan.flags.length, links: totalLinks, pending: await deps.links.countPending(pairingId) };
   await deps.cycles.savePlan(pairingId, cycle, { halt: null, batches, links: waiting, counts });
   for (const f of plan.flags) deps.log.info({ pairingId, linkId: f.linkId, flag: f.flag, side: f.side, id: f.id }, f.detail);

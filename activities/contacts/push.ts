@@ -4,6 +4,7 @@ import type { BatchDoc } from '../../store/sync-cycles';
 import { invalid, viewOf } from './context';
 import type { ContactActivityDeps, PairingView } from './deps';
 import { applySettlements } from './settle';
+import { contactsWrittenTo } from '../../metrics';
 import type { PushInput, PushSummary } from './types';
 
 /**
@@ -121,6 +122,7 @@ export async function pushBatch(deps: ContactActivityDeps, input: PushInput): Pr
     }
   }
   const tally = count(outcomes.values());
+  contactsWrittenTo(doc.side, doc.batch.op, tally.ok);
   const another = conflicts.length ? await redecideConflicts(deps, view, input, doc.side, adapter, conflicts, writes, outcomes) : false;
 
   for (const [linkId, outcome] of outcomes) await deps.cycles.recordOutcome(input.pairingId, input.cycle, linkId, doc.side, outcome);

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import type { Settings } from '../../config';
+import { extractionNetwork, type Settings } from '../../config';
 import type { Stores } from '../../store';
 import { RunConfigs } from './run-config';
 import { createSender, type Send } from './sender';
@@ -25,7 +25,7 @@ export interface ExtractionContext {
 export function extractionContext(deps: ExtractionActivityDeps): ExtractionContext {
   return {
     deps,
-    send: deps.send ?? createSender({ timeoutMs: deps.settings.EXTRACT_HTTP_TIMEOUT_SECONDS * 1000, rewriteUrl: deps.rewriteUrl }),
+    send: deps.send ?? createSender({ timeoutMs: deps.settings.EXTRACT_HTTP_TIMEOUT_SECONDS * 1000, network: extractionNetwork(deps.settings), rewriteUrl: deps.rewriteUrl }),
     runConfigs: new RunConfigs(),
   };
 }

@@ -2,6 +2,7 @@ import { buildRunLog, findExtraction, parseConfig, type RunLog } from '../../ext
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { abortMultipartUpload, completeMultipartUpload } from '../../store/multipart';
 import { invalid } from '../failures';
+import { extracted } from '../../metrics';
 import type { ExtractionContext } from './context';
 import { publishPartial } from './partial';
 import type { FinishRunInput, RunSummary } from './types';
@@ -67,6 +68,7 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         ...(run.previousLast !== null ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
       });
       await deps.runLogs.add(log);
+      extracted(log.data_inserted_len, log.bytes);
       await deps.extractionRuns.end(run._id);
       ctx.runConfigs.forget(run._id);
       deps.log.info({ runWorkflowId: run._id, records: log.data_inserted_len, pages: log.pages, bytes: log.bytes, destination: log.destiny }, 'extraction run completed');

@@ -1,7 +1,10 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import type { HttpRequest, PageResponse } from '../../extraction';
+import { fetch, type Dispatcher } from 'undici';
+import type { NetworkPolicy } from '../../extraction/network';
 import { isNetworkError } from '../../providers/errors';
-import { httpAnswerFailure, noAnswerFailure } from '../failures';
+import { httpAnswerFailure, invalid, noAnswerFailure } from '../failures';
+import { AddressRefused, guardedAgent } from './guarded-agent';
 
 /**
  * Sending the requests the extraction engine builds. Node's fetch (undici) keeps connections alive per origin,
@@ -16,8 +19,10 @@ export type Send = (req: HttpRequest, signal?: AbortSignal) => Promise<SentRespo
 /**
  * `rewriteUrl` maps a config's URL to where it is served (the worker passes the sandbox's host map when
  * PROVIDERS_SANDBOX_URL is set, so the seed's configs run unchanged against the fakes); absent, URLs are sent as written.
+ * `network` is checked on every connection's address (see guardedAgent); a refused one fails the run, not retried.
  */
-export function createSender(opts: { timeoutMs: number; rewriteUrl?: ((url: string) => string) | undefined }): Send {
+export function createSender(opts: { timeoutMs: number; network: NetworkPolicy; rewriteUrl?: ((url: string) => string) | undefined }): Send {
+  const dispatcher: Dispatcher = guardedAgent(opts.network);
   return async (req, signal) => {
     const url = opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url;
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
@@ -27,14 +32,17 @@ export function createSender(opts: { timeoutMs: number; rewriteUrl?: ((url: stri
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     }
     const timeout = AbortSignal.timeout(opts.timeoutMs);
-    let res: Response;
+    let res: Awaited<ReturnType<typeof fetch>>;
     let text: string;
     try {
-      res = await fetch(url, { method: req.method, headers, ...(body === undefined ? {} : { body }), signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      res = await fetch(url, { method: req.method, headers, ...(body === undefined ? {} : { body }), dispatcher, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       text = await res.text();
     } catch (err) {
       if (signal?.aborted) throw err;
       const cause = (err as { cause?: unknown }).cause ?? err;
+      if (cause instanceof AddressRefused) {
+        throw invalid(`${req.method} ${new URL(url).host}${new URL(url).pathname}: refused, ${cause.message} (see EXTRACT_ALLOW_LOOPBACK and EXTRACT_ALLOW_PRIVATE_NETWORKS)`);
+      }
       const what = timeout.aborted ? `timed out after ${opts.timeoutMs} ms` : isNetworkError(cause) ? String((cause as { code?: string }).code) : (err as Error).message;
       // The URL's path only: its query may carry a token.
       throw noAnswerFailure(`${req.method} ${new URL(url).pathname}: ${what}`);

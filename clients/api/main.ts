@@ -1,4 +1,5 @@
 import { loadSettings } from '../../config';
+import { refuseExampleKeys } from '../../config/example-keys';
 import { createLogger } from '../../config/logger';
 import { connectMongo } from '../../store/mongo';
 import { lazyTemporal } from '../temporal';
@@ -7,6 +8,7 @@ import { buildApi } from './server';
 /** `npm run api`: the HTTP API on API_PORT; closes cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const settings = loadSettings();
+  refuseExampleKeys(settings);
   const log = createLogger(settings, 'api');
   const mongo = await connectMongo(settings);
   const temporal = lazyTemporal(settings);

@@ -10,10 +10,13 @@ import { openStores } from '../../store';
 import { ExtractionService } from '../extraction';
 import { checkReachability } from '../health';
 import { registerAccountRoutes } from './accounts';
+import { registerConnectRoutes } from './connect';
 import { installErrorHandler } from './errors';
 import { installJsonBody } from './json-body';
 import { registerExtractionRoutes } from './extraction';
 import { registerKeyRoutes } from './keys';
+import { registerKommoRoutes } from './kommo';
+import { registerMetrics } from './metrics';
 import { registerSyncRoutes } from './sync';
 import { SyncService } from '../sync';
 
@@ -64,9 +67,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/health', ready);
   app.get('/health/ready', ready);
   app.get('/health/live', async () => ({ ok: true }));
+  registerMetrics(app);
   registerKeyRoutes(app, stores.apiKeys);
   registerAccountRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal });
+  registerConnectRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal, log: deps.log });
   registerExtractionRoutes(app, { stores, service: new ExtractionService({ settings: deps.settings, configs: stores.configs, secrets: stores.secrets, temporal: deps.temporal }) });
+  registerKommoRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal, ...(deps.log ? { log: deps.log } : {}) });
   registerSyncRoutes(app, { keys: stores.apiKeys, service: new SyncService({ settings: deps.settings, pairings: stores.pairings, links: stores.links, cycles: stores.cycles, accounts: stores.accounts, temporal: deps.temporal }) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

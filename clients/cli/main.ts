@@ -5,8 +5,12 @@ import type { OAuthProvider } from '../../common/names';
 import type { AccountStatus } from '../../store/accounts';
 import { checkReachability } from '../health';
 import { addExtractionCommands } from './extraction';
+import { addKeyCommands } from './keys';
 import { print, withStores } from './context';
+import { z } from 'zod';
+import { CONNECT_PROVIDERS, startConnect, startSchema } from '../connect';
 import { addAccount, addOAuthClient, reconnectAccount } from '../onboarding';
+import { addKommoCommands } from './kommo';
 import { addSyncCommands } from './sync';
 import { connectTemporal } from '../temporal';
 import { startRefreshAll, startRefreshToken } from '../tokens';
@@ -102,6 +106,22 @@ export function buildCli(): Command {
       }),
     );
   accounts
+    .command('connect')
+    .description("print the consent URL that connects an account (or, with --account, reconnects one) in a browser")
+    .requiredOption('--provider <provider>', 'google | zoho')
+    .option('--oauth-client <id>', 'the OAuth client to connect through')
+    .addOption(new Option('--client <id>', 'the same as --oauth-client').hideHelp())
+    .option('--account <id>', 'reconnect this account (through its own OAuth client)')
+    .action(async (o: { provider: string; oauthClient?: string; client?: string; account?: string }) =>
+      withStores(async (stores, settings) => {
+        const provider = z.enum(CONNECT_PROVIDERS).parse(o.provider);
+        const client = o.oauthClient ?? o.client;
+        const s = await startConnect({ settings, stores }, provider, startSchema.parse({ ...(client ? { client } : {}), ...(o.account ? { account: o.account } : {}) }));
+        process.stdout.write(`${s.url}\n`);
+        process.stderr.write(`Open it in a browser before ${s.expiresAt.toISOString()} (it works once); the provider sends the browser back to ${s.redirectUri}.\n`);
+      }),
+    );
+  accounts
     .command('reconnect <id>')
     .description('give a needs_reauth account a new refresh token and make it active again')
     .requiredOption('--refresh-token <token>', "refresh token; '-' reads it from standard input")
@@ -123,6 +143,8 @@ export function buildCli(): Command {
   // `clients` was this command's first name; it stays as a hidden alias so scripts that use it keep working.
   addOAuthClientCommands(program.command('oauth-clients').description('OAuth clients (a Google project, a Zoho or Kommo integration)'));
   addOAuthClientCommands(program.command('clients', { hidden: true }));
+
+  addKeyCommands(program);
 
   const tokens = program.command('tokens').description('token refresh workflows');
   tokens
@@ -155,6 +177,7 @@ export function buildCli(): Command {
     });
 
   addExtractionCommands(program);
+  addKommoCommands(program);
   addSyncCommands(program);
   return program;
 }

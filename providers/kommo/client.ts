@@ -42,6 +42,8 @@ export const DEFAULT_KOMMO_RETRY: RetryBudget = { attempts: 4, maxWaitMs: 30_000
 /** Changes since a time, oldest first (`order[updated_at]=asc`), so a stored position stays valid while paging. */
 export interface ContactsQuery {
   updatedFrom?: number;
+  /** `order[id]=asc`: a listing of every contact whose pages do not shift as contacts change (full sync). */
+  orderById?: boolean;
   ids?: readonly number[];
   /** 1..250; 250 by default. */
   limit?: number;
@@ -101,6 +103,7 @@ export class KommoClient {
     return this.page(CONTACTS, `${this.baseUrl}${CONTACTS.path}`, {
       limit,
       ...(from.updatedFrom !== undefined ? { 'filter[updated_at][from]': from.updatedFrom, 'order[updated_at]': 'asc' } : {}),
+      ...(from.orderById && from.updatedFrom === undefined ? { 'order[id]': 'asc' } : {}),
       ...(from.ids?.length ? { 'filter[id][]': from.ids } : {}),
     });
   }
@@ -154,6 +157,15 @@ export class KommoClient {
   async subscribeWebhook(destination: string, settings: readonly string[]): Promise<KommoWebhook> {
     const res = await this.request({ method: 'POST', url: `${this.baseUrl}/api/v4/webhooks`, json: { destination, settings }, what: 'subscribe webhook' });
     return parse(kommoWebhookSchema, res, 'subscribe webhook');
+  }
+
+  /** Removes a subscription (a mirror's old destination, after its secret changed); one Kommo no longer has is no error. */
+  async unsubscribeWebhook(destination: string): Promise<void> {
+    try {
+      await this.request({ method: 'DELETE', url: `${this.baseUrl}/api/v4/webhooks`, json: { destination }, what: 'unsubscribe webhook' });
+    } catch (err) {
+      if (!(err instanceof ProviderError && err.details.status === 404)) throw err;
+    }
   }
 
   private async request(req: ProviderRequest): Promise<{ status: number; data: unknown }> {

@@ -3,13 +3,14 @@ import type { FakeProvider, FakeProviderFactory, SandboxContext } from '../types
 import { authorize, configureGoogle, googleState, revokeControl, seedGoogle } from './control';
 import { GoogleApiError } from './errors';
 import { GoogleState } from './model';
+import { registerGoogleConsentRoutes } from './consent';
 import { registerOAuthRoutes } from './oauth';
 import { registerPeopleRoutes } from './people';
 import { deleteContacts, editContact, touchContacts } from './ui';
 
 /**
  * The Google fake, mounted under /google: the OAuth token endpoint (/google/token, /google/revoke,
- * /google/tokeninfo) and the People API (/google/v1/...). Point google-auth-library at
+ * /google/tokeninfo), its consent page (/google/o/oauth2/v2/auth) and the People API (/google/v1/...). Point google-auth-library at
  * `endpoints: { oauth2TokenUrl: base + '/google/token' }` and googleapis at `rootUrl: base + '/google/'`
  * (per call, the path is kept; per API, googleapis keeps only the origin and the root alias /v1/people
  * catches it).
@@ -36,6 +37,7 @@ export const createGoogleFake: FakeProviderFactory = (ctx: SandboxContext): Fake
         return reply.code(404).send(e.body());
       });
       registerOAuthRoutes(app, state);
+      registerGoogleConsentRoutes(app, state);
       registerPeopleRoutes(app, state);
     },
     reset: () => state.reset(),

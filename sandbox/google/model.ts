@@ -37,6 +37,8 @@ export interface AuthCodeRec {
   scope: string;
   expiresAt: number;
   used: boolean;
+  /** Whether its exchange issues a refresh token (see consent.ts); absent (codes of the control API): yes. */
+  refreshToken?: boolean;
 }
 
 export interface SyncTokenRec {

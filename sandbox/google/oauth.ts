@@ -127,6 +127,11 @@ function token(state: GoogleState, req: FastifyRequest): Record<string, unknown>
     if (p.redirect_uri !== code.redirectUri) throw new OAuthError(400, 'redirect_uri_mismatch', 'Bad Request');
   }
   code.used = true;
+  if (code.refreshToken === false) {
+    // Online access, or a repeated consent without prompt=consent: an access token only.
+    const at = state.tokens.issueAccessToken({ userId: code.userId, clientId, scope: code.scope });
+    return { access_token: at.token, expires_in: cfg.accessTokenTtlSeconds, scope: code.scope, token_type: 'Bearer' };
+  }
   const rec = state.tokens.issueRefreshToken(code.userId, clientId, code.scope);
   const at = state.tokens.issueAccessToken({ userId: code.userId, clientId, scope: code.scope, refresh: rec });
   return { access_token: at.token, expires_in: cfg.accessTokenTtlSeconds, refresh_token: rec.token, scope: code.scope, token_type: 'Bearer' };

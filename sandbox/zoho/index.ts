@@ -6,6 +6,7 @@ import { registerCrmRoutes } from './crm';
 import { deleteCrmRecords, editCrmRecord } from './crm-ui';
 import { registerDeskRoutes } from './desk';
 import { ZohoState } from './model';
+import { registerZohoConsentRoutes } from './consent';
 import { registerZohoOAuthRoutes } from './oauth';
 
 /**
@@ -29,6 +30,7 @@ export const createZohoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
         reply.code(404).send({ code: 'INVALID_URL_PATTERN', details: {}, message: 'Please check if the URL trying to access is a correct one', status: 'error' }),
       );
       registerZohoOAuthRoutes(app, state, ctx);
+      registerZohoConsentRoutes(app, state);
       registerCrmRoutes(app, state);
       registerCreatorRoutes(app, state);
       registerDeskRoutes(app, state);

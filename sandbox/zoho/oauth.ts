@@ -86,6 +86,11 @@ function token(state: ZohoState, ctx: SandboxContext, p: Record<string, string>)
   const account = state.accounts.get(code.accountId);
   if (!account || (p.dc !== undefined && p.dc !== account.dc)) return fail('invalid_code');
   code.used = true;
+  if (code.refreshToken === false) {
+    // Online access, or a repeated consent without prompt=consent: an access token only.
+    const at = state.tokens.issueAccessToken({ accountId: account.id, clientId: client.clientId, scope: code.scope });
+    return { status: 200, body: { access_token: at.token, scope: code.scope, api_domain: apiDomain, token_type: 'Bearer', expires_in: cfg.accessTokenTtlSeconds } };
+  }
   const rt = state.tokens.issueRefreshToken(account.id, client.clientId, code.scope);
   const at = state.tokens.issueAccessToken({ accountId: account.id, clientId: client.clientId, scope: code.scope, refresh: rt });
   return {

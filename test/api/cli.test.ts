@@ -34,6 +34,20 @@ describe('switchyard CLI', () => {
     for (const secret of ['zoho-secret-value', '1000.refresh-value']) expect(list.stdout + added.stdout).not.toContain(secret);
   });
 
+  it('prints the consent URL that connects an account, and keeps its state single-use and hashed', async () => {
+    const res = await cli(['accounts', 'connect', '--provider', 'zoho', '--oauth-client', 'zc']);
+    expect(res.code, res.stderr).toBe(0);
+    const url = new URL(res.stdout.trim());
+    expect(url.pathname).toMatch(/\/oauth\/v2\/auth$/);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ client_id: '1000.X', access_type: 'offline', prompt: 'consent', response_type: 'code' });
+    expect(url.searchParams.get('redirect_uri')).toMatch(/\/oauth\/zoho\/callback$/);
+    const state = url.searchParams.get('state') ?? '';
+    const stored = await env.mongo.db.collection('oauth_states').find({}).toArray();
+    expect(stored).toHaveLength(1);
+    expect(JSON.stringify(stored)).not.toContain(state);
+    expect((await cli(['accounts', 'connect', '--provider', 'kommo', '--oauth-client', 'zc'])).code).not.toBe(0);
+  });
+
   it('explains a bad invocation', async () => {
     const res = await cli(['tokens', 'refresh']);
     expect(res.code).not.toBe(0);

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
-import { lazyTemporal } from '../../clients/temporal';
+import { lazyTemporal, TEMPORAL_ANSWER_MS } from '../../clients/temporal';
 import { SEARCH_ATTRIBUTE_DEFS } from '../../common/names';
 import { temporalBinary } from '../../stack/install';
 import { stackPaths } from '../../stack/paths';
@@ -12,7 +12,7 @@ import { createTestEnv, type TestEnv } from '../helpers/stack';
 import { freePort } from '../helpers/free-port.js';
 
 /**
- * With Temporal down, the API answers within 2 s and means what it says: a run is a 503 with Retry-After, a
+ * With Temporal down, the API answers within its Temporal deadline and means what it says: a run is a 503 with Retry-After, a
  * config write is stored and answered 201 with its schedule pending. This file runs its own Temporal dev server
  * (in memory, on a free port) so it can stop it without touching the shared one.
  */
@@ -55,6 +55,13 @@ afterAll(async () => {
 
 const config = (name: string) => ({ name, extractions: [{ name: 'records', endpoint: { url: `${sandbox.baseUrl}/demo/api/more-records/records` }, data_key: 'data', format: 'json' }] });
 
+/**
+ * The bound on an answer while Temporal is down: the API's Temporal deadline plus the request's own work (MongoDB
+ * writes, validation), which on a loaded CI machine can take most of a second. Before the deadline existed these
+ * requests hung for 19 s. The 2 s figure on a quiet machine is measured by `npm run probe`, not here.
+ */
+const ANSWER_BOUND_MS = TEMPORAL_ANSWER_MS + 1500;
+
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
   const value = await fn();
@@ -74,14 +81,14 @@ describe('with Temporal down, the API answers fast and means what it says', () =
     server = undefined;
 
     const write = await timed(() => post('/api/configs', config('written while down')));
-    expect(write.ms).toBeLessThan(2000);
+    expect(write.ms).toBeLessThan(ANSWER_BOUND_MS);
     expect(write.value.statusCode).toBe(201);
     expect(write.value.json().schedule).toMatchObject({ state: 'pending', reason: expect.stringMatching(/next worker start creates its schedule/) });
     // Stored: the next worker start's reconciliation will create its schedule.
     expect((await env.deps.configs.get(write.value.json().id)).name).toBe('written while down');
 
     const run = await timed(() => post(`/api/configs/${up.id}/run`));
-    expect(run.ms).toBeLessThan(2000);
+    expect(run.ms).toBeLessThan(ANSWER_BOUND_MS);
     expect(run.value.statusCode).toBe(503);
     expect(run.value.headers['retry-after']).toBe('5');
     expect(run.value.json().message).toMatch(/Temporal is not reachable/);
@@ -89,7 +96,7 @@ describe('with Temporal down, the API answers fast and means what it says', () =
     await env.deps.oauthClients.upsert({ id: 'g', provider: 'google', clientId: 'c', clientSecret: 'client-secret-value' });
     await env.deps.accounts.create({ id: 'acc-down', provider: 'google', oauthClientId: 'g', email: 'down@example.com', refreshToken: 'rt-down-1' });
     const refresh = await timed(() => post('/api/accounts/acc-down/refresh'));
-    expect(refresh.ms).toBeLessThan(2000);
+    expect(refresh.ms).toBeLessThan(ANSWER_BOUND_MS);
     expect(refresh.value.statusCode).toBe(503);
   }, 120_000);
 
@@ -99,7 +106,7 @@ describe('with Temporal down, the API answers fast and means what it says', () =
     expect(created.statusCode).toBe(201);
     expect(created.json().schedule.state).toBe('pending');
     const run = await timed(() => api.inject({ method: 'POST', url: `/api/configs/${created.json().id}/run?wait=true`, headers: { 'x-api-key': ROOT } }));
-    expect(run.ms).toBeLessThan(2000);
+    expect(run.ms).toBeLessThan(ANSWER_BOUND_MS);
     expect(run.value.statusCode).toBe(503);
   }, 60_000);
 });

@@ -16,5 +16,15 @@ export async function startSandbox(): Promise<RunningSandbox> {
   const { port } = sandbox.app.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   sandbox.ctx.baseUrl = baseUrl;
-  return { ...sandbox, baseUrl, control: new SandboxControl(baseUrl), close: () => sandbox.app.close() };
+  // Closing waits for requests in flight; a fault that holds an answer (or a reset half-done) must not hold the
+  // test file's teardown, so after a grace period the remaining connections are cut.
+  const close = async (): Promise<void> => {
+    const cut = setTimeout(() => sandbox.app.server.closeAllConnections(), 2_000);
+    try {
+      await sandbox.app.close();
+    } finally {
+      clearTimeout(cut);
+    }
+  };
+  return { ...sandbox, baseUrl, control: new SandboxControl(baseUrl), close };
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactSyncWorkflowId } from '../../clients/sync';
 import { linkIdOf } from '../../providers/google/mapper';
 import { LINK_FIELD, cycleDone, googleContacts, lastSeq, seedGoogle, seedZoho, startSyncBed, syncWorld, writesSince, zohoContacts, type SyncBed, type SyncWorld } from '../helpers/contact-sync';
+import { recordHistories } from '../helpers/histories';
 import type { RunningSandbox } from '../helpers/sandbox';
 import type { TestEnv } from '../helpers/stack';
 
@@ -85,5 +87,6 @@ describe('contact sync between Google Contacts and Zoho CRM', () => {
       expect(s.last?.zoho).toEqual({ created: 0, updated: 0, deleted: 0, tagged: 0 });
     }
     expect(await writesSince(sandbox, since)).toEqual([]);
+    await recordHistories(env.client, 'contact-sync-five-cycles', contactSyncWorkflowId(env.settings, pairingId), 'contact-sync.test.ts: a first sync, then edits and deletions both ways, then three idle cycles');
   }, 240_000);
 });

@@ -12,6 +12,7 @@ import { csvObjects, readS3 } from '../helpers/extraction';
 import { addConfig as addStoredConfig, runConfig as runStoredConfig } from '../helpers/extraction-runs';
 import { gapsAfter429 } from '../helpers/requests';
 import { workflowBundleFile } from '../helpers/bundle';
+import { recordHistories } from '../helpers/histories';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, unique, type TestEnv } from '../helpers/stack';
 import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
@@ -181,6 +182,7 @@ describe('pagination edge cases', () => {
     expect(mail!.subject).toContain('extraction more-records of config demo more-records failed');
     expect(mail!.text).toContain('info.more_records');
     expect(mail!.text).toContain('published as a partial file');
+    await recordHistories(env.client, 'extract-run-failed', run.runWorkflowId, 'extraction.test.ts: a missing has-more field fails the run');
   });
 });
 
@@ -324,9 +326,12 @@ describe('auth, limits and incremental runs', () => {
     // a run that read the header waits this long.
     const retryAfterSeconds = 4;
     await sandbox.control.armFault({ provider: 'demo', path: '/page=2$/', times: 1, status: 429, retryAfter: retryAfterSeconds });
-    const run = (await runConfig(configId)).runs[0]!;
+    const result = await runConfig(configId);
+    const run = result.runs[0]!;
     expect(run.success, run.error ?? '').toBe(true);
     expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
+    await recordHistories(env.client, 'extract-config-retried', result.workflowId, 'extraction.test.ts: a 429 with Retry-After is waited out');
+    await recordHistories(env.client, 'extract-run-retried', run.runWorkflowId, 'extraction.test.ts: a 429 with Retry-After is waited out');
     const requests = await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' });
     expect(requests.filter((r) => /page=2$/.test(r.url)).map((r) => r.status)).toEqual([429, 200]);
     // From the sandbox's own log: nothing was sent to the API (any page) until Retry-After had passed.
@@ -528,6 +533,7 @@ describe('determinism', () => {
     const failedResult = await runConfig(failing.configId);
     expect(okResult.runs[0]!.success, okResult.runs[0]!.error ?? '').toBe(true);
     expect(failedResult.runs[0]!.success).toBe(false);
+    await recordHistories(env.client, 'extract-run-continue-as-new', okResult.runs[0]!.runWorkflowId, 'extraction.test.ts: a run that ended batches and continued as new');
     // Every run of each workflow: the parents, and each child with the runs it continued as new into.
     const ids = [okResult, failedResult].flatMap((r) => [r.workflowId, ...r.runs.map((c) => c.runWorkflowId)]);
     const histories: { id: string; runId: string }[] = [];

@@ -6,6 +6,7 @@ import { refreshToken, smokeWorkflow } from '../../workflows';
 import { SA } from '../../common/names';
 import { progressQuery } from '../../workflows/tokens';
 import { CapturedLog, historiesText, mailMark, mailsAbout, waitFor } from '../helpers/capture';
+import { recordHistories } from '../helpers/histories';
 import { bodyField, countBy, gapsAfter429 } from '../helpers/requests';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { leakedSecrets, sandboxCredentials } from '../helpers/secrets';
@@ -134,6 +135,7 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
       expect(notOnce(refreshes, Array.from({ length: 90 }, (_, i) => `1//rt-can${i + 1}`)), 'accounts not refreshed exactly once').toEqual([]);
       expect([...refreshes.values()].reduce((a, b) => a + b, 0)).toBe(90);
       for (const id of ids) expect((await own.deps.accounts.get(id)).token.version, id).toBe(2);
+      await recordHistories(own.client, 'refresh-all-continue-as-new', workflowIds.at(-1)!, 'tokens.test.ts: continues as new in the middle of the account list');
     } finally {
       await own.close();
     }
@@ -204,6 +206,7 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
       const signal = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause');
       expect(signal).toBeDefined();
       await sync.terminate('test done');
+      await recordHistories(env.client, 'smoke-paused', sync.workflowId, 'tokens.test.ts: the sync stand-in paused by a revoked account, then terminated');
     });
     const account = await env.deps.accounts.get(id!);
     expect(account).toMatchObject({ status: 'needs_reauth', isActive: false });
@@ -218,6 +221,7 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
     expect(mails[0]!.to).toContain(env.settings.ALERT_EMAIL_TO);
     // A bulk run now skips it: it is no longer active.
     expect(await env.deps.accounts.idsToRefresh({ provider: 'google', limit: 10_000 })).not.toContain(id);
+    await recordHistories(env.client, 'refresh-token-revoked', workflowIds.at(-1)!, 'tokens.test.ts: a revoked Google account');
   });
 
   it('a Zoho refresh token Zoho does not know (invalid_code, HTTP 200) ends in needs_reauth, an error log and an e-mail, after one call', async () => {
@@ -273,6 +277,7 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
     expect(calls.map((c) => c.status)).toEqual([400, 400, 200]);
     const account = await env.deps.accounts.get('z-1');
     expect(account.zoho?.apiDomain).toBe(`${sandbox.baseUrl}/zoho/api`);
+    await recordHistories(env.client, 'refresh-token-retried', workflowIds.at(-1)!, "tokens.test.ts: Zoho's throttling answer, waited out and retried");
   });
 
   it('gives up after the configured number of transient failures, not counting 429s', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, parseFieldMapping, syncFields, syncPolicySchema, type FieldMapping } from '../../../sync';
-import type { ConfigIssue } from '../../../extraction/config';
+import type { ConfigIssue } from '../../../extraction/parse-config';
 
 function mapping(input: unknown): FieldMapping {
   const r = parseFieldMapping(input);
