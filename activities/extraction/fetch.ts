@@ -25,8 +25,8 @@ import type { SentResponse } from './sender';
 import type { Checkpoint, FetchPagesInput, FetchPagesResult, RunProgress, TailState } from './types';
 
 /**
- * Heartbeat details of fetchPages: the checkpoint to resume from (the last uploaded part), where the attempt stands
- * page by page (`at`: pagination and writer state after the last page written), and live counters for the Web UI.
+ * Heartbeat details of fetchPages: the checkpoint to resume from (the last uploaded part), where the attempt stood at
+ * its latest heartbeat (`at`: pagination and writer state after a page written), and live counters for the Web UI.
  */
 interface Heartbeat {
   checkpoint: Checkpoint;
@@ -34,7 +34,6 @@ interface Heartbeat {
   at: { page: PageState; writer: WriterState };
   live: { pages: number; records: number; bytes: number; retries: number };
 }
-
 
 const MiB = 1024 * 1024;
 
@@ -126,7 +125,9 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       let batchPages = 0;
       let pageLast: unknown = tail ? (tail.state as TailState).pageLast : undefined;
       let progressSaved: Promise<void> = Promise.resolve();
+      let lastBeat = 0;
       const heartbeat = (): void => {
+        lastBeat = Date.now();
         const w = writer.state;
         activity.heartbeat({ checkpoint, lastRecord, at: { page, writer: w }, live: { pages: page.pages, records: w.records, bytes: w.bytes, retries } } satisfies Heartbeat);
       };
@@ -203,8 +204,11 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
               await uploader.settle();
               break;
             }
-          } else {
-            heartbeat(); // the page-by-page position; the SDK sends the latest at most every few seconds
+          } else if (Date.now() - lastBeat >= 1000) {
+            // Keeps the attempt alive while a part fills. Not per page: the SDK encodes every heartbeat and hands it
+            // to its core before throttling what reaches the server. Resuming needs no page-by-page position: a
+            // retried attempt goes on from the checkpoint, or from the tail a leaving attempt kept.
+            heartbeat();
           }
         }
       } catch (err) {
