@@ -151,7 +151,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       let done = false;
       const fetchPage = (state: PageState): Promise<SentResponse> => {
         const p = sender.send((r) => requestFor(ex, state, r), `page ${state.pages + 1}`);
-        p.catch(() => undefined); // awaited below; a prefetch abandoned at the end of a batch must not go unhandled
+        p.catch(() => undefined); // awaited below; a prefetch abandoned by a failing page must not go unhandled
         return p;
       };
       // Leaving with pages fetched past the last part (a request whose retries were spent, an answer the engine
@@ -166,10 +166,15 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         await deps.extractionRuns.saveTail(run._id, { afterParts: checkpoint.parts.length, baseBytes: checkpoint.writer.bytes, state, data });
         heartbeat();
       };
-      let inFlight = fetchPage(page);
+      // The next page is on its way while this one is mapped and written, except near the part that ends the batch:
+      // a page read ahead and not written when the batch returns would be fetched again by the next batch.
+      let inFlight: Promise<SentResponse> | null = fetchPage(page);
+      // The most a page of this batch added to the part: how near its end a page may take the part past partBytes.
+      let pageBytes = 0;
       try {
         for (;;) {
-          const res = await inFlight;
+          const res = await (inFlight ?? fetchPage(page));
+          inFlight = null;
           const ok2xx = res.status >= 200 && res.status <= 299;
           const raw = ok2xx ? extractRecords(ex, res.body) : { ok: true as const, value: [] as unknown[] };
           if (!raw.ok) throw invalid(`page ${page.pages + 1}: ${raw.error}`);
@@ -179,11 +184,13 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
           const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, ...(hash ? { hash } : {}) });
           if (a.kind === 'error') throw invalid(a.message);
-          // The next page is on its way while this one is mapped and written.
-          if (a.kind === 'next') inFlight = fetchPage(a.state);
+          const mayEndBatch = Date.now() - started >= input.budgetMs && uploader.bufferedBytes + 2 * pageBytes >= partBytes;
+          if (a.kind === 'next' && !mayEndBatch) inFlight = fetchPage(a.state);
           if ((a.kind === 'next' || a.keepRecords) && n > 0) {
             const records = await withDetails(ex, raw.value, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
+            const before = uploader.bufferedBytes;
             uploader.append(writer.write(toRows(ex, records)));
+            pageBytes = Math.max(pageBytes, uploader.bufferedBytes - before);
             pageLast = raw.value[n - 1];
           }
           page = a.state;
@@ -200,7 +207,9 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           }
           if (uploader.bufferedBytes >= partBytes) {
             await uploader.uploadBuffered(onPartUploaded());
-            if (Date.now() - started >= input.budgetMs) {
+            // With a page read ahead (the budget ran out while it was fetched, or the page was larger than guessed)
+            // the batch goes on to the next part rather than drop it.
+            if (inFlight === null && Date.now() - started >= input.budgetMs) {
               await uploader.settle();
               break;
             }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedRequest } from '../../sandbox/requests';
+import { extractRunProgressQuery } from '../../workflows/extraction';
 import { readS3 } from '../helpers/extraction';
 import { addConfig, runConfig } from '../helpers/extraction-runs';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
@@ -21,12 +22,12 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const config = (): unknown => ({
+const config = (perPage = 25): unknown => ({
   name: 'retry',
   extractions: [
     {
       name: 'records',
-      endpoint: { url: `${sandbox.baseUrl}/demo/api/more-records/records`, query_params: { per_page: 25 } },
+      endpoint: { url: `${sandbox.baseUrl}/demo/api/more-records/records`, query_params: { per_page: perPage } },
       data_key: 'data',
       format: 'json',
       pagination: { type: 'sequential', parameters: { param_name: 'page', start_from: 1, there_are_more_pages: 'info.more_records' } },
@@ -79,6 +80,21 @@ describe('retries that never re-fetch a page', () => {
     const requests = await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' });
     expect(requests.filter((r) => /[?&]page=6$/.test(r.url)).map((r) => r.status)).toEqual([503, 503, 503, 200]);
     expect(refetched(requests)).toEqual([]);
+  });
+
+  it('a run of several batches: the page read ahead when a batch ends is not fetched again by the next batch', async () => {
+    await reset();
+    // About 12 MiB of JSON: three 5 MiB parts, and with a budget of 1 ms every part ends a batch.
+    await sandbox.control.configure('demo', { count: 50_000 });
+    const { configId } = await addConfig(env, config(100));
+    const { run, progress } = await env.withWorker(async () => {
+      const r = (await runConfig(env, configId, { batchSeconds: 0.001 })).runs[0]!;
+      return { run: r, progress: await env.client.workflow.getHandle(r.runWorkflowId).query(extractRunProgressQuery) };
+    });
+    expect(run.success, run.error ?? '').toBe(true);
+    expect(progress.batches).toBeGreaterThan(1);
+    expect(await ids(run.destination!)).toEqual(range(50_000));
+    expect(refetched(await sandbox.control.requests({ provider: 'demo', path: '/more-records/records' }))).toEqual([]);
   });
 });
 
