@@ -9,8 +9,9 @@
  *    listing per side a cycle, the CRM's deleted-records check when it is due, and no read-back of a record the
  *    listing has just shown);
  *  - initial_s: wall time of the first sync;
- *  - quota_use: the Google user's achieved write rate over the minutes its writes spanned, divided by its write
- *    quota (the sandbox's `writesPerMinute`, set low enough that the first sync's writes need several minutes);
+ *  - quota_use: the Google user's accepted writes' rate in the minutes its writes filled (counted from the first
+ *    write; the last minute holds only what was left), divided by its write quota (the sandbox's `writesPerMinute`,
+ *    set low enough that the first sync's writes need several minutes);
  *  - change_cycle_calls, idle_calls, idle_writes: API calls of the change cycle and of the idle cycle, and the
  *    idle cycle's writes;
  *  - duplicates: contacts over the expected number on either side after the three cycles.
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     const ownerId = ((await users.json()) as { users: { id: string }[] }).users[0]!.id;
     // The matching CRM contacts hold what Google holds (first name G<i>): nothing to write for them. They were last
     // modified one a second over the past days, as an org's contacts are, not all in one second: the listing's overlap
-    // window (SYNC_ZOHO_OVERLAP_SECONDS) before the first cycle's cursor then holds a minute of them, not all.
+    // window (SYNC_ZOHO_OVERLAP_SECONDS) before the first cycle's cursor then holds seconds of them, not all.
     const twoDaysAgo = Date.now() - 2 * 24 * 3600_000;
     const at = (i: number): string => new Date(twoDaysAgo + i * 1000).toISOString();
     const records = Array.from({ length: PER_SIDE }, (_, i) => ({ Owner: { id: ownerId }, First_Name: i < MATCHING ? `G${i}` : `Z${i}`, Last_Name: 'Bench', Email: email('z', i), Created_Time: at(i), Modified_Time: at(i) }));
@@ -173,10 +174,15 @@ async function main(): Promise<void> {
     const minimum = work.reduce((n, w) => n + minimumCalls(w, BATCH_LIMITS), 0);
     const made = initial.length + change.length + idle.length;
 
-    // The Google user's writes of the first sync: their rate over the quota minutes they spanned.
-    const gWrites = initial.filter((r) => r.provider === 'google' && isWrite(r)).map((r) => Date.parse(r.at));
-    const minutes = gWrites.length ? Math.floor((Math.max(...gWrites) - Math.min(...gWrites)) / 60_000) + 1 : 1;
-    const quotaUse = gWrites.length / minutes / Math.min(WRITES_PER_MINUTE, gWrites.length);
+    // The Google user's writes of the first sync, counted in minutes from the first one: their rate in the minutes
+    // they had to fill (every minute but the last, which holds only what was left), divided by the quota.
+    const gAttempts = initial.filter((r) => r.provider === 'google' && isWrite(r));
+    const gRefused = gAttempts.filter((r) => r.status === 429).length;
+    const gWrites = gAttempts.filter((r) => r.status < 300).map((r) => Date.parse(r.at));
+    const perMinute = minuteCounts(gWrites);
+    const minutes = perMinute.length;
+    const filled = minutes > 1 ? perMinute.slice(0, -1) : perMinute;
+    const quotaUse = filled.reduce((a, b) => a + b, 0) / (filled.length * Math.min(WRITES_PER_MINUTE, gWrites.length || 1));
 
     // Duplicates: every contact once on each side, and nothing more.
     const people = await listGoogle(sandboxUrl);
@@ -184,7 +190,7 @@ async function main(): Promise<void> {
     const expected = 2 * PER_SIDE - MATCHING;
     const duplicates = Math.max(0, people.length - expected) + Math.max(0, crm.length - expected) + extra(people) + extra(crm.map((r) => r.Email ?? ''));
 
-    log(`calls: first sync ${initial.length}, change cycle ${change.length}, idle ${idle.length}; minimum ${minimum}; google writes ${gWrites.length} over ${minutes} min at ${WRITES_PER_MINUTE}/min`);
+    log(`calls: first sync ${initial.length}, change cycle ${change.length}, idle ${idle.length}; minimum ${minimum}; google writes ${gWrites.length} accepted (${gRefused} refused with 429) over ${minutes} min at ${WRITES_PER_MINUTE}/min (${perMinute.join(', ')} a minute)`);
     for (const [name, rs] of [['change', change], ['idle', idle]] as const) log(`  ${name}: ${rs.map((r) => `${r.method} ${r.url.split('?')[0]} ${r.status}`).join(', ')}`);
     log(
       `bench contact-sync: contacts=${2 * PER_SIDE} call_ratio=${(made / minimum).toFixed(3)} initial_s=${(phases.initialMs / 1000).toFixed(1)} quota_use=${quotaUse.toFixed(3)} ` +
@@ -198,6 +204,19 @@ async function main(): Promise<void> {
     await connection.close();
     await bed.close();
   }
+}
+
+/** How many of `times` (ms) fall in each minute counted from the first of them, empty minutes included. */
+function minuteCounts(times: number[]): number[] {
+  if (!times.length) return [];
+  const t0 = Math.min(...times);
+  const out: number[] = [];
+  for (const t of times) {
+    const m = Math.floor((t - t0) / 60_000);
+    while (out.length <= m) out.push(0);
+    out[m]!++;
+  }
+  return out;
 }
 
 /** Contacts whose e-mail appears more than once (each extra copy counts). */

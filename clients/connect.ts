@@ -92,7 +92,8 @@ const callbackQuery = z
   })
   .loose();
 
-const STATE_REFUSED = { unknown: 'it is unknown or was already used', expired: 'it has expired', mismatch: 'it was issued for another provider or purpose' } as const;
+/** Why a presented state was refused, in words for the page. */
+export const STATE_REFUSED = { unknown: 'it is unknown or was already used', expired: 'it has expired', mismatch: 'it was issued for another provider or purpose' } as const;
 
 export interface Connected {
   accountId: string;

@@ -11,9 +11,11 @@ import { exchangeKommoCode } from '../providers/kommo/oauth';
 import { consentUrl, subdomainFromReferer } from '../providers/kommo/webhook';
 import { AccountInvalid, type AccountStore } from '../store/accounts';
 import type { KommoStores } from '../store/kommo';
-import type { OAuthClientStore } from '../store/oauth-clients';
+import type { OAuthClientCredentials, OAuthClientStore } from '../store/oauth-clients';
+import type { OAuthStateDoc, OAuthStateStore } from '../store/oauth-states';
 import { deploymentId, ids } from '../common/names';
 import { mirrorIdOf, nextStepOf, toMirrorView, type MirrorView } from '../store/kommo-mirrors';
+import { ConnectRefused, STATE_REFUSED } from './connect';
 import type { KommoMirrorService } from './kommo';
 import { TemporalUnavailable } from './temporal';
 import { startRefreshToken } from './tokens';
@@ -51,6 +53,8 @@ export const listChoiceSchema = z.union([
   z.strictObject({ title: z.string().trim().min(1).max(200) }),
 ]);
 
+type GrantedKommoTokens = Awaited<ReturnType<typeof exchangeKommoCode>>;
+
 export interface CallbackResult {
   mirror: MirrorView;
   accountId: string;
@@ -66,6 +70,7 @@ export class KommoSetupService {
       kommo: KommoStores;
       accounts: AccountStore;
       oauthClients: OAuthClientStore;
+      oauthStates: OAuthStateStore;
       endpoints: ProviderEndpoints;
       connections: MirrorConnections;
       mirrorsService: KommoMirrorService;
@@ -73,42 +78,57 @@ export class KommoSetupService {
     },
   ) {}
 
-  /** Step 1: the consent URL of a Kommo OAuth client, with a new single-use state. */
-  async install(oauthClientId: string | undefined): Promise<{ consentUrl: string; state: string; expiresAt: string; redirectUri: string }> {
-    if (!oauthClientId) throw new KommoSetupError(400, 'client: the id of a Kommo OAuth client is required (register one with POST /api/oauth-clients)');
-    const client = await this.deps.oauthClients.credentials(oauthClientId, 'kommo');
-    if (!client.redirectUri) throw new KommoSetupError(400, `OAuth client ${oauthClientId} has no redirect URI: register it with redirectUri = <this API>/kommo/oauth/callback, as in the Kommo integration's settings`);
-    const { state, expiresAt } = await this.deps.kommo.mirrors.newInstallState(oauthClientId, this.deps.settings.KOMMO_INSTALL_STATE_TTL_SECONDS * 1000);
+  /**
+   * Step 1: the consent URL of a Kommo OAuth client, with a new single-use state (store/oauth-states.ts, the one
+   * Google and Zoho connections use). With an account, a reconnection through that account's own client: the
+   * consent must come back for the same Kommo account.
+   */
+  async install(oauthClientId: string | undefined, accountId?: string): Promise<{ consentUrl: string; state: string; expiresAt: string; redirectUri: string }> {
+    const account = accountId ? await this.deps.accounts.get(accountId) : null;
+    if (account && account.provider !== 'kommo') throw new KommoSetupError(400, `account: ${account._id} is a ${account.provider} account, not a Kommo one`);
+    const clientId = account?.oauthClientId ?? oauthClientId;
+    if (!clientId) throw new KommoSetupError(400, 'client: the id of a Kommo OAuth client is required (register one with POST /api/oauth-clients)');
+    const client = await this.deps.oauthClients.credentials(clientId, 'kommo');
+    if (!client.redirectUri) throw new KommoSetupError(400, `OAuth client ${clientId} has no redirect URI: register it with redirectUri = <this API>/kommo/oauth/callback, as in the Kommo integration's settings`);
+    const { state, expiresAt } = await this.deps.oauthStates.issue({
+      provider: 'kommo',
+      oauthClientId: clientId,
+      accountId: account?._id ?? null,
+      purpose: 'install',
+      ttlMs: this.deps.settings.KOMMO_INSTALL_STATE_TTL_SECONDS * 1000,
+    });
     return { consentUrl: consentUrl(this.deps.endpoints.kommoBaseUrl('www'), client.clientId, state), state, expiresAt: expiresAt.toISOString(), redirectUri: client.redirectUri };
   }
 
-  /** Step 2: Kommo's redirect. Every check happens before anything is stored. */
+  /**
+   * Step 2: Kommo's redirect. A malformed redirect is refused before its state is looked at (the state stays
+   * usable); then the state is consumed with the same checks as Google's and Zoho's (signature, single use,
+   * expiry, provider and purpose). Every refusal is a ConnectRefused and happens before anything is stored.
+   */
   async callback(query: unknown): Promise<CallbackResult> {
     const q = callbackSchema.parse(query);
+    if (!q.state) throw new ConnectRefused(400, 'Not a valid callback', 'state is missing: open the consent URL that GET /api/kommo/install answered');
     if (q.error) {
-      if (q.state) await this.deps.kommo.mirrors.consumeInstallState(q.state);
-      throw new KommoSetupError(400, `Kommo answered "${q.error.slice(0, 60)}": the account owner did not grant access; start the install again`);
+      await this.consumeState(q.state);
+      throw new ConnectRefused(400, 'Access was not granted', `Kommo answered "${q.error.slice(0, 60)}": the account owner did not grant access; nothing was changed. Start the install again.`);
     }
-    if (!q.state) throw new KommoSetupError(400, 'state is missing: open the consent URL that GET /api/kommo/install answered');
-    if (!q.code) throw new KommoSetupError(400, 'code is missing from Kommo\'s redirect');
+    if (!q.code) throw new ConnectRefused(400, 'Not a valid callback', "code is missing from Kommo's redirect");
     const subdomain = subdomainFromReferer(q.referer);
-    if (!subdomain) throw new KommoSetupError(400, `referer must be <subdomain>.kommo.com, got "${(q.referer ?? '').slice(0, 80)}"`);
-    const installed = await this.deps.kommo.mirrors.consumeInstallState(q.state);
-    if (!installed) throw new KommoSetupError(403, 'state is unknown, expired or used already: start the install again (GET /api/kommo/install)');
+    if (!subdomain) throw new ConnectRefused(400, 'Not a valid callback', `referer must be <subdomain>.kommo.com, got "${(q.referer ?? '').slice(0, 80)}"`);
+    const installed = await this.consumeState(q.state);
     const client = await this.deps.oauthClients.credentials(installed.oauthClientId, 'kommo');
-    if (q.client_id !== undefined && q.client_id !== client.clientId) throw new KommoSetupError(400, `client_id ${q.client_id.slice(0, 60)} is not the client this install was started for`);
+    if (q.client_id !== undefined && q.client_id !== client.clientId) throw new ConnectRefused(400, 'Not a valid callback', `client_id ${q.client_id.slice(0, 60)} is not the client this install was started for`);
 
     // The API host is built from our configured base, never from the request: the secret goes to Kommo only.
-    const tokens = await exchangeKommoCode(client, subdomain, q.code, this.deps.endpoints);
-    const api = new KommoClient({ baseUrl: this.deps.endpoints.kommoBaseUrl(subdomain), accessToken: async () => tokens.accessToken });
-    const info = await api.getAccount();
-    if (info.subdomain !== subdomain) throw new KommoSetupError(400, `Kommo says the token is for ${info.subdomain}.kommo.com, not ${subdomain}.kommo.com`);
+    const { tokens, info } = await this.exchange(client, subdomain, q.code);
+    if (info.subdomain !== subdomain) throw new ConnectRefused(400, 'A different account', `Kommo says the token is for ${info.subdomain}.kommo.com, not ${subdomain}.kommo.com; nothing was changed.`);
 
-    const existing = await this.deps.accounts.findByKey('kommo', subdomain);
+    const existing = installed.accountId ? await this.deps.accounts.get(installed.accountId) : await this.deps.accounts.findByKey('kommo', subdomain);
     let accountId: string;
     if (existing) {
-      if (existing.oauthClientId !== installed.oauthClientId) throw new KommoSetupError(409, `account ${existing._id} (${subdomain}) is connected through OAuth client ${existing.oauthClientId}; install that integration instead`);
-      if (existing.kommo?.accountId && existing.kommo.accountId !== info.id) throw new KommoSetupError(409, `${subdomain}.kommo.com now belongs to Kommo account ${info.id}, not ${existing.kommo.accountId}`);
+      if (existing.key !== subdomain) throw new ConnectRefused(409, 'A different account', `Account ${existing._id} is ${existing.key}.kommo.com, but access was granted for ${subdomain}.kommo.com. Choose ${existing.key} on Kommo's page and try again; nothing was changed.`);
+      if (existing.oauthClientId !== installed.oauthClientId) throw new ConnectRefused(409, 'Already connected', `account ${existing._id} (${subdomain}) is connected through OAuth client ${existing.oauthClientId}; install that integration instead`);
+      if (existing.kommo?.accountId && existing.kommo.accountId !== info.id) throw new ConnectRefused(409, 'A different account', `${subdomain}.kommo.com now belongs to Kommo account ${info.id}, not ${existing.kommo.accountId}`);
       await this.deps.accounts.reconnect(existing._id, tokens.refreshToken, tokens.accessToken, tokens.expiresAt);
       await this.deps.accounts.setKommoAccountId(existing._id, info.id);
       accountId = existing._id;
@@ -129,6 +149,25 @@ export class KommoSetupService {
       );
     }
     return { mirror: toMirrorView(mirror), accountId, reconnected: !created, resumed };
+  }
+
+  /** Spends an install state; a forged, used, expired or foreign one is refused. */
+  private async consumeState(state: string): Promise<OAuthStateDoc> {
+    const consumed = await this.deps.oauthStates.consume(state, 'kommo', ['install']);
+    if (!consumed.ok) throw new ConnectRefused(403, 'This link cannot be used', `state is unknown, expired or used already (${STATE_REFUSED[consumed.reason]}): start the install again (GET /api/kommo/install)`);
+    return consumed.state;
+  }
+
+  /** The code exchanged at the account's own host, and whose account the token opens; a refusal changes nothing. */
+  private async exchange(client: OAuthClientCredentials, subdomain: string, code: string): Promise<{ tokens: GrantedKommoTokens; info: { id: number; subdomain: string } }> {
+    try {
+      const tokens = await exchangeKommoCode(client, subdomain, code, this.deps.endpoints);
+      const api = new KommoClient({ baseUrl: this.deps.endpoints.kommoBaseUrl(subdomain), accessToken: async () => tokens.accessToken });
+      return { tokens, info: await api.getAccount() };
+    } catch (err) {
+      if (err instanceof ProviderError) throw new ConnectRefused(502, 'The provider refused the connection', `${err.message}. Nothing was changed; start the install again.`);
+      throw err;
+    }
   }
 
   /** Step 3: the Unisender API key, checked with a real call (getLists) before it is stored encrypted. */

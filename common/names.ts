@@ -131,12 +131,16 @@ export const SA = {
   pairingId: defineSearchAttributeKey('SwitchyardPairingId', SearchAttributeType.KEYWORD),
 } as const;
 
-/** The visibility query for the running workflows that work for an account (either search attribute). */
-export const workflowsOfAccount = (accountId: string): string =>
-  `(${SA.accountId.name}="${accountId}" OR ${SA.accounts.name}="${accountId}") AND ExecutionStatus="Running"`;
+/** The visibility query for every workflow that works for an account (either search attribute), as the Web UI takes it. */
+export const accountWorkflowsQuery = (accountId: string): string => `${SA.accountId.name}="${accountId}" OR ${SA.accounts.name}="${accountId}"`;
 
+/** The visibility query for the running workflows that work for an account. */
+export const workflowsOfAccount = (accountId: string): string => `(${accountWorkflowsQuery(accountId)}) AND ExecutionStatus="Running"`;
+
+/** Kommo's callback: the redirect URI of the Kommo integration (the mirror's install flow), set in Kommo's settings. */
+export const KOMMO_INSTALL_CALLBACK_PATH = '/kommo/oauth/callback';
 /** Where a provider's consent page sends the browser back to, under the API's public address. */
-export const oauthCallbackPath = (provider: OAuthProvider): string => `/oauth/${provider}/callback`;
+export const oauthCallbackPath = (provider: OAuthProvider): string => (provider === 'kommo' ? KOMMO_INSTALL_CALLBACK_PATH : `/oauth/${provider}/callback`);
 
 /** `--search-attribute` values for `temporal server start-dev` and `temporal operator search-attribute create`. */
 const SA_TYPE_NAMES: Partial<Record<string, string>> = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.KEYWORD_LIST]: 'KeywordList' };

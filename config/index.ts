@@ -110,8 +110,12 @@ export const settingsSchema = z.object({
   ZOHO_CRM_CALLS_PER_MINUTE: optional(z.coerce.number().int().min(1).default(100)),
   /** Contact sync: seconds between the cycles of a pairing that names no interval. */
   SYNC_DEFAULT_INTERVAL_SECONDS: optional(z.coerce.number().int().min(5).default(300)),
-  /** Contact sync: overlap of the Zoho Modified_Time window, so a record saved in the second of the last pull is seen. */
-  SYNC_ZOHO_OVERLAP_SECONDS: optional(z.coerce.number().int().min(0).default(60)),
+  /**
+   * Contact sync: overlap of the Zoho Modified_Time window, so a record saved in the second of the last pull (Modified_Time
+   * has whole seconds) or committed a moment after its Modified_Time is still seen. Records in the overlap are listed
+   * again (and recognised as unchanged), so a long one costs calls after every burst of writes.
+   */
+  SYNC_ZOHO_OVERLAP_SECONDS: optional(z.coerce.number().int().min(0).default(10)),
   /**
    * Contact sync: seconds between reads of Zoho CRM's deleted records (one call each time, even when nothing was
    * deleted); deletions reach Google within this long. Deleted records stay readable 60 days.

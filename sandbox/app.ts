@@ -26,6 +26,8 @@ declare module 'fastify' {
     sandboxFault?: ArmedFault;
     /** The answer's body as sent (text bodies up to 64 KiB), kept for the request log. */
     sandboxResponse?: string;
+    /** When the request arrived (the fake clock), which is when a provider counts it against a quota. */
+    sandboxReceivedAt?: number;
   }
 }
 
@@ -78,6 +80,7 @@ export async function buildSandbox(opts: SandboxOptions): Promise<Sandbox> {
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const provider = providerOf(req.url);
     if (provider === '_control') return;
+    req.sandboxReceivedAt = ctx.clock.now();
     const fault = ctx.faults.take(provider, req.method, req.url);
     if (!fault) return;
     req.sandboxFault = fault;
@@ -107,7 +110,7 @@ export async function buildSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const provider = providerOf(req.url);
     if (provider === '_control') return;
     ctx.requests.add({
-      at: new Date(ctx.clock.now()).toISOString(),
+      at: new Date(req.sandboxReceivedAt ?? ctx.clock.now()).toISOString(),
       provider,
       method: req.method,
       url: req.url,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 
 /**
- * The consent page the Google and Zoho fakes share: the authorization request checked the way both check it (an
+ * The consent page the Google and Zoho fakes share (Kommo's, whose request differs, uses its page, fields and buttons): the authorization request checked the way both check it (an
  * unknown client or an unregistered redirect_uri is an error page, never a redirect), a chooser of the "signed-in"
  * identity (the fake has no login) with Allow and Deny, and the redirect back: the provider's parameters on Allow,
  * error=access_denied on Deny.
@@ -16,6 +16,12 @@ export function htmlPage(reply: FastifyReply, status: number, title: string, bod
     .type('text/html; charset=utf-8')
     .send(`<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`);
 }
+
+/** A hidden form field, escaped. */
+export const hiddenInput = (name: string, value: string): string => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
+
+/** The Allow and Deny buttons every fake's consent form ends with: the `decision` field the fakes read. */
+export const DECISION_BUTTONS = '<button name="decision" value="allow">Allow</button> <button name="decision" value="deny">Deny</button>';
 
 const authQuery = z.object({
   client_id: z.string().optional(),
@@ -69,7 +75,7 @@ function check(p: ConsentPage, reply: FastifyReply, input: unknown): AuthRequest
 function form(p: ConsentPage, r: AuthRequest): string {
   const hidden = Object.entries(r)
     .filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'login_hint')
-    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .map(([k, v]) => hiddenInput(k, v))
     .join('');
   const options = p
     .choices(r)
@@ -77,7 +83,7 @@ function form(p: ConsentPage, r: AuthRequest): string {
     .join('');
   const action = p.path.slice(p.path.lastIndexOf('/') + 1);
   return `<p>Scopes: ${escapeHtml(r.scope)}</p><form method="post" action="${escapeHtml(action)}">${hidden}<label>Signed in as <select name="${escapeHtml(p.field)}">${options}</select></label>
-<button name="decision" value="allow">Allow</button> <button name="decision" value="deny">Deny</button></form>`;
+${DECISION_BUTTONS}</form>`;
 }
 
 function redirectBack(reply: FastifyReply, redirectUri: string, params: Record<string, string | undefined>): FastifyReply {

@@ -1,6 +1,7 @@
 /** A bounded log of the requests the sandbox received, for tests to assert on. */
 export interface ReceivedRequest {
   seq: number;
+  /** When the request arrived (it is logged, with its sequence number, when it has been answered). */
   at: string;
   provider: string;
   method: string;

@@ -18,7 +18,10 @@ const DEMO_ZOHO_SECRETS = { zoho_refresh_token: 'demo-refresh-token', zoho_clien
 
 const GOOGLE = { clientId: 'demo-project.apps.googleusercontent.com', clientSecret: 'GOCSPX-demo-secret' };
 const ZOHO = { clientId: '1000.DEMOCLIENT', clientSecret: 'demo-zoho-secret' };
-const KOMMO = { clientId: 'demo-kommo-integration', clientSecret: 'demo-kommo-secret', redirectUri: 'http://127.0.0.1:3000/kommo/callback' };
+const KOMMO = { clientId: 'demo-kommo-integration', clientSecret: 'demo-kommo-secret' };
+
+/** The demo Kommo integration's redirect URI: the API's install callback, so the operator page's Connect works. */
+const kommoRedirect = (settings: Settings): string => `${apiPublicUrl(settings)}${oauthCallbackPath('kommo')}`;
 
 export interface DemoSeeded {
   accounts: string[];
@@ -45,7 +48,7 @@ export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandb
       ],
     });
     await control.seed('kommo', {
-      accounts: [{ subdomain: 'demo', ...KOMMO, tokens: [{ accessToken: 'demo-kommo-access', refreshToken: 'demo-kommo-refresh' }], generateContacts: { count: 50 } }],
+      accounts: [{ subdomain: 'demo', ...KOMMO, redirectUri: kommoRedirect(settings), tokens: [{ accessToken: 'demo-kommo-access', refreshToken: 'demo-kommo-refresh' }], generateContacts: { count: 50 } }],
     });
   }
   const mongo = await connectMongo(settings);
@@ -53,7 +56,7 @@ export async function seedDemo(settings: Settings, sandboxUrl: string, seedSandb
     const stores = await openStores(mongo.db, settings);
     await stores.oauthClients.upsert({ id: 'demo-google', provider: 'google', ...GOOGLE });
     await stores.oauthClients.upsert({ id: 'demo-zoho', provider: 'zoho', ...ZOHO });
-    await stores.oauthClients.upsert({ id: 'demo-kommo', provider: 'kommo', ...KOMMO });
+    await stores.oauthClients.upsert({ id: 'demo-kommo', provider: 'kommo', ...KOMMO, redirectUri: kommoRedirect(settings) });
     const wanted: NewAccount[] = [
       ...[1, 2, 3].map((i): NewAccount => ({ id: `demo-gmail-${i}`, provider: 'google', oauthClientId: 'demo-google', email: `demo${i}@example.com`, refreshToken: `1//demo-refresh-${i}` })),
       { id: 'demo-zoho', provider: 'zoho', oauthClientId: 'demo-zoho', email: 'ops@example.com', loginUserUsuario: 'ops', refreshToken: '1000.demo-refresh' },

@@ -18,7 +18,7 @@ export interface ApiCaller {
 
 export const ROOT_KEY_NAME = 'root';
 
-const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 const newKey = (): string => `sy_${randomBytes(24).toString('base64url')}`;
 
 export class ApiKeyError extends Error {
@@ -56,6 +56,11 @@ export class ApiKeyStore {
     // The lookup is by hash already; the constant-time compare keeps timing flat for near misses.
     if (!doc || !timingSafeEqual(Buffer.from(doc.hash, 'hex'), Buffer.from(h, 'hex'))) return null;
     return { name: doc._id, isRoot: doc.isRoot };
+  }
+
+  /** Whether the key named `name` is still the one whose hash this is (not refreshed nor deleted since). */
+  async isCurrent(name: string, hash: string): Promise<boolean> {
+    return (await this.col.countDocuments({ _id: name, hash }, { limit: 1 })) === 1;
   }
 
   async list(): Promise<{ name: string; isRoot: boolean; createdAt: string; refreshedAt: string }[]> {

@@ -18,6 +18,7 @@ import { SecretStore } from './secrets';
 import { SmokeRunStore } from './smoke-runs';
 import { SyncCycleStore } from './sync-cycles';
 import { TokenJournalStore } from './token-journal';
+import { UiSessionStore } from './ui-sessions';
 
 /** Every repository, one per collection. */
 export interface Stores {
@@ -28,6 +29,8 @@ export interface Stores {
   refreshLeases: RefreshLeaseStore;
   tokenJournal: TokenJournalStore;
   apiKeys: ApiKeyStore;
+  /** The operator page's login sessions. */
+  uiSessions: UiSessionStore;
   errorLogs: ErrorLogStore;
   /** Extraction configs, their change history, run logs, secrets and the working state of runs in flight. */
   configs: ConfigStore;
@@ -61,6 +64,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     refreshLeases,
     tokenJournal,
     apiKeys: new ApiKeyStore(db),
+    uiSessions: new UiSessionStore(db),
     errorLogs: new ErrorLogStore(db),
     configs: new ConfigStore(db, configHistory),
     configHistory,
@@ -74,7 +78,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     kommo: kommoStores(db, cipher),
   };
   await Promise.all(
-    [stores.accounts, stores.oauthStates, stores.apiKeys, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
+    [stores.accounts, stores.oauthStates, stores.apiKeys, stores.uiSessions, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
   );
   return stores;
 }

@@ -67,24 +67,14 @@ export class MirrorNotFound extends Error {
   }
 }
 
-/** An install's single-use state, stored as its hash (`kommo_install_states`). */
-interface InstallStateDoc {
-  _id: string;
-  oauthClientId: string;
-  createdAt: Date;
-  expiresAt: Date;
-}
-
 export class KommoMirrorStore {
   private readonly mirrors: Collection<MirrorDoc>;
-  private readonly states: Collection<InstallStateDoc>;
 
   constructor(
     db: Db,
     private readonly cipher: Cipher,
   ) {
     this.mirrors = db.collection<MirrorDoc>('kommo_mirrors');
-    this.states = db.collection<InstallStateDoc>('kommo_install_states');
   }
 
   async find(id: string): Promise<MirrorDoc | null> {
@@ -157,30 +147,6 @@ export class KommoMirrorStore {
     const res = await this.mirrors.findOneAndUpdate({ _id: id }, { $set: { ...fields, updatedAt: new Date() } }, { returnDocument: 'after' });
     if (!res) throw new MirrorNotFound(id);
     return res;
-  }
-
-  // ---- install states
-
-  /** A new single-use install state for an OAuth client, valid for ttlMs. */
-  async newInstallState(oauthClientId: string, ttlMs: number): Promise<{ state: string; expiresAt: Date }> {
-    const state = randomBytes(24).toString('base64url');
-    const now = new Date();
-    const expiresAt = new Date(now.getTime() + ttlMs);
-    await this.states.insertOne({ _id: sha256(state), oauthClientId, createdAt: now, expiresAt });
-    return { state, expiresAt };
-  }
-
-  /**
-   * Consumes a state: the one caller whose delete removes it gets its OAuth client; an unknown, used or expired
-   * state gets null.
-   */
-  async consumeInstallState(state: string): Promise<{ oauthClientId: string } | null> {
-    const id = sha256(state);
-    const doc = await this.states.findOne({ _id: id });
-    if (!doc) return null;
-    const { deletedCount } = await this.states.deleteOne({ _id: id });
-    if (deletedCount !== 1 || doc.expiresAt.getTime() <= Date.now()) return null;
-    return { oauthClientId: doc.oauthClientId };
   }
 }
 

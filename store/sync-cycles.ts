@@ -170,8 +170,9 @@ export class SyncCycleStore {
     return this.linkWrites.find({ pairingId, cycle, settled: false }).toArray();
   }
 
-  async recordOutcome(pairingId: string, cycle: number, linkId: string, side: Side, outcome: WriteOutcome): Promise<void> {
-    await this.linkWrites.updateOne({ _id: key(pairingId, cycle, 'link', linkId) }, { $set: { [`outcomes.${side}`]: outcome } });
+  /** One side's answers for links of a batch. */
+  async recordOutcomes(pairingId: string, cycle: number, side: Side, outcomes: ReadonlyMap<string, WriteOutcome>): Promise<void> {
+    await this.setEachLink(pairingId, cycle, [...outcomes].map(([linkId, outcome]) => [linkId, { [`outcomes.${side}`]: outcome }]));
   }
 
   /** Replaces a link's planned write (after a re-decision) and forgets its outcomes. */
@@ -179,11 +180,15 @@ export class SyncCycleStore {
     await this.linkWrites.updateOne({ _id: key(pairingId, cycle, 'link', write.linkId) }, { $set: { write, outcomes: {} } });
   }
 
-  /** One update by `_id` per link (see planLinks), LOOKUPS to a command (FerretDB hangs at 100, see ContactLinkStore.put). */
   async markSettled(pairingId: string, cycle: number, linkIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < linkIds.length; i += LOOKUPS) {
+    await this.setEachLink(pairingId, cycle, linkIds.map((l) => [l, { settled: true }]));
+  }
+
+  /** One `$set` by `_id` per link (see planLinks), LOOKUPS to a command (FerretDB hangs at 100, see ContactLinkStore.put). */
+  private async setEachLink(pairingId: string, cycle: number, sets: readonly [linkId: string, set: Record<string, unknown>][]): Promise<void> {
+    for (let i = 0; i < sets.length; i += LOOKUPS) {
       await this.linkWrites.bulkWrite(
-        linkIds.slice(i, i + LOOKUPS).map((l) => ({ updateOne: { filter: { _id: key(pairingId, cycle, 'link', l) }, update: { $set: { settled: true } } } })),
+        sets.slice(i, i + LOOKUPS).map(([linkId, set]) => ({ updateOne: { filter: { _id: key(pairingId, cycle, 'link', linkId) }, update: { $set: set } } })),
         { ordered: false },
       );
     }

@@ -4,6 +4,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -204,12 +205,24 @@ export async function contactSync(input: ContactSyncInput): Promise<void> {
     setPhase('pushing');
     progress = { batches: plan.batches.length, pushed: 0 };
     let another = false;
-    for (const b of plan.batches) {
-      stopIfPaused();
-      const r = await withToken(b.side === 'google' ? start.googleAccountId : start.zohoAccountId, b.side, () => (b.side === 'google' ? google : zoho).pushBatch({ ...cycle, batchId: b.id }));
-      another ||= r.another;
-      progress.pushed++;
-      showStatus();
+    const pushAll = async (batches: PlanSummary['batches']): Promise<void> => {
+      for (const b of batches) {
+        stopIfPaused();
+        const r = await withToken(b.side === 'google' ? start.googleAccountId : start.zohoAccountId, b.side, () => (b.side === 'google' ? google : zoho).pushBatch({ ...cycle, batchId: b.id }));
+        another ||= r.another;
+        progress!.pushed++;
+        showStatus();
+      }
+    };
+    if (patched('contact-sync-side-lanes')) {
+      // One lane per side, in the plan's order within each: the two providers' quotas are independent, so Google's
+      // paced writes never wait behind Zoho's batches. A link awaiting both sides settles when its second answer
+      // lands, whichever lane that is. Both lanes end before the cycle goes on, even when one fails.
+      const lanes = await Promise.allSettled((['google', 'zoho'] as const).map((side) => pushAll(plan.batches.filter((b) => b.side === side))));
+      const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else {
+      await pushAll(plan.batches);
     }
     setPhase('finishing');
     const summary = await store.finishCycle(cycle);

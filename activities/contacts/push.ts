@@ -125,7 +125,7 @@ export async function pushBatch(deps: ContactActivityDeps, input: PushInput): Pr
   contactsWrittenTo(doc.side, doc.batch.op, tally.ok);
   const another = conflicts.length ? await redecideConflicts(deps, view, input, doc.side, adapter, conflicts, writes, outcomes) : false;
 
-  for (const [linkId, outcome] of outcomes) await deps.cycles.recordOutcome(input.pairingId, input.cycle, linkId, doc.side, outcome);
+  await deps.cycles.recordOutcomes(input.pairingId, input.cycle, doc.side, outcomes);
   // Settle the links whose every awaited write is answered now (a link may wait for both sides).
   const answered = await deps.cycles.planLinks(input.pairingId, input.cycle, linkIds);
   const ready = answered.filter((p) => !p.settled && Object.keys(p.write.awaits).every((s) => p.outcomes[s as Side] !== undefined));

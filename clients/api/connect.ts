@@ -8,7 +8,7 @@ import { hashState } from '../../store/oauth-states';
 import { CONNECT_PROVIDERS, ConnectRefused, finishConnect, startConnect, startSchema, type ConnectDeps, type ConnectProvider } from '../connect';
 import { requireKey } from './auth';
 import { HttpError } from './errors';
-import { sendPage } from './pages';
+import { sendFailurePage, sendPage } from './pages';
 
 const providerParam = z.object({ provider: z.enum(CONNECT_PROVIDERS) });
 
@@ -40,12 +40,7 @@ export function registerConnectRoutes(
   });
   app.get('/connect/:provider', rootKey, async (req, reply) => reply.redirect((await start(req)).url, 302));
 
-  /** Any failure ends on a page saying what happened; an unexpected one is logged with the request id. */
-  const failed = (req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply => {
-    if (err instanceof ConnectRefused) return sendPage(reply, err.status, { ok: false, title: err.title, message: err.message });
-    deps.log?.error({ reqId: req.id, err: err instanceof Error ? err.message : String(err) }, 'OAuth callback failed');
-    return sendPage(reply, 500, { ok: false, title: 'Something went wrong', message: `The connection could not be completed (request ${req.id}); nothing was changed.` });
-  };
+  const failed = (req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply => sendFailurePage(req, reply, err, deps.log);
 
   app.get('/oauth/:provider/callback', { schema: { hide: true } }, async (req, reply) => {
     const params = providerParam.safeParse(req.params);

@@ -1,14 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../config/logger';
+import { KOMMO_INSTALL_CALLBACK_PATH } from '../../common/names';
 import { parseKommoWebhook, type FormBody } from '../../providers/kommo/webhook';
 import type { KommoStores } from '../../store/kommo';
 import { webhookEventsAccepted } from '../../metrics';
 import { InboxWriter, inboxEntries } from '../../store/kommo-inbox';
 import { MirrorNotFound, webhookSecretMatches, type MirrorDoc } from '../../store/kommo-mirrors';
+import { ConnectRefused } from '../connect';
 import { MirrorNotReady } from '../kommo';
-import { KommoSetupError, type KommoSetupService } from '../kommo-setup';
+import { KommoSetupError, type CallbackResult, type KommoSetupService } from '../kommo-setup';
 import type { MirrorWaker } from '../kommo-wake';
 import { HttpError } from './errors';
+import { sendFailurePage, sendPage, wantsPage } from './pages';
 
 /** How long the endpoint waits for MongoDB before answering 503 (Kommo gives a delivery about 2 s). */
 const STORE_DEADLINE_MS = 1500;
@@ -20,7 +23,7 @@ export async function answer<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof KommoSetupError) throw new HttpError(err.status, err.message);
+    if (err instanceof KommoSetupError || err instanceof ConnectRefused) throw new HttpError(err.status, err.message);
     if (err instanceof MirrorNotFound) throw new HttpError(404, err.message);
     if (err instanceof MirrorNotReady) throw new HttpError(409, err.message);
     throw err;
@@ -53,6 +56,28 @@ function mirrorCache(kommo: KommoStores): (id: string) => Promise<MirrorDoc | nu
   };
 }
 
+const NEXT_STEP: Record<NonNullable<CallbackResult['mirror']['nextStep']>, string> = {
+  'unisender-key': 'give its Unisender API key (switchyard kommo unisender-key)',
+  list: 'choose its Unisender list (switchyard kommo list)',
+  webhook: 'subscribe its webhook (switchyard kommo webhook)',
+};
+
+function installedPage(r: CallbackResult): Parameters<typeof sendPage>[2] {
+  const { mirror } = r;
+  const host = `${mirror.kommo.subdomain}.kommo.com`;
+  const resumed = r.resumed === true ? '; its mirror resumed' : r.resumed === 'pending' ? '; its mirror resumes once Temporal answers' : '';
+  return {
+    ok: true,
+    title: r.reconnected ? 'Kommo account reconnected' : 'Kommo account connected',
+    message: `${host} is connected${resumed}.${mirror.nextStep ? ` Next: ${NEXT_STEP[mirror.nextStep]}.` : ''}`,
+    details: [
+      ['Account', r.accountId],
+      ['Provider', 'kommo'],
+      ['Mirror', mirror.id],
+    ],
+  };
+}
+
 /**
  * The routes Kommo itself calls, without an API key: the install redirect, and the webhooks. A delivery is
  * answered 2xx once it is durably in the inbox, never later: waking the mirror happens after the answer, coalesced,
@@ -63,8 +88,16 @@ export function registerKommoPublicRoutes(app: FastifyInstance, deps: { kommo: K
   const writer = new InboxWriter(deps.kommo.inbox);
   const mirrorOf = mirrorCache(deps.kommo);
 
-  // https://www.kommo.com/developers/content/oauth/step-by-step/ (Kommo redirects here with code, state, referer)
-  app.get('/kommo/oauth/callback', { schema: { hide: true } }, async (req) => answer(() => deps.setup.callback(req.query)));
+  // https://www.kommo.com/developers/content/oauth/step-by-step/ (Kommo redirects here with code, state, referer).
+  // A browser ends on a page, like Google's and Zoho's callbacks; other callers get the JSON answer.
+  app.get(KOMMO_INSTALL_CALLBACK_PATH, { schema: { hide: true } }, async (req, reply) => {
+    if (!wantsPage(req)) return answer(() => deps.setup.callback(req.query));
+    try {
+      return sendPage(reply, 200, installedPage(await deps.setup.callback(req.query)));
+    } catch (err) {
+      return sendFailurePage(req, reply, err, deps.log);
+    }
+  });
 
   // https://www.kommo.com/developers/content/crm_platform/webhooks-format/
   app.post<{ Params: { mirrorId: string; secret: string } }>('/webhooks/kommo/:mirrorId/:secret', { schema: { hide: true } }, async (req, reply) => {

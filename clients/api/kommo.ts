@@ -26,13 +26,13 @@ const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).de
  * steps under /api/kommo, the mirror's signals and status, the seed's by-hand reads and writes, and the public
  * routes Kommo calls (install redirect, webhooks).
  */
-export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Settings; stores: Stores; temporal: () => Promise<Client>; log?: Logger }): { waker: MirrorWaker } {
+export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Settings; stores: Stores; temporal: () => Promise<Client>; log?: Logger }): { waker: MirrorWaker; setup: KommoSetupService } {
   const { kommo, accounts, apiKeys } = deps.stores;
   const endpoints = providerEndpoints(deps.settings);
   // By-hand Kommo reads from the API take one request a second at most, beside the mirror's own pace (see settings).
   const connections = createMirrorConnections({ accounts, mirrors: kommo.mirrors, endpoints, kommoRequestsPerSecond: 1, unisenderCallsPerMinute: 60 });
   const mirrors = new KommoMirrorService({ settings: deps.settings, kommo, connections, temporal: deps.temporal });
-  const setup = new KommoSetupService({ settings: deps.settings, kommo, accounts, oauthClients: deps.stores.oauthClients, endpoints, connections, mirrorsService: mirrors, temporal: deps.temporal });
+  const setup = new KommoSetupService({ settings: deps.settings, kommo, accounts, oauthClients: deps.stores.oauthClients, oauthStates: deps.stores.oauthStates, endpoints, connections, mirrorsService: mirrors, temporal: deps.temporal });
   const waker = new MirrorWaker((id, entries) => mirrors.signal(id, 'wake', { entries }).then(() => undefined), deps.log ? { log: deps.log } : {});
   app.addHook('onClose', async () => waker.idle());
   registerKommoPublicRoutes(app, { kommo, setup, waker, ...(deps.log ? { log: deps.log } : {}) });
@@ -41,7 +41,10 @@ export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Sett
   const rootKey = { onRequest: requireKey(apiKeys, { root: true }) };
 
   // Setup, step by step.
-  app.get('/api/kommo/install', anyKey, async (req) => answer(() => setup.install(z.object({ client: z.string().optional() }).parse(req.query).client)));
+  app.get('/api/kommo/install', anyKey, async (req) => {
+    const q = z.object({ client: z.string().optional(), account: z.string().min(1).optional() }).parse(req.query);
+    return answer(() => setup.install(q.client, q.account));
+  });
   app.put<Params>('/api/kommo/mirrors/:id/unisender', rootKey, async (req) => answer(() => setup.setUnisenderKey(req.params.id, req.body)));
   app.put<Params>('/api/kommo/mirrors/:id/list', anyKey, async (req) => answer(() => setup.chooseList(req.params.id, req.body)));
   app.post<Params>('/api/kommo/mirrors/:id/webhook', anyKey, async (req) => answer(() => setup.subscribeWebhook(req.params.id)));
@@ -72,5 +75,5 @@ export function registerKommoRoutes(app: FastifyInstance, deps: { settings: Sett
   if (!deps.settings.KOMMO_WEBHOOK_BASE_URL && deps.settings.NODE_ENV === 'production') {
     deps.log?.warn('KOMMO_WEBHOOK_BASE_URL is not set: Kommo webhooks would be subscribed at 127.0.0.1');
   }
-  return { waker };
+  return { waker, setup };
 }

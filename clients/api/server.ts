@@ -18,6 +18,7 @@ import { registerKeyRoutes } from './keys';
 import { registerKommoRoutes } from './kommo';
 import { registerMetrics } from './metrics';
 import { registerSyncRoutes } from './sync';
+import { registerUiRoutes } from './ui/routes';
 import { SyncService } from '../sync';
 
 export interface ApiDeps {
@@ -29,7 +30,7 @@ export interface ApiDeps {
   log?: Logger;
 }
 
-/** The HTTP API: health, API keys, accounts and token refreshes; later capabilities add their routes here. */
+/** The HTTP API: health, API keys, accounts and token refreshes, the operator page (/ui); later capabilities add their routes here. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.log ? { loggerInstance: deps.log as FastifyBaseLogger } : { logger: false }),
@@ -72,8 +73,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerAccountRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal });
   registerConnectRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal, log: deps.log });
   registerExtractionRoutes(app, { stores, service: new ExtractionService({ settings: deps.settings, configs: stores.configs, secrets: stores.secrets, temporal: deps.temporal }) });
-  registerKommoRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal, ...(deps.log ? { log: deps.log } : {}) });
+  const kommo = registerKommoRoutes(app, { settings: deps.settings, stores, temporal: deps.temporal, ...(deps.log ? { log: deps.log } : {}) });
   registerSyncRoutes(app, { keys: stores.apiKeys, service: new SyncService({ settings: deps.settings, pairings: stores.pairings, links: stores.links, cycles: stores.cycles, accounts: stores.accounts, temporal: deps.temporal }) });
+  registerUiRoutes(app, { settings: deps.settings, stores, kommo: kommo.setup });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -22,7 +22,7 @@ async function withKommo<T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> {
     const endpoints = providerEndpoints(settings);
     const connections = createMirrorConnections({ accounts, mirrors: kommo.mirrors, endpoints, kommoRequestsPerSecond: 1, unisenderCallsPerMinute: 60 });
     const mirrors = new KommoMirrorService({ settings, kommo, connections, temporal });
-    const setup = new KommoSetupService({ settings, kommo, accounts, oauthClients: stores.oauthClients, endpoints, connections, mirrorsService: mirrors, temporal });
+    const setup = new KommoSetupService({ settings, kommo, accounts, oauthClients: stores.oauthClients, oauthStates: stores.oauthStates, endpoints, connections, mirrorsService: mirrors, temporal });
     return fn({ settings, kommo, mirrors, setup });
   });
 }
@@ -62,8 +62,9 @@ export function addKommoCommands(program: Command): void {
   kommo
     .command('install')
     .description('step 1: the Kommo consent URL for an OAuth client (register it with `switchyard clients add --provider kommo ... --redirect-uri <API>/kommo/oauth/callback`)')
-    .requiredOption('--client <id>', 'the Kommo OAuth client')
-    .action(async (o: { client: string }) => withKommo(async ({ setup }) => print(await setup.install(o.client))));
+    .option('--client <id>', 'the Kommo OAuth client')
+    .option('--account <id>', 'reconnect this Kommo account (through its own OAuth client; the consent must be for the same Kommo account)')
+    .action(async (o: { client?: string; account?: string }) => withKommo(async ({ setup }) => print(await setup.install(o.client, o.account))));
   kommo
     .command('connect <redirectUrl>')
     .description("step 2: finish an install with the URL Kommo redirected the browser to (when it could not reach the API's /kommo/oauth/callback)")

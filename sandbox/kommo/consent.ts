@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { DECISION_BUTTONS, escapeHtml, hiddenInput, htmlPage } from '../consent-page';
 import { installRedirect, mintAuthorizationCode } from './oauth';
 import type { KommoState } from './state';
 import type { KommoAccount } from './store';
@@ -26,17 +27,7 @@ const decisionBody = pageQuery.extend({
   subdomain: z.string().optional(),
 });
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(`<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`);
-}
-
-const hidden = (name: string, value: string | undefined): string =>
-  value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+const hidden = (name: string, value: string | undefined): string => (value === undefined ? '' : hiddenInput(name, value));
 
 function consentForm(accounts: KommoAccount[], q: z.infer<typeof pageQuery>): string {
   const choice =
@@ -44,7 +35,7 @@ function consentForm(accounts: KommoAccount[], q: z.infer<typeof pageQuery>): st
       ? hidden('subdomain', accounts[0]?.subdomain)
       : `<select name="subdomain">${accounts.map((a) => `<option value="${escapeHtml(a.subdomain)}">${escapeHtml(a.name)} (${escapeHtml(a.subdomain)}.kommo.com)</option>`).join('')}</select>`;
   return `<form method="post" action="oauth">${hidden('client_id', q.client_id)}${hidden('state', q.state)}${hidden('mode', q.mode)}${choice}
-<button name="decision" value="allow">Allow</button> <button name="decision" value="deny">Deny</button></form>`;
+${DECISION_BUTTONS}</form>`;
 }
 
 export function registerConsentRoutes(app: FastifyInstance, state: KommoState): void {
@@ -52,25 +43,25 @@ export function registerConsentRoutes(app: FastifyInstance, state: KommoState): 
 
   app.get('/www/oauth', async (req, reply) => {
     const q = pageQuery.safeParse(req.query);
-    if (!q.success) return page(reply, 400, 'Bad request', '<p>client_id is required; mode is post_message or popup.</p>');
+    if (!q.success) return htmlPage(reply, 400, 'Bad request', '<p>client_id is required; mode is post_message or popup.</p>');
     const accounts = accountsOf(q.data.client_id);
-    if (!accounts.length) return page(reply, 404, 'Integration not found', '<p>No integration with this client_id.</p>');
-    return page(reply, 200, 'Grant access', `<h1>Grant access to integration ${escapeHtml(q.data.client_id)}</h1>${consentForm(accounts, q.data)}`);
+    if (!accounts.length) return htmlPage(reply, 404, 'Integration not found', '<p>No integration with this client_id.</p>');
+    return htmlPage(reply, 200, `Grant access to integration ${q.data.client_id}`, consentForm(accounts, q.data));
   });
 
   app.post('/www/oauth', async (req, reply) => {
     const b = decisionBody.safeParse(req.body ?? {});
-    if (!b.success) return page(reply, 400, 'Bad request', '<p>client_id and decision (allow or deny) are required.</p>');
+    if (!b.success) return htmlPage(reply, 400, 'Bad request', '<p>client_id and decision (allow or deny) are required.</p>');
     const accounts = accountsOf(b.data.client_id);
     const acc = b.data.subdomain === undefined && accounts.length === 1 ? accounts[0] : accounts.find((a) => a.subdomain === b.data.subdomain);
-    if (!acc) return page(reply, 400, 'Bad request', '<p>Choose one of your accounts.</p>');
+    if (!acc) return htmlPage(reply, 400, 'Bad request', '<p>Choose one of your accounts.</p>');
     if (b.data.decision === 'allow') {
       const code = mintAuthorizationCode(state, acc);
       return reply.redirect(installRedirect(acc, { code, state: b.data.state }), 302);
     }
     if (state.config.consent.onDeny === 'page') {
       const message = JSON.stringify({ error: 'access_denied', client_id: acc.clientId, ...(b.data.state !== undefined ? { state: b.data.state } : {}) });
-      return page(reply, 200, 'Access denied', `<script>window.opener && window.opener.postMessage(${message.replace(/</g, '\\u003c')}, '*'); window.close();</script>`);
+      return htmlPage(reply, 200, 'Access denied', `<script>window.opener && window.opener.postMessage(${message.replace(/</g, '\\u003c')}, '*'); window.close();</script>`);
     }
     const url = new URL(acc.redirectUri);
     url.searchParams.set('error', 'access_denied');

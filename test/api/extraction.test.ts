@@ -225,6 +225,8 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
       const scheduled = await waitFor('the scheduled run', async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId);
       expect(scheduled).not.toBe(started.json().workflowId);
       const results = await Promise.all([started.json().workflowId, scheduled].map((id: string) => env.client.workflow.getHandle(id).result()));
+      // The errors first, so that a failed run says why.
+      expect(results.map((r) => r.runs[0]?.error ?? null)).toEqual([null, null]);
       expect(results.map((r) => r.runs[0]?.success)).toEqual([true, true]);
     });
 

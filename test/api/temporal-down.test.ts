@@ -1,15 +1,12 @@
-import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../clients/api/server';
 import { lazyTemporal, TEMPORAL_ANSWER_MS } from '../../clients/temporal';
-import { SEARCH_ATTRIBUTE_DEFS } from '../../common/names';
-import { temporalBinary } from '../../stack/install';
-import { stackPaths } from '../../stack/paths';
-import { startProcess, stopProcess, tcpOpen, waitUntil } from '../../stack/proc';
+import { waitUntil } from '../../stack/proc';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox';
 import { createTestEnv, type TestEnv } from '../helpers/stack';
 import { freePort } from '../helpers/free-port.js';
+import { ownTemporal, type OwnTemporal } from '../helpers/own-temporal';
 
 /**
  * With Temporal down, the API answers within its Temporal deadline and means what it says: a run is a 503 with Retry-After, a
@@ -19,8 +16,7 @@ import { freePort } from '../helpers/free-port.js';
 const ROOT = 'root-key-for-the-temporal-down-test';
 let env: TestEnv;
 let sandbox: RunningSandbox;
-let server: ChildProcess | undefined;
-let address = '';
+let server: OwnTemporal;
 const apis: FastifyInstance[] = [];
 const closers: (() => Promise<void>)[] = [];
 
@@ -37,18 +33,14 @@ async function apiFor(temporalAddress: string): Promise<FastifyInstance> {
 beforeAll(async () => {
   sandbox = await startSandbox();
   env = await createTestEnv('temporal_down', { ROOT_API_KEY: ROOT, PROVIDERS_SANDBOX_URL: sandbox.baseUrl });
-  const port = await freePort();
-  address = `127.0.0.1:${port}`;
-  const paths = stackPaths(env.settings);
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...SEARCH_ATTRIBUTE_DEFS.flatMap((a) => ['--search-attribute', a])];
-  server = startProcess(`temporal-down-test-${port}`, temporalBinary(paths, () => undefined), args, { logDir: paths.logs }).child;
-  await waitUntil('the test Temporal server', () => tcpOpen('127.0.0.1', port), 60_000, server);
+  server = await ownTemporal(env.settings);
+  await server.start();
 }, 120_000);
 
 afterAll(async () => {
   for (const api of apis) await api.close();
   for (const close of closers) await close();
-  if (server) await stopProcess(server, 5000, 'SIGKILL');
+  await server.stop('SIGKILL');
   await env.close();
   await sandbox.close();
 });
@@ -70,15 +62,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 
 describe('with Temporal down, the API answers fast and means what it says', () => {
   it('a Temporal that goes away after the API connected', async () => {
-    const api = await apiFor(address);
+    const api = await apiFor(server.address);
     const post = (url: string, body?: unknown) =>
       api.inject({ method: 'POST', url, headers: { 'x-api-key': ROOT }, ...(body === undefined ? {} : { payload: body as object }) });
     await waitUntil('the test Temporal server to serve', async () => (await post('/api/configs', config('while up'))).statusCode === 201, 60_000);
     const up = (await post('/api/configs', config('up'))).json();
     expect(up.schedule).toMatchObject({ state: 'in_step' });
 
-    await stopProcess(server!, 5000, 'SIGKILL');
-    server = undefined;
+    await server.stop('SIGKILL');
 
     const write = await timed(() => post('/api/configs', config('written while down')));
     expect(write.ms).toBeLessThan(ANSWER_BOUND_MS);

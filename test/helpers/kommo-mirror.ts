@@ -2,7 +2,10 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApi } from '../../clients/api/server';
 import { KommoMirrorService } from '../../clients/kommo';
 import type { KommoMirrorStatus } from '../../workflows/kommo-mirror';
+import { expect } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
 import { waitFor } from './capture';
+import { spawnWorker } from './workers';
 import type { RunningSandbox } from './sandbox';
 import type { TestEnv } from './stack';
 
@@ -122,4 +125,76 @@ export async function mirrorIdle(w: MirrorWorld, mirrorId: string, timeoutMs = 1
     },
     timeoutMs,
   );
+}
+
+/**
+ * A burst of webhook events from Kommo: `rounds` rounds of `perRound` new contacts, each round's contacts then given
+ * a second e-mail, and `midway` run after the middle round (once the worker has made its first import: a worker
+ * process starting on a loaded machine takes a while). Then deletes of the first 200 contacts and restores of 100 of
+ * them, and `beforeRestart` (with whatever `midway` stopped still stopped). Answers the e-mails Kommo holds at the end.
+ */
+export async function kommoBurst(
+  w: MirrorWorld,
+  opts: { rounds: number; perRound: number; prefix: string; midway: () => Promise<void>; beforeEnd?: () => Promise<void>; output: string[] },
+): Promise<string[]> {
+  const { sandbox, subdomain } = w;
+  const ids: number[] = [];
+  for (let round = 0; round < opts.rounds; round++) {
+    const contacts = Array.from({ length: opts.perRound }, (_, i) => ({ name: `${opts.prefix} ${round}-${i}`, email: `${opts.prefix}-${round}-${i}@example.com` }));
+    const added = (await sandbox.control.call<{ contacts: { id: number }[] }>('POST', '/kommo/contacts', { subdomain, contacts })).contacts.map((c) => c.id);
+    ids.push(...added);
+    await sandbox.control.call('PATCH', '/kommo/contacts', { subdomain, contacts: added.map((id, i) => ({ id, email: [`${opts.prefix}-${round}-${i}@example.com`, `${opts.prefix}-moved-${round}-${i}@example.com`] })) });
+    if (round === Math.floor(opts.rounds / 2)) {
+      await withOutput(opts.output, waitFor('a first import', async () => (await sandbox.control.requests({ provider: 'unisender', path: 'importContacts' })).length > 0, 240_000));
+      await opts.midway();
+    }
+  }
+  const gone = ids.slice(0, 200);
+  await sandbox.control.call('POST', '/kommo/contacts/delete', { subdomain, ids: gone });
+  await sandbox.control.call('POST', '/kommo/contacts/restore', { subdomain, ids: gone.slice(0, 100) });
+  await opts.beforeEnd?.();
+  return kommoEmails(w);
+}
+
+/**
+ * The end of a burst: the Unisender list equals `want` (Kommo's e-mails), the inbox is empty, the mirror idles with no
+ * error, and Kommo never answered 429 or 403 (so never its 15-minute block).
+ */
+export async function expectMirrored(w: MirrorWorld, mirrorId: string, want: string[], output: string[]): Promise<void> {
+  await withOutput(output, waitFor('the list to equal Kommo', async () => JSON.stringify(await listEmails(w, mirrorId)) === JSON.stringify(want), 300_000));
+  const status = await mirrorIdle(w, mirrorId, 180_000);
+  expect(await listEmails(w, mirrorId)).toEqual(want);
+  expect(await w.env.deps.kommo.inbox.pending(mirrorId, 10)).toEqual([]);
+  expect(status.lastError).toBeNull();
+  const kommoAnswers = await w.sandbox.control.requests({ provider: 'kommo' });
+  expect(kommoAnswers.filter((r) => r.status === 429 || r.status === 403)).toEqual([]);
+}
+
+/** A wait that, failing, says what the worker process printed last. */
+const withOutput = <T>(output: string[], p: Promise<T>): Promise<T> =>
+  p.catch((err: Error) => {
+    throw new Error(`${err.message}\n${output.join('').slice(-4000)}`);
+  });
+
+/** A worker process for the world's mirror (its own task queue, database and sandbox); what it prints goes to `output`. */
+export function spawnMirrorWorker(w: MirrorWorld, output: string[], extra: NodeJS.ProcessEnv = {}): ChildProcess {
+  const { env } = w;
+  const child = spawnWorker(
+    {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.settings.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: env.taskQueue,
+      MONGODB_URI: env.mongoUri(),
+      PROVIDERS_SANDBOX_URL: w.sandbox.baseUrl,
+      KOMMO_WEBHOOK_BASE_URL: env.settings.KOMMO_WEBHOOK_BASE_URL,
+      ENCRYPTION_KEY: env.settings.ENCRYPTION_KEY,
+      CREATE_SCHEDULES: 'false',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    },
+    ['ignore', 'pipe', 'pipe'],
+  );
+  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  return child;
 }

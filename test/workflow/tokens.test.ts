@@ -71,6 +71,13 @@ async function googleAccounts(count: number, prefix: string, accounts: AccountSt
   return ids;
 }
 
+/** A test env with a store of its own (its own accounts), the Google OAuth client in it, logging to the file's log. */
+async function googleEnv(name: string): Promise<TestEnv> {
+  const own = await createTestEnv(name, { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, GOOGLE_TOKEN_RPS: 150, LOG_LEVEL: 'info' }, { logDestination: log });
+  await own.deps.oauthClients.upsert({ id: 'google-main', provider: 'google', ...GOOGLE_CLIENT });
+  return own;
+}
+
 /** Successful token calls per refresh token since a point in the sandbox's request log. */
 async function googleRefreshesSince(since: number): Promise<Map<string, number>> {
   const calls = await sandbox.control.requests({ provider: 'google', path: '/token', since });
@@ -84,42 +91,49 @@ const notOnce = (refreshes: Map<string, number>, refreshTokens: string[]): strin
 
 describe('token refresh workflows (real Temporal, sandbox providers)', () => {
   it('bulk-refreshes 1,000 Google accounts under the token endpoint limit, with no failure surfaced from a 429', async () => {
-    await googleAccounts(1000, 'bulk');
-    // The fake allows 20 refreshes/s; the queue lets bursts of up to 150/s through, so 429s do happen and must be
-    // absorbed by retries that wait for Retry-After.
-    await sandbox.control.configure('google', { tokenRateLimitPerSecond: 20, tokenRateLimitRetryAfterSeconds: 1 });
-    const since = await lastSeq();
-    const result = await env.withWorker(async () => {
-      const handle = await startRefreshAll(env.client, env.settings, { provider: 'google', concurrency: 60, pageSize: 250 });
-      workflowIds.push(handle.workflowId);
-      const progress = await waitFor('progress query', async () => {
-        const p = await handle.query(progressQuery);
-        return p.refreshed > 0 ? p : undefined;
+    // A store of its own: a bulk run refreshes every active Google account, so the accounts other tests of this
+    // file add (and refresh) must not be in it, whichever ran first.
+    const own = await googleEnv('tokens_bulk');
+    try {
+      await googleAccounts(1000, 'bulk', own.deps.accounts);
+      // The fake allows 20 refreshes/s; the queue lets bursts of up to 150/s through, so 429s do happen and must be
+      // absorbed by retries that wait for Retry-After.
+      await sandbox.control.configure('google', { tokenRateLimitPerSecond: 20, tokenRateLimitRetryAfterSeconds: 1 });
+      const since = await lastSeq();
+      const result = await own.withWorker(async () => {
+        const handle = await startRefreshAll(own.client, own.settings, { provider: 'google', concurrency: 60, pageSize: 250 });
+        workflowIds.push(handle.workflowId);
+        const progress = await waitFor('progress query', async () => {
+          const p = await handle.query(progressQuery);
+          return p.refreshed > 0 ? p : undefined;
+        });
+        expect(progress.provider).toBe('google');
+        return handle.result();
       });
-      expect(progress.provider).toBe('google');
-      return handle.result();
-    });
-    await sandbox.control.configure('google', { tokenRateLimitPerSecond: null });
-    expect(result).toMatchObject({ refreshed: 1000, skipped: 0, failedCount: 0, failed: [] });
-    expect(result.pages).toBeGreaterThanOrEqual(4);
-    const tokenCalls = await sandbox.control.requests({ provider: 'google', path: '/token', since });
-    expect(tokenCalls.some((r) => r.status === 429)).toBe(true);
-    // Exactly one successful call per account, counted by the refresh token each call carried: a duplicate
-    // refresh of any one account (a retry after Google answered, an account listed twice) shows here even when
-    // the run's counts look right.
-    const refreshes = await googleRefreshesSince(since);
-    expect(notOnce(refreshes, Array.from({ length: 1000 }, (_, i) => `1//rt-bulk${i + 1}`)), 'accounts not refreshed exactly once').toEqual([]);
-    expect([...refreshes.values()].reduce((a, b) => a + b, 0)).toBe(1000);
-    const stored = await env.deps.accounts.get('g-bulk-00500');
-    expect(stored.token.version).toBe(2);
-    expect(stored.token.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
+      expect(result).toMatchObject({ refreshed: 1000, skipped: 0, failedCount: 0, failed: [] });
+      expect(result.pages).toBeGreaterThanOrEqual(4);
+      const tokenCalls = await sandbox.control.requests({ provider: 'google', path: '/token', since });
+      expect(tokenCalls.some((r) => r.status === 429)).toBe(true);
+      // Exactly one successful call per account, counted by the refresh token each call carried: a duplicate
+      // refresh of any one account (a retry after Google answered, an account listed twice) shows here even when
+      // the run's counts look right.
+      const refreshes = await googleRefreshesSince(since);
+      expect(notOnce(refreshes, Array.from({ length: 1000 }, (_, i) => `1//rt-bulk${i + 1}`)), 'accounts not refreshed exactly once').toEqual([]);
+      expect([...refreshes.values()].reduce((a, b) => a + b, 0)).toBe(1000);
+      const stored = await own.deps.accounts.get('g-bulk-00500');
+      expect(stored.token.version).toBe(2);
+      expect(stored.token.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
+    } finally {
+      // The limit applies to this test only, however it ended.
+      await sandbox.control.configure('google', { tokenRateLimitPerSecond: null });
+      await own.close();
+    }
   }, 240_000);
 
   it('continues as new in the middle of the account list and refreshes every account exactly once', async () => {
     // A store of its own, so the run lists exactly these accounts whatever ran before.
-    const own = await createTestEnv('tokens_can', { PROVIDERS_SANDBOX_URL: sandbox.baseUrl, GOOGLE_TOKEN_RPS: 150, LOG_LEVEL: 'info' }, { logDestination: log });
+    const own = await googleEnv('tokens_can');
     try {
-      await own.deps.oauthClients.upsert({ id: 'google-main', provider: 'google', ...GOOGLE_CLIENT });
       const ids = await googleAccounts(90, 'can', own.deps.accounts);
       const since = await lastSeq();
       // A tiny history budget forces several continue-as-new hops, each with lanes in flight and a page read ahead.
