@@ -169,6 +169,13 @@ export const settingsSchema = z.object({
   /** Extraction: mapping_fetch detail requests in flight at once per run. */
   EXTRACT_DETAIL_CONCURRENCY: optional(z.coerce.number().int().min(1).max(100).default(8)),
   /**
+   * Extraction: a request answered 429, 408 or 5xx (or not answered) is sent again inside the page-fetching activity
+   * up to this many times, waiting for Retry-After or backing off, so the pages already fetched are not fetched again.
+   */
+  EXTRACT_REQUEST_RETRIES: optional(z.coerce.number().int().min(0).default(8)),
+  /** Extraction: the most one request waits in total across its retries before the activity gives up (and Temporal retries it). */
+  EXTRACT_REQUEST_RETRY_SECONDS: optional(z.coerce.number().min(0).default(300)),
+  /**
    * Extraction: whether configs may reach this machine (loopback) and private networks. Link-local addresses and
    * cloud metadata services are never reachable, nor the API's own port. The local stack allows loopback (the sandbox).
    */

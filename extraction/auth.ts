@@ -32,6 +32,38 @@ export function extractRefreshedToken(config: Pick<Config, 'auth'>, body: unknow
   return err(`refresh response "${key}" is ${typeName(v)}, expected a string${providerError}`);
 }
 
+/** A refresh answer, read: a token (with its lifetime when the answer gives `expires_in`), throttling, or refusal. */
+export type RefreshOutcome =
+  | { kind: 'token'; token: string; expiresInMs: number | null }
+  /** The token endpoint pushes back: retry later. Never a revoked token. */
+  | { kind: 'throttled'; message: string }
+  /** Credentials refused (revoked, unknown client) or an answer without the token: a person must look. */
+  | { kind: 'refused'; message: string };
+
+/**
+ * Zoho's throttling of its token endpoint (more than about 5 refreshes a minute, or 10 tokens per refresh token
+ * in 10 minutes) answers 400 {"error":"Access Denied","error_description":"You have made too many requests
+ * continuously..."}: that is a rate limit, not a revoked token. A 429 from any token endpoint is one too.
+ */
+export function isThrottlingAnswer(status: number, body: unknown): boolean {
+  if (status === 429) return true;
+  if (!isPlainObject(body)) return false;
+  const text = [body.error, body.error_description, body.message].filter((v): v is string => typeof v === 'string').join(' ');
+  return /too many requests|access denied|rate limit/i.test(text);
+}
+
+/** Reads a token refresh answer (the caller has already turned 5xx and 408 into transient failures). */
+export function readRefreshAnswer(config: Pick<Config, 'auth'>, status: number, body: unknown): RefreshOutcome {
+  const token = extractRefreshedToken(config, body);
+  if (token.ok && status >= 200 && status <= 299) {
+    const e = isPlainObject(body) ? body.expires_in : undefined;
+    const secs = typeof e === 'number' ? e : typeof e === 'string' && /^\d+$/.test(e) ? Number(e) : null;
+    return { kind: 'token', token: token.value, expiresInMs: secs !== null && secs > 0 ? secs * 1000 : null };
+  }
+  if (isThrottlingAnswer(status, body)) return { kind: 'throttled', message: `token refresh throttled by the provider (HTTP ${status})` };
+  return { kind: 'refused', message: `token refresh (HTTP ${status}): ${token.ok ? 'not a 2xx answer' : token.error}` };
+}
+
 /** A copy of the config with the token in auth.access_token, to use as ReferenceContext.self. */
 export function withAccessToken<C extends Pick<Config, 'auth'>>(config: C, token: string): C {
   return { ...config, auth: { ...config.auth, access_token: token } };

@@ -6,7 +6,9 @@
  * names an API field, not a column). `last::` references read the newest successful log, so:
  * - a successful run with no records carries the previous `last` forward, or the next run would fall back
  *   to the default and re-extract everything;
- * - a failed run stores last: null and destiny: null (its file was not completed).
+ * - a failed run that had fetched nothing stores last: null and destiny: null (no file);
+ * - a failed run that had fetched records publishes them: `partial: true`, `error` says why, `destiny` is its file
+ *   and `last` its last record, so the next run's last:: goes on after it instead of starting over.
  */
 import type { Config, Extraction } from './config';
 import type { Destination } from './destination';
@@ -17,6 +19,8 @@ export interface RunLog {
   config_name: string;
   config_id: string | null;
   success: boolean;
+  /** A failed run whose records so far were published (destiny) and whose `last` counts. */
+  partial: boolean;
   error: string | null;
   data_inserted_len: number;
   destiny: string | null;
@@ -45,20 +49,25 @@ export interface RunLogInput {
   previousLast?: unknown;
   /** Absent or null: the run succeeded. */
   error?: string | null;
+  /** With an error: the records so far were published to `destination`. */
+  partial?: boolean;
 }
 
 export function buildRunLog(i: RunLogInput): RunLog {
   const success = i.error === undefined || i.error === null;
+  const partial = !success && i.partial === true;
+  const published = success || partial;
   return {
     extraction_name: i.extraction.name,
     extraction_id: i.extraction.id ?? null,
     config_name: i.config.name,
     config_id: i.config.id ?? null,
     success,
+    partial,
     error: success ? null : (i.error ?? null),
     data_inserted_len: i.records,
-    destiny: success && i.destination ? i.destination.uri : null,
-    last: success ? (i.lastRecord ?? i.previousLast ?? null) : null,
+    destiny: published && i.destination ? i.destination.uri : null,
+    last: published ? (i.lastRecord ?? i.previousLast ?? null) : null,
     created_at: i.finishedAt.toISOString(),
     workflow_id: i.workflowId,
     pages: i.pages,

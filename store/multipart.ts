@@ -70,6 +70,11 @@ export class PartUploader {
     return this.pendingBytes;
   }
 
+  /** A copy of what is buffered and not yet handed to an upload. */
+  buffered(): Buffer {
+    return Buffer.concat(this.pending, this.pendingBytes);
+  }
+
   append(chunk: string | Buffer): void {
     if (chunk.length === 0) return;
     const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;

@@ -54,7 +54,8 @@ export const ENCRYPTED: readonly Target[] = [
   plain('accounts', ['token.access', 'token.refresh']),
   journal,
   plain('extract_secrets', ['value']),
-  plain('extraction_runs', ['token']),
+  plain('extract_runs', ['token']),
+  plain('extract_tokens', ['token']),
 ];
 
 export interface RotationCounts {

@@ -14,7 +14,8 @@ interface RunLogDoc extends Omit<RunLog, 'last' | 'created_at'> {
 
 function fromDoc(d: RunLogDoc): RunLog {
   const { _id, last, created_at, ...rest } = d;
-  return { ...rest, last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
+  // Logs written before partial runs existed have no `partial`.
+  return { ...rest, partial: rest.partial ?? false, last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
 }
 
 /** `extract_run_logs`: one entry per finished extraction run, the seed's logs table. */
@@ -51,9 +52,9 @@ export class RunLogStore {
     return docs.map(fromDoc);
   }
 
-  /** `last` of the newest successful run of an extraction, as JSON text (null when none). */
+  /** `last` of the newest run of an extraction that published records (successful or partial), as JSON text (null when none). */
   async lastOf(extractionId: string): Promise<string | null> {
-    const doc = await this.col.find({ extraction_id: extractionId, success: true }).sort({ created_at: -1 }).limit(1).next();
+    const doc = await this.col.find({ extraction_id: extractionId, $or: [{ success: true }, { partial: true }] }).sort({ created_at: -1 }).limit(1).next();
     return doc?.last ?? null;
   }
 }

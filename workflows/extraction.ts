@@ -201,7 +201,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
     progress.error = message;
     show();
     // Abort the upload and log the failure even when the run was cancelled.
-    await CancellationScope.nonCancellable(() =>
+    const failed = await CancellationScope.nonCancellable(() =>
       failRun({ runWorkflowId, configId: input.configId, extractionId: input.extractionId, startedAt: input.startedAt, checkpoint, error: message }),
     );
     if (isCancellation(err)) throw err;
@@ -211,12 +211,15 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
       await sendAlert({
         subject: `extraction ${progress.extractionName ?? input.extractionId} of config ${input.configName ?? input.configId} failed`,
         text:
-          `The extraction run ${runWorkflowId} failed after ${progress.pages} page(s) and ${progress.records} record(s); ` +
-          `nothing was published and last:: did not move.\n\n${message}\n\n` +
-          `Run log: switchyard extract logs ${input.extractionId}`,
+          (failed.partial
+            ? `The extraction run ${runWorkflowId} failed after ${failed.pages} page(s); the ${failed.records} record(s) it had fetched were ` +
+              `published as a partial file, ${failed.destination ?? ''}, and the next run goes on after them (last:: moved).`
+            : `The extraction run ${runWorkflowId} failed after ${progress.pages} page(s) and ${progress.records} record(s); ` + `nothing was published and last:: did not move.`) +
+          `\n\n${message}\n\nRun log: switchyard extract logs ${input.extractionId}`,
       }).catch(() => undefined); // a mail server outage must not hide the run's own failure
     }
-    throw ApplicationFailure.create({ type: FailureType.ExtractionFailed, message, nonRetryable: true });
+    // The summary rides along, so the config's result shows what a partial run published.
+    throw ApplicationFailure.create({ type: FailureType.ExtractionFailed, message, nonRetryable: true, details: [failed] });
   }
 }
 
@@ -248,7 +251,13 @@ export async function extractConfig(input: ExtractConfigInput): Promise<ExtractC
       progress.finished.push({ ...summary, extractionId: ex.id, extractionName: ex.name });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      progress.finished.push({ runWorkflowId: workflowId, success: false, records: 0, pages: 0, bytes: 0, destination: null, error: messageOf(err), extractionId: ex.id, extractionName: ex.name });
+      const failed = err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as RunSummary | undefined) : undefined;
+      progress.finished.push({
+        ...(failed ?? { runWorkflowId: workflowId, success: false, records: 0, pages: 0, bytes: 0, destination: null }),
+        error: messageOf(err),
+        extractionId: ex.id,
+        extractionName: ex.name,
+      });
     }
   }
   progress.current = null;

@@ -1,20 +1,10 @@
 import { FailureType } from '../../common/names';
-import { extractRefreshedToken, refreshRequest, withAccessToken, type Config, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
+import { withAccessToken, type Config, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
+import { parseRetryAfter } from '../../providers/errors';
 import { failure, invalid } from '../failures';
+import { DEFAULT_RETRY_POLICY, withRequestRetries, type RequestRetryPolicy, type Retryable, type Wait } from './request-retry';
 import { failureFor, type Send, type SentResponse } from './sender';
-
-/** Sends the config's token refresh (`auth.refresh_token`) and returns the new token; null when the config has none. Revoked credentials never retry. */
-export async function refreshAccessToken(send: Send, config: Config, secrets: Record<string, string>, signal?: AbortSignal): Promise<string | null> {
-  const req = refreshRequest(config, { secrets });
-  if (req === null) return null;
-  if (!req.ok) throw invalid(req.error);
-  const res = await send(req.value, signal);
-  const transient = failureFor(res, 'token refresh');
-  if (transient) throw transient;
-  const token = extractRefreshedToken(config, res.body);
-  if (!token.ok) throw failure(FailureType.AuthRevoked, `token refresh (HTTP ${res.status}): ${token.error}`, { nonRetryable: true });
-  return token.value;
-}
+import { nearExpiry, type AccessToken } from './tokens';
 
 /** The references a run's requests are built from, with its current access token (null: the config's own). */
 export const referencesFor = (config: Config, secrets: Record<string, string>, last: unknown, token: string | null): ReferenceContext => ({
@@ -27,9 +17,10 @@ export interface AuthedSender {
   /** The references with the access token as it is now. */
   readonly refs: ReferenceContext;
   /**
-   * Sends the request `build` makes from the current references. On a 401 it refreshes the token once (when the
-   * config can), stores it through `onRefreshed`, and sends the request again; a second 401 fails the run
-   * (AuthExpired, not retried). 429s and 5xx become retryable failures.
+   * Sends the request `build` makes from the current references. A token near its expiry is renewed first. On a
+   * 401 it renews the token once (when the config can), stores it through `onRefreshed`, and sends the request again; a second 401 fails the run
+   * (AuthExpired, not retried). A 429, 408 or 5xx, or no answer, sends the request again after Retry-After or a
+   * backoff, within the retry policy; past it the failure is thrown (retryable by Temporal).
    */
   send(build: (refs: ReferenceContext) => Result<HttpRequest>, what: string): Promise<SentResponse>;
 }
@@ -40,13 +31,31 @@ export function createAuthedSender(o: {
   config: Config;
   secrets: Record<string, string>;
   last: unknown;
-  token: string | null;
+  token: AccessToken | null;
   signal?: AbortSignal;
-  /** Stores (and logs) a token refreshed after a 401. */
-  onRefreshed(token: string | null): Promise<void>;
+  /** A valid token other than `rejected` (the config's shared one, or a fresh one); absent: the token is never renewed. */
+  renew?: (rejected: string | null) => Promise<AccessToken | null>;
+  /** Stores (and logs) a token renewed during the run. */
+  onRefreshed(token: AccessToken | null): Promise<void>;
+  /** Retries of one request inside the activity; the default when absent. */
+  retry?: RequestRetryPolicy;
+  /** How the sender waits between retries (the activity's heartbeating sleep); a plain timer when absent. */
+  wait?: Wait;
+  /** Told of each retry, for logs and counters. */
+  onRetry?(what: string, failure: Retryable): void;
 }): AuthedSender {
-  let refs = referencesFor(o.config, o.secrets, o.last, o.token);
-  const canRefresh = Boolean(o.config.auth?.refresh_token);
+  let token = o.token;
+  let obtainedAt = Date.now();
+  let refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null);
+  const isRetryable = (v: SentResponse | Retryable): v is Retryable => 'failure' in v;
+  const wait = (ms: number): Promise<void> => (o.wait ? o.wait(ms) : new Promise((r) => setTimeout(r, ms)));
+  const canRefresh = Boolean(o.config.auth?.refresh_token) && o.renew !== undefined;
+  const renew = async (rejected: string | null): Promise<void> => {
+    token = await o.renew!(rejected);
+    obtainedAt = Date.now();
+    refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null);
+    await o.onRefreshed(token);
+  };
   const build = (make: (r: ReferenceContext) => Result<HttpRequest>, what: string): HttpRequest => {
     const req = make(refs);
     if (!req.ok) throw invalid(`${what}: ${req.error}`);
@@ -57,19 +66,29 @@ export function createAuthedSender(o: {
       return refs;
     },
     async send(make, what) {
-      let res = await o.send(build(make, what), o.signal);
-      if (res.status === 401 && canRefresh) {
-        const token = await refreshAccessToken(o.send, o.config, o.secrets, o.signal);
-        refs = referencesFor(o.config, o.secrets, o.last, token);
-        await o.onRefreshed(token);
-        res = await o.send(build(make, what), o.signal);
-      }
-      if (res.status === 401) {
-        throw failure(FailureType.AuthExpired, `${what}: HTTP 401 ${canRefresh ? 'with a freshly refreshed token' : '(the config has no refresh_token)'}`, { nonRetryable: true });
-      }
-      const f = failureFor(res, what);
-      if (f) throw f;
-      return res;
+      let refreshed = false;
+      const once = async (): Promise<SentResponse | Retryable> => {
+        if (canRefresh && token && nearExpiry({ obtainedAt, expiresAt: token.expiresAt }, Date.now())) await renew(token.value);
+        let res = await o.send(build(make, what), o.signal);
+        if (res.status === 401 && canRefresh && !refreshed) {
+          // Marked only once renewed: a throttled token endpoint is retried, and the retry must renew again.
+          await renew(token?.value ?? null);
+          refreshed = true;
+          res = await o.send(build(make, what), o.signal);
+        }
+        if (res.status === 401) {
+          throw failure(FailureType.AuthExpired, `${what}: HTTP 401 ${canRefresh ? 'with a freshly refreshed token' : '(the config has no refresh_token)'}`, { nonRetryable: true });
+        }
+        const f = failureFor(res, what);
+        if (!f) return res;
+        const retry: Retryable = { failure: f, retryAfterMs: res.status === 429 ? parseRetryAfter(res.headers['retry-after']) : undefined };
+        return retry;
+      };
+      const { value } = await withRequestRetries(
+        { policy: o.retry ?? DEFAULT_RETRY_POLICY, wait, isRetryable, aborted: () => o.signal?.aborted === true, onRetry: (r) => o.onRetry?.(what, r) },
+        once,
+      );
+      return value;
     },
   };
 }

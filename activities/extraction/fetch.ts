@@ -12,20 +12,27 @@ import {
   startPagination,
   toRows,
   type PageState,
+  type WriterState,
 } from '../../extraction';
 import { PartUploader, type UploadedPart } from '../../store/multipart';
 import { invalid } from '../failures';
 import { createAuthedSender } from './authed-sender';
+import { DEFAULT_RETRY_POLICY } from './request-retry';
+import { sharedAccessToken } from './tokens';
 import type { ExtractionContext } from './context';
 import { withDetails } from './details';
 import type { SentResponse } from './sender';
-import type { Checkpoint, FetchPagesInput, FetchPagesResult } from './types';
+import type { Checkpoint, FetchPagesInput, FetchPagesResult, RunProgress, TailState } from './types';
 
-/** Heartbeat details of fetchPages: the checkpoint to resume from, plus live counters for the Web UI. */
+/**
+ * Heartbeat details of fetchPages: the checkpoint to resume from (the last uploaded part), where the attempt stood at
+ * its latest heartbeat (`at`: pagination and writer state after a page written), and live counters for the Web UI.
+ */
 interface Heartbeat {
   checkpoint: Checkpoint;
   lastRecord: string | null;
-  live: { pages: number; records: number; bytes: number };
+  at: { page: PageState; writer: WriterState };
+  live: { pages: number; records: number; bytes: number; retries: number };
 }
 
 const MiB = 1024 * 1024;
@@ -68,16 +75,32 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       if (!run) throw invalid(`run ${input.runWorkflowId} has no working state (already finished, or never prepared)`);
       const { config, extraction } = ctx.runConfigs.get(run._id, run.config, run.extractionId);
       const token = deps.extractionRuns.accessToken(run);
+      let retries = 0;
+      const secrets = await deps.secrets.values(secretNames(config));
       const sender = createAuthedSender({
         send: ctx.send,
         config,
-        secrets: await deps.secrets.values(secretNames(config)),
+        secrets,
         last: run.previousLast === null ? null : (JSON.parse(run.previousLast) as unknown),
-        token,
+        token: token === null ? null : { value: token, expiresAt: run.tokenExpiresAt?.getTime() ?? null },
         signal,
+        renew: (rejected) => sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets, signal }, rejected),
         onRefreshed: async (t) => {
-          await deps.extractionRuns.saveAccessToken(run._id, t);
-          deps.log.info({ runWorkflowId: run._id }, 'access token refreshed after a 401');
+          await deps.extractionRuns.saveAccessToken(run._id, t?.value ?? null, t?.expiresAt === null || t === null ? null : new Date(t.expiresAt));
+          deps.log.info({ runWorkflowId: run._id }, 'access token renewed (a 401, or near its expiry)');
+        },
+        retry: { ...DEFAULT_RETRY_POLICY, retries: deps.settings.EXTRACT_REQUEST_RETRIES, budgetMs: deps.settings.EXTRACT_REQUEST_RETRY_SECONDS * 1000 },
+        // Alive while it waits: a Retry-After may be longer than the heartbeat timeout.
+        wait: async (ms) => {
+          const until = Date.now() + ms;
+          for (let left = ms; left > 0; left = until - Date.now()) {
+            heartbeat();
+            await activity.sleep(Math.min(left, 1000));
+          }
+        },
+        onRetry: (what, r) => {
+          retries++;
+          deps.log.info({ runWorkflowId: run._id, what, retryAfterMs: r.retryAfterMs ?? null, reason: r.failure.message }, 'request retried inside the activity');
         },
       });
       if (token === null) {
@@ -91,17 +114,22 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       const resumed = activity.info.heartbeatDetails as Heartbeat | undefined;
       let checkpoint: Checkpoint = resumed?.checkpoint ?? input.checkpoint ?? { page: startPagination(ex), writer: newWriterState(ex), parts: [] };
       let lastRecord: string | null = resumed ? resumed.lastRecord : null;
-      const writer = new RecordWriter(checkpoint.writer);
       // One part uploads while the next one fills.
       const uploader = new PartUploader(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId }, checkpoint.parts, signal);
-      let page = checkpoint.page;
+      // A previous attempt that left with pages past its last part kept them: go on after them, not before.
+      const tail = await deps.extractionRuns.findTail(run._id, checkpoint.parts.length, checkpoint.writer.bytes);
+      const from = tail ? (tail.state as TailState) : { page: checkpoint.page, writer: checkpoint.writer };
+      if (tail) uploader.append(tail.data);
+      const writer = new RecordWriter(from.writer);
+      let page = from.page;
       let batchPages = 0;
-      let pageLast: unknown;
+      let pageLast: unknown = tail ? (tail.state as TailState).pageLast : undefined;
+      let progressSaved: Promise<void> = Promise.resolve();
       let lastBeat = 0;
       const heartbeat = (): void => {
         lastBeat = Date.now();
         const w = writer.state;
-        activity.heartbeat({ checkpoint, lastRecord, live: { pages: page.pages, records: w.records, bytes: w.bytes } } satisfies Heartbeat);
+        activity.heartbeat({ checkpoint, lastRecord, at: { page, writer: w }, live: { pages: page.pages, records: w.records, bytes: w.bytes, retries } } satisfies Heartbeat);
       };
       // The checkpoint moves only when a part's upload completed, to the pagination and writer state whose rows that
       // part holds, so a resumed attempt re-fetches exactly the pages whose rows were not yet in an uploaded part.
@@ -111,6 +139,11 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           checkpoint = { page: snap.page, writer: snap.writer, parts };
           if (snap.pageLast !== undefined) lastRecord = JSON.stringify(snap.pageLast);
           heartbeat();
+          // Durable beside the run too, so a failed run can publish what it fetched (the heartbeat dies with it).
+          const progress = JSON.stringify({ checkpoint, lastRecord } satisfies RunProgress);
+          progressSaved = progressSaved.then(() => deps.extractionRuns.saveProgress(run._id, progress)).catch((e: unknown) => {
+            deps.log.warn({ runWorkflowId: run._id, err: (e as Error).message }, 'could not store the run progress');
+          });
         };
       };
 
@@ -118,50 +151,81 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       let done = false;
       const fetchPage = (state: PageState): Promise<SentResponse> => {
         const p = sender.send((r) => requestFor(ex, state, r), `page ${state.pages + 1}`);
-        p.catch(() => undefined); // awaited below; a prefetch abandoned at the end of a batch must not go unhandled
+        p.catch(() => undefined); // awaited below; a prefetch abandoned by a failing page must not go unhandled
         return p;
       };
-      let inFlight = fetchPage(page);
-      for (;;) {
-        const res = await inFlight;
-        const ok2xx = res.status >= 200 && res.status <= 299;
-        const raw = ok2xx ? extractRecords(ex, res.body) : { ok: true as const, value: [] as unknown[] };
-        if (!raw.ok) throw invalid(`page ${page.pages + 1}: ${raw.error}`);
-        const n = raw.value.length;
-        // The "same page twice" check needs a fingerprint of the page's records; first, last and count identify a
-        // page without serialising all of it again.
-        const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
-        const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, ...(hash ? { hash } : {}) });
-        if (a.kind === 'error') throw invalid(a.message);
-        // The next page is on its way while this one is mapped and written.
-        if (a.kind === 'next') inFlight = fetchPage(a.state);
-        if ((a.kind === 'next' || a.keepRecords) && n > 0) {
-          const records = await withDetails(ex, raw.value, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
-          uploader.append(writer.write(toRows(ex, records)));
-          pageLast = raw.value[n - 1];
-        }
-        page = a.state;
-        batchPages++;
-        if (a.kind === 'done') {
-          done = true;
-          uploader.append(writer.end());
-          if (!(await uploader.uploadLast(onPartUploaded()))) {
-            // Nothing after the last full part: that part is the last one.
-            checkpoint = { ...checkpoint, page, writer: writer.state };
-            heartbeat();
+      // Leaving with pages fetched past the last part (a request whose retries were spent, an answer the engine
+      // refuses): those bytes and the state after them are kept, so the next attempt (or a partial publish) does not
+      // lose them. Nothing is kept when the part in flight failed: the checkpoint then is all there is.
+      const keepTail = async (): Promise<void> => {
+        await uploader.settle();
+        await progressSaved;
+        const data = uploader.buffered();
+        if (data.length === 0 && page.pages === checkpoint.page.pages) return;
+        const state: TailState = { page, writer: writer.state, ...(pageLast !== undefined ? { pageLast } : {}) };
+        await deps.extractionRuns.saveTail(run._id, { afterParts: checkpoint.parts.length, baseBytes: checkpoint.writer.bytes, state, data });
+        heartbeat();
+      };
+      // The next page is on its way while this one is mapped and written, except near the part that ends the batch:
+      // a page read ahead and not written when the batch returns would be fetched again by the next batch.
+      let inFlight: Promise<SentResponse> | null = fetchPage(page);
+      // The most a page of this batch added to the part: how near its end a page may take the part past partBytes.
+      let pageBytes = 0;
+      try {
+        for (;;) {
+          const res = await (inFlight ?? fetchPage(page));
+          inFlight = null;
+          const ok2xx = res.status >= 200 && res.status <= 299;
+          const raw = ok2xx ? extractRecords(ex, res.body) : { ok: true as const, value: [] as unknown[] };
+          if (!raw.ok) throw invalid(`page ${page.pages + 1}: ${raw.error}`);
+          const n = raw.value.length;
+          // The "same page twice" check needs a fingerprint of the page's records; first, last and count identify a
+          // page without serialising all of it again.
+          const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
+          const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, ...(hash ? { hash } : {}) });
+          if (a.kind === 'error') throw invalid(a.message);
+          const mayEndBatch = Date.now() - started >= input.budgetMs && uploader.bufferedBytes + 2 * pageBytes >= partBytes;
+          if (a.kind === 'next' && !mayEndBatch) inFlight = fetchPage(a.state);
+          if ((a.kind === 'next' || a.keepRecords) && n > 0) {
+            const records = await withDetails(ex, raw.value, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
+            const before = uploader.bufferedBytes;
+            uploader.append(writer.write(toRows(ex, records)));
+            pageBytes = Math.max(pageBytes, uploader.bufferedBytes - before);
+            pageLast = raw.value[n - 1];
           }
-          break;
-        }
-        if (uploader.bufferedBytes >= partBytes) {
-          await uploader.uploadBuffered(onPartUploaded());
-          if (Date.now() - started >= input.budgetMs) {
-            await uploader.settle();
+          page = a.state;
+          batchPages++;
+          if (a.kind === 'done') {
+            done = true;
+            uploader.append(writer.end());
+            if (!(await uploader.uploadLast(onPartUploaded()))) {
+              // Nothing after the last full part: that part is the last one.
+              checkpoint = { ...checkpoint, page, writer: writer.state };
+              heartbeat();
+            }
             break;
           }
-        } else if (Date.now() - lastBeat >= 1000) {
-          heartbeat(); // keeps the attempt alive while a part fills
+          if (uploader.bufferedBytes >= partBytes) {
+            await uploader.uploadBuffered(onPartUploaded());
+            // With a page read ahead (the budget ran out while it was fetched, or the page was larger than guessed)
+            // the batch goes on to the next part rather than drop it.
+            if (inFlight === null && Date.now() - started >= input.budgetMs) {
+              await uploader.settle();
+              break;
+            }
+          } else if (Date.now() - lastBeat >= 1000) {
+            // Keeps the attempt alive while a part fills. Not per page: the SDK encodes every heartbeat and hands it
+            // to its core before throttling what reaches the server. Resuming needs no page-by-page position: a
+            // retried attempt goes on from the checkpoint, or from the tail a leaving attempt kept.
+            heartbeat();
+          }
         }
+      } catch (err) {
+        if (!done) await keepTail().catch((e: unknown) => deps.log.warn({ runWorkflowId: run._id, err: (e as Error).message }, 'could not keep the pages fetched past the last part'));
+        throw err;
       }
+      await progressSaved;
+      if (tail) await deps.extractionRuns.dropTail(run._id);
       // `last` is kept beside the run, not in workflow history; it is read back once the upload completes.
       if (lastRecord !== null) await deps.extractionRuns.saveLastRecord(run._id, lastRecord);
       return { checkpoint, done, batchPages, cursor: cursorOf(page), attempt: activity.info.attempt };

@@ -4,6 +4,7 @@ import { abortMultipartUpload, completeMultipartUpload } from '../../store/multi
 import { invalid } from '../failures';
 import { extracted } from '../../metrics';
 import type { ExtractionContext } from './context';
+import { publishPartial } from './partial';
 import type { FinishRunInput, RunSummary } from './types';
 
 const summaryOf = (runWorkflowId: string, log: RunLog): RunSummary => ({
@@ -14,6 +15,7 @@ const summaryOf = (runWorkflowId: string, log: RunLog): RunSummary => ({
   bytes: log.bytes,
   destination: log.destiny,
   error: log.error,
+  partial: log.partial,
 });
 
 /** Ending a run: publish the file and log the run, or drop the upload and log the failure. */
@@ -73,10 +75,18 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
       return summaryOf(run._id, log);
     },
 
-    /** Aborts the upload (no object appears) and writes a failed run log; `last` does not move. */
+    /**
+     * Ends a failed run. What it had fetched is published (its uploaded parts, then the pages an attempt kept past
+     * them) and logged as partial with the error, so `last` moves to its last record and the next run goes on after
+     * it; with no record fetched the upload is dropped (no object appears) and `last` does not move. A retry after
+     * the log was written answers from the log.
+     */
     async failRun(input: FinishRunInput): Promise<RunSummary> {
+      const logged = await deps.runLogs.find(input.runWorkflowId);
+      if (logged) return summaryOf(input.runWorkflowId, logged);
       const run = await deps.extractionRuns.find(input.runWorkflowId);
-      if (run) await abortMultipartUpload(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId });
+      const partial = run ? await publishPartial(deps.s3, deps.extractionRuns, run, input.checkpoint) : null;
+      if (run && !partial) await abortMultipartUpload(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId });
       const names = await namesOf(input, run);
       const cp = input.checkpoint;
       const log = buildRunLog({
@@ -85,16 +95,19 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         workflowId: input.runWorkflowId,
         startedAt: new Date(input.startedAt),
         finishedAt: new Date(),
-        records: cp?.writer.records ?? 0,
-        pages: cp?.page.pages ?? 0,
-        bytes: cp?.writer.bytes ?? 0,
-        destination: null,
+        records: partial?.records ?? cp?.writer.records ?? 0,
+        pages: partial?.pages ?? cp?.page.pages ?? 0,
+        bytes: partial?.bytes ?? cp?.writer.bytes ?? 0,
+        destination: partial && run ? { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` } : null,
         error: input.error ?? 'failed',
+        partial: partial !== null,
+        ...(partial?.lastRecord ? { lastRecord: JSON.parse(partial.lastRecord) as unknown } : {}),
+        ...(run?.previousLast ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
       });
       await deps.runLogs.add(log);
       if (run) await deps.extractionRuns.end(run._id);
       ctx.runConfigs.forget(input.runWorkflowId);
-      deps.log.warn({ runWorkflowId: input.runWorkflowId, error: log.error }, 'extraction run failed');
+      deps.log.warn({ runWorkflowId: input.runWorkflowId, error: log.error, partial: log.partial, records: log.data_inserted_len, destination: log.destiny }, log.partial ? 'extraction run failed; what it fetched was published' : 'extraction run failed');
       return summaryOf(input.runWorkflowId, log);
     },
   };

@@ -3,9 +3,10 @@ import { destinationFor, prepareExtraction, secretNames, type Config, type Desti
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { createMultipartUpload } from '../../store/multipart';
 import { invalid } from '../failures';
-import { refreshAccessToken, referencesFor } from './authed-sender';
+import { referencesFor } from './authed-sender';
 import type { ExtractionContext } from './context';
 import { loadConfig } from './run-config';
+import { sharedAccessToken } from './tokens';
 import type { PreparedRun, PrepareRunInput } from './types';
 
 /** Starting a run: the config snapshot, the previous run's `last`, a fresh token, a free file name, the upload. */
@@ -68,8 +69,9 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
       const { config, extraction } = loadConfig(doc.json, input.extractionId);
       const previousLast = await deps.runLogs.lastOf(extraction.id ?? input.extractionId);
       const secrets = await deps.secrets.values(secretNames(config));
-      const token = await refreshAccessToken(ctx.send, config, secrets);
-      const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : JSON.parse(previousLast), token));
+      // One token for every run of this refresh request while it is valid, not one per extraction run.
+      const token = await sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets });
+      const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : JSON.parse(previousLast), token?.value ?? null));
       if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
       const dest = await freeDestination(config, prepared.value, input);
       let uploadId: string;
@@ -85,7 +87,8 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
         extractionId: input.extractionId,
         config: doc.json,
         previousLast,
-        accessToken: token,
+        accessToken: token?.value ?? null,
+        tokenExpiresAt: token?.expiresAt == null ? null : new Date(token.expiresAt),
         startedAt: new Date(input.startedAt),
         bucket: dest.bucket,
         key: dest.key,

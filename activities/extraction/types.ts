@@ -29,6 +29,19 @@ export interface Checkpoint {
   parts: UploadedPart[];
 }
 
+/** The state a kept tail (the bytes an attempt had past its last part when it left) goes on from. */
+export interface TailState {
+  page: PageState;
+  writer: WriterState;
+  pageLast?: unknown;
+}
+
+/** A run's durable progress (beside the run in MongoDB): its checkpoint and the last raw record in its parts. */
+export interface RunProgress {
+  checkpoint: Checkpoint;
+  lastRecord: string | null;
+}
+
 export interface FetchPagesInput {
   runWorkflowId: string;
   /** Null for the first batch. */
@@ -66,4 +79,6 @@ export interface RunSummary {
   /** s3://bucket/key of the published file; null when nothing was published. */
   destination: string | null;
   error: string | null;
+  /** A failed run that published what it had fetched (destination); the next run goes on after it. */
+  partial?: boolean;
 }

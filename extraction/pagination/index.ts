@@ -108,6 +108,14 @@ function styleNext(extraction: PagedExtraction, pos: Position, ctx: StyleContext
   }
 }
 
+/** What an error body says, briefly (Zoho's `code`, an OAuth `error`, a `message`), for the run log. */
+function providerSays(body: unknown): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return '';
+  const b = body as Record<string, unknown>;
+  const parts = [b.code, b.error, b.message].filter((v): v is string => typeof v === 'string' && v.length > 0).map((v) => v.slice(0, 200));
+  return parts.length ? ` (${parts.join(': ')})` : '';
+}
+
 /** The records part of a body, which is what a "same page twice" check must compare (metadata may differ). */
 const pageData = (extraction: PagedExtraction, body: unknown): unknown =>
   extraction.data_key === undefined ? body : getField(body, extraction.data_key);
@@ -126,7 +134,7 @@ export function advance(extraction: PagedExtraction, state: PageState, page: Pag
     if (page.status !== continueStatus) return done('status', false, state);
   } else {
     if (page.status === 304) return done('not_modified', false, state);
-    if (page.status < 200 || page.status > 299) return fail(`unexpected HTTP status ${page.status} for a page`);
+    if (page.status < 200 || page.status > 299) return fail(`unexpected HTTP status ${page.status} for a page${providerSays(page.body)}`);
   }
   // 2. A body with no content (204, or 200 with nothing) holds no records and no way to continue: the end,
   //    whatever the style (Zoho answers 204 when there is nothing to list).

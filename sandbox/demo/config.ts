@@ -41,7 +41,16 @@ export interface DemoConfig {
     clientSecret: string | null;
   };
   /** The Zoho-shaped variants the seed extractor configs target (deals via CRM v2, tickets via Desk v1). */
-  zoho: { deals: number; tickets: number; pageLimit: number; deskFromBase: 0 | 1; deskPastEndStatus: number };
+  zoho: {
+    deals: number;
+    tickets: number;
+    pageLimit: number;
+    deskFromBase: 0 | 1;
+    deskPastEndStatus: number;
+    /** Zoho grants at most this many access tokens per refresh token in tokenWindowSeconds (10 in 10 min); 0: no limit. */
+    tokensPerWindow: number;
+    tokenWindowSeconds: number;
+  };
 }
 
 export const defaultDemoConfig = (): DemoConfig => ({
@@ -56,7 +65,7 @@ export const defaultDemoConfig = (): DemoConfig => ({
   offsetPastEnd: 'no-content',
   switches: { lastPageTwice: false, shortPage: null, omitMoreRecords: 'never', relativeLinks: 'none', duplicateQueryParams: false },
   auth: { required: false, tokenTtlSeconds: 3600, tokenKey: 'access_token', clientId: null, clientSecret: null },
-  zoho: { deals: 450, tickets: 350, pageLimit: 2000, deskFromBase: 1, deskPastEndStatus: 204 },
+  zoho: { deals: 450, tickets: 350, pageLimit: 2000, deskFromBase: 1, deskPastEndStatus: 204, tokensPerWindow: 10, tokenWindowSeconds: 600 },
 });
 
 export const demoConfigSchema = z.strictObject({
@@ -96,6 +105,8 @@ export const demoConfigSchema = z.strictObject({
       pageLimit: z.number().int().min(0),
       deskFromBase: z.union([z.literal(0), z.literal(1)]),
       deskPastEndStatus: z.number().int().min(201).max(599),
+      tokensPerWindow: z.number().int().min(0),
+      tokenWindowSeconds: z.number().int().min(1),
     })
     .partial()
     .optional(),

@@ -63,6 +63,7 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
   const refreshTokens = new Set<string>([DEFAULT_REFRESH_TOKEN]);
   const accessTokens = new Map<string, number>();
   let grants = 0;
+  const recentGrants = new Map<string, number[]>();
 
   const timeline = (count = config.count): Timeline => ({ epochMs: Date.parse(config.epoch), stepMs: config.stepSeconds * 1000, count });
 
@@ -309,7 +310,7 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
 
       app.post('/oauth/token', async (req, reply) => tokenEndpoint(req, reply));
 
-      registerZohoVariants(app, { config: () => config, baseUrl: () => ctx.baseUrl, timeline, checkToken, grant });
+      registerZohoVariants(app, { config: () => config, baseUrl: () => ctx.baseUrl, timeline, checkToken, grant, now: () => ctx.clock.now(), recentGrants });
     },
 
     reset() {
@@ -318,6 +319,7 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
       refreshTokens.clear();
       refreshTokens.add(DEFAULT_REFRESH_TOKEN);
       accessTokens.clear();
+      recentGrants.clear();
       grants = 0;
     },
 

@@ -17,6 +17,10 @@ export interface ZohoDeps {
   checkToken(req: FastifyRequest): TokenCheck;
   /** Returns the access token, or undefined for an unknown refresh token. */
   grant(refreshToken: string): string | undefined;
+  /** The fake clock. */
+  now(): number;
+  /** When each refresh token was last granted access tokens (cleared with the fake). */
+  recentGrants: Map<string, number[]>;
 }
 
 const STAGES = ['Qualification', 'Needs Analysis', 'Value Proposition', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost'];
@@ -178,13 +182,21 @@ export function registerZohoVariants(app: FastifyInstance, deps: ZohoDeps): void
     const sp = new URL(req.url, 'http://sandbox').searchParams;
     const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
     const param = (k: string): string | undefined => (typeof body[k] === 'string' ? (body[k] as string) : (sp.get(k) ?? undefined));
-    const cfg = deps.config().auth;
+    const cfg = { ...deps.config().auth, zoho: deps.config().zoho };
     if (param('grant_type') !== 'refresh_token') return json(reply, 200, { error: 'unsupported_grant_type' });
     if ((cfg.clientId && param('client_id') !== cfg.clientId) || (cfg.clientSecret && param('client_secret') !== cfg.clientSecret)) {
       return json(reply, 200, { error: 'invalid_client' });
     }
-    const token = deps.grant(param('refresh_token') ?? '');
+    const refreshToken = param('refresh_token') ?? '';
+    // Zoho's throttling of token requests is a 400 "Access Denied", unlike its other token errors (HTTP 200).
+    const now = deps.now();
+    const recent = (deps.recentGrants.get(refreshToken) ?? []).filter((t) => t > now - cfg.zoho.tokenWindowSeconds * 1000);
+    if (cfg.zoho.tokensPerWindow > 0 && recent.length >= cfg.zoho.tokensPerWindow) {
+      return json(reply, 400, { error: 'Access Denied', error_description: 'You have made too many requests continuously. Please try again after some time.', status: 'failure' });
+    }
+    const token = deps.grant(refreshToken);
     if (!token) return json(reply, 200, { error: 'invalid_code' });
+    deps.recentGrants.set(refreshToken, [...recent, now]);
     return json(reply, 200, {
       access_token: token,
       scope: 'ZohoCRM.modules.ALL Desk.tickets.READ',

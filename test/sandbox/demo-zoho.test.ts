@@ -52,6 +52,20 @@ describe('Zoho-shaped token endpoint', () => {
     const grant = await fetch(`${sb.baseUrl}/demo/zoho/oauth/v2/token?refresh_token=demo-refresh-token`, { method: 'POST' });
     expect(await grant.json()).toEqual({ error: 'unsupported_grant_type' });
   });
+
+  it('throttles past 10 tokens per refresh token in 10 minutes with 400 Access Denied, until the window passes', async () => {
+    await sb.control.resetProvider('demo');
+    const refresh = () => fetch(`${sb.baseUrl}/demo/zoho/oauth/v2/token?refresh_token=demo-refresh-token&grant_type=refresh_token`, { method: 'POST' });
+    for (let i = 0; i < 10; i++) expect((await refresh()).status).toBe(200);
+    const throttled = await refresh();
+    expect(throttled.status).toBe(400);
+    expect(await throttled.json()).toEqual({ error: 'Access Denied', error_description: expect.stringMatching(/^You have made too many requests continuously/), status: 'failure' });
+    await sb.control.advanceClock(601_000);
+    expect((await refresh()).status).toBe(200);
+    await sb.control.configure('demo', { zoho: { tokensPerWindow: 0 } });
+    for (let i = 0; i < 12; i++) expect((await refresh()).status).toBe(200);
+    await sb.control.resetProvider('demo');
+  });
 });
 
 describe('CRM v2 deals (seed "Zoho" config)', () => {

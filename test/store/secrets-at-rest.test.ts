@@ -35,6 +35,22 @@ beforeAll(async () => {
     );
   }
   for (const n of ['alpha', 'beta', 'gamma']) await old.secrets.set(n, `secret-${n}`, 'test');
+  // An extraction's shared access token and a run in flight hold tokens too.
+  await old.extractionRuns.saveSharedToken('refresh-request-hash', { token: 'shared-access', obtainedAt: new Date(), expiresAt: null });
+  await old.extractionRuns.start({
+    _id: 'extract:run-1',
+    configId: 'cfg',
+    extractionId: 'ex',
+    config: '{}',
+    previousLast: null,
+    startedAt: new Date(),
+    bucket: 'b',
+    key: 'k',
+    uploadId: 'u',
+    lastRecord: null,
+    accessToken: 'run-access',
+    tokenExpiresAt: null,
+  });
   // A committed journal entry its writer did not apply (it died): its tokens are rewritten too.
   const oldCipher = createCipher(OLD);
   await mongo.db.collection('token_journal').insertOne({
@@ -102,7 +118,9 @@ describe('secrets at rest', () => {
     expect(report.collections.accounts!.rewritten).toBe(ACCOUNTS - half[keyIdOf(NEW)]!);
     expect(report.collections.extract_secrets).toMatchObject({ rewritten: 3, unreadable: [] });
     expect(report.collections.token_journal).toMatchObject({ rewritten: 1 });
-    for (const c of ['accounts', 'oauth_clients', 'extract_secrets', 'token_journal']) expect(Object.keys(await keysOf(c)), c).toEqual([keyIdOf(NEW)]);
+    expect(report.collections.extract_tokens).toMatchObject({ rewritten: 1 });
+    expect(report.collections.extract_runs).toMatchObject({ rewritten: 1 });
+    for (const c of ['accounts', 'oauth_clients', 'extract_secrets', 'token_journal', 'extract_tokens', 'extract_runs']) expect(Object.keys(await keysOf(c)), c).toEqual([keyIdOf(NEW)]);
 
     // Everything reads with the new key alone: the old one can leave the ring.
     const only = await openStores(mongo.db, { ENCRYPTION_KEY: NEW });
@@ -112,6 +130,8 @@ describe('secrets at rest', () => {
       expect(creds.oauthClient.clientSecret).toBe('google-client-secret');
     }
     expect(await only.secrets.values(['alpha', 'beta', 'gamma'])).toEqual({ alpha: 'secret-alpha', beta: 'secret-beta', gamma: 'secret-gamma' });
+    expect((await only.extractionRuns.sharedToken('refresh-request-hash'))?.token).toBe('shared-access');
+    expect(only.extractionRuns.accessToken((await only.extractionRuns.find('extract:run-1'))!)).toBe('run-access');
     const entry = await mongo.db.collection('token_journal').findOne({ accountId: 'acc-00001' });
     expect(createCipher(NEW).decrypt((entry!.set as { value: string }[])[0]!.value)).toBe('ya29.journal-access');
 

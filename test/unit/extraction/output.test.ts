@@ -64,6 +64,7 @@ describe('buildRunLog', () => {
       config_name: 'Zoho',
       config_id: 'c1',
       success: true,
+      partial: false,
       error: null,
       data_inserted_len: 3,
       destiny: 's3://b/k.csv',

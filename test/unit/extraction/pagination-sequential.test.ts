@@ -69,7 +69,8 @@ describe('sequential: there_are_more_pages (Zoho deals)', () => {
   });
   it('any other non-2xx status reaching advance is an error', () => {
     const r = run(deals(), () => ({ status: 404, body: { code: 'NOT_FOUND' } }));
-    expect(r.last).toMatchObject({ kind: 'error', message: 'unexpected HTTP status 404 for a page' });
+    // The API's own code goes into the message (and the run log), so an operator sees why.
+    expect(r.last).toMatchObject({ kind: 'error', message: 'unexpected HTTP status 404 for a page (NOT_FOUND)' });
   });
   it('start_from and step are honoured (start 0, step 2)', () => {
     const r = run(deals({ start_from: 0, step: 2 }), (_req, n) => ({ body: { data: items(n, 1), info: { more_records: n < 2 } } }));

@@ -1,0 +1,44 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { RecordWriter } from '../../extraction';
+import type { ExtractionRunDoc, ExtractionRunStore } from '../../store/extraction-runs';
+import { completeMultipartUpload, PartUploader } from '../../store/multipart';
+import type { Checkpoint, RunProgress, TailState } from './types';
+
+/** What a failed run published: its counts and its last raw record (JSON text). */
+export interface PartialOutcome {
+  records: number;
+  pages: number;
+  bytes: number;
+  lastRecord: string | null;
+}
+
+/**
+ * Publishes what a failed run had fetched, so the run keeps it: the parts its durable progress names (or the
+ * workflow's checkpoint, when further along), then the pages an attempt kept past them, closed by the writer's end
+ * as the last part. Null when there is no record to publish (the caller then drops the upload).
+ */
+export async function publishPartial(s3: S3Client, runs: ExtractionRunStore, run: ExtractionRunDoc, fromWorkflow: Checkpoint | null): Promise<PartialOutcome | null> {
+  const stored = run.progress ? (JSON.parse(run.progress) as RunProgress) : null;
+  const useStored = stored !== null && stored.checkpoint.parts.length >= (fromWorkflow?.parts.length ?? 0);
+  const checkpoint = useStored ? stored.checkpoint : fromWorkflow;
+  let lastRecord = useStored ? stored.lastRecord : run.lastRecord;
+  // No checkpoint: the first batch never returned nor uploaded a part; its attempt may still have kept a tail.
+  const parts = checkpoint?.parts ?? [];
+  const tail = await runs.findTail(run._id, parts.length, checkpoint?.writer.bytes ?? 0);
+  const state = tail ? (tail.state as TailState) : checkpoint;
+  if (!state || state.writer.records === 0) return null;
+  if (tail && (tail.state as TailState).pageLast !== undefined) lastRecord = JSON.stringify((tail.state as TailState).pageLast);
+
+  const target = { bucket: run.bucket, key: run.key, uploadId: run.uploadId };
+  const uploader = new PartUploader(s3, target, parts);
+  if (tail) uploader.append(tail.data);
+  const writer = new RecordWriter(state.writer);
+  uploader.append(writer.end());
+  let all = parts;
+  await uploader.uploadLast((p) => {
+    all = p;
+  });
+  await completeMultipartUpload(s3, target, all);
+  const w = writer.state;
+  return { records: w.records, pages: state.page.pages, bytes: w.bytes, lastRecord };
+}
