@@ -6,6 +6,7 @@
  *   last::Modified_Time       a field of the last raw record of the last successful run
  *   secret::zoho_client_id    a key of the secrets store
  *   record::id                a field of the record being detailed (mapping_fetch only; our addition)
+ *   time::today-1d|YYYY/MM/DD the run's start time, shifted and formatted (see time-reference.ts; our addition)
  *
  * Text is substituted, never evaluated. The default runs to the closing bracket (it may hold `:` and `-`,
  * as in `${last::Modified_Time, 2020-09-03T17:40:53-05:00}`); quote it ("..." or '...') to include the
@@ -15,13 +16,14 @@
  */
 import { getField, parseJsonField } from './json-field';
 import { err, ok, type Result } from './result';
+import { parseTimeSpec, timeValue } from './time-reference';
 
-export const REFERENCE_TYPES = ['self', 'last', 'secret', 'record'] as const;
+export const REFERENCE_TYPES = ['self', 'last', 'secret', 'record', 'time'] as const;
 export type ReferenceType = (typeof REFERENCE_TYPES)[number];
 
 export interface Reference {
   type: ReferenceType;
-  /** JsonField for self/last/record, key name for secret. */
+  /** JsonField for self/last/record, key name for secret, a time spec for time. */
   ref: string;
   /** Absent when the reference has no default. */
   default?: string;
@@ -79,6 +81,9 @@ export function parseTemplate(input: string): Result<TemplatePart[]> {
     if (ref.length === 0) return err(`reference "${input.slice(i, refEnd + 1)}" names nothing`);
     if (type === 'secret') {
       if (/\s/.test(ref)) return err(`secret name "${ref}" contains whitespace`);
+    } else if (type === 'time') {
+      const spec = parseTimeSpec(ref);
+      if (!spec.ok) return err(spec.error);
     } else {
       const field = parseJsonField(ref);
       if (!field.ok) return err(`reference ${type}::${ref}: ${field.error}`);
@@ -171,6 +176,8 @@ export interface ReferenceContext {
   secrets?: Readonly<Record<string, string>>;
   /** The record a mapping_fetch request is built for. */
   record?: unknown;
+  /** The run's start time, which time:: references read (the same for every request and attempt of a run). */
+  now?: Date;
 }
 
 export interface ResolveOptions {
@@ -208,6 +215,13 @@ function lookup(ref: Reference, ctx: ReferenceContext, chain: readonly string[])
       if (ctx.record === undefined) return err(`${ref.raw}: record:: references are only valid in mapping_fetch`);
       value = getField(ctx.record, ref.ref);
       break;
+    case 'time': {
+      if (ctx.now === undefined) return err(`${ref.raw}: time:: references are resolved when a run starts, from its start time`);
+      const spec = parseTimeSpec(ref.ref);
+      if (!spec.ok) return err(`${ref.raw}: ${spec.error}`);
+      value = timeValue(spec.value, ctx.now);
+      break;
+    }
   }
   return value === undefined || value === null ? ok({ found: false }) : ok({ found: true, value });
 }

@@ -6,11 +6,15 @@ import { DEFAULT_RETRY_POLICY, withRequestRetries, type RequestRetryPolicy, type
 import { failureFor, type Send, type SentResponse } from './sender';
 import { nearExpiry, type AccessToken } from './tokens';
 
-/** The references a run's requests are built from, with its current access token (null: the config's own). */
-export const referencesFor = (config: Config, secrets: Record<string, string>, last: unknown, token: string | null): ReferenceContext => ({
+/**
+ * The references a run's requests are built from, with its current access token (null: the config's own) and its
+ * start time (time:: references).
+ */
+export const referencesFor = (config: Config, secrets: Record<string, string>, last: unknown, token: string | null, now: Date): ReferenceContext => ({
   self: token === null ? config : withAccessToken(config, token),
   secrets,
   last,
+  now,
 });
 
 export interface AuthedSender {
@@ -32,6 +36,8 @@ export function createAuthedSender(o: {
   secrets: Record<string, string>;
   last: unknown;
   token: AccessToken | null;
+  /** The run's start: what time:: references read. */
+  startedAt: Date;
   signal?: AbortSignal;
   /** A valid token other than `rejected` (the config's shared one, or a fresh one); absent: the token is never renewed. */
   renew?: (rejected: string | null) => Promise<AccessToken | null>;
@@ -46,14 +52,14 @@ export function createAuthedSender(o: {
 }): AuthedSender {
   let token = o.token;
   let obtainedAt = Date.now();
-  let refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null);
+  let refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null, o.startedAt);
   const isRetryable = (v: SentResponse | Retryable): v is Retryable => 'failure' in v;
   const wait = (ms: number): Promise<void> => (o.wait ? o.wait(ms) : new Promise((r) => setTimeout(r, ms)));
   const canRefresh = Boolean(o.config.auth?.refresh_token) && o.renew !== undefined;
   const renew = async (rejected: string | null): Promise<void> => {
     token = await o.renew!(rejected);
     obtainedAt = Date.now();
-    refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null);
+    refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null, o.startedAt);
     await o.onRefreshed(token);
   };
   const build = (make: (r: ReferenceContext) => Result<HttpRequest>, what: string): HttpRequest => {

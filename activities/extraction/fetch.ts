@@ -83,6 +83,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         secrets,
         last: run.previousLast === null ? null : (JSON.parse(run.previousLast) as unknown),
         token: token === null ? null : { value: token, expiresAt: run.tokenExpiresAt?.getTime() ?? null },
+        startedAt: run.startedAt,
         signal,
         renew: (rejected) => sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets, signal }, rejected),
         onRefreshed: async (t) => {

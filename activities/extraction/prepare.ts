@@ -71,7 +71,7 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
       const secrets = await deps.secrets.values(secretNames(config));
       // One token for every run of this refresh request while it is valid, not one per extraction run.
       const token = await sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets });
-      const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : JSON.parse(previousLast), token?.value ?? null));
+      const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : JSON.parse(previousLast), token?.value ?? null, new Date(input.startedAt)));
       if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
       const dest = await freeDestination(config, prepared.value, input);
       let uploadId: string;

@@ -135,6 +135,32 @@ describe('extraction runs as workflows against the demo REST API', () => {
   });
 });
 
+describe('time:: references', () => {
+  it("put the run's start date in a query param and in a date-partitioned folder, the same on every page", async () => {
+    await resetDemo();
+    const body = demoConfig('more-records', STYLES['more-records']!.pagination, {
+      data_key: 'data',
+      s3_destiny: { folder: 'test/dated/${time::now|YYYY/MM/DD}/', filename: 'records-${time::today|date}' },
+    }) as { extractions: { endpoint: { query_params: Record<string, unknown> } }[] };
+    body.extractions[0]!.endpoint.query_params.since = '${time::today-1d|date}';
+    const before = new Date();
+    const { configId } = await addConfig(body);
+    const run = (await runConfig(configId)).runs[0]!;
+    const after = new Date();
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 250 });
+    // The run's start lies between before and after (a run started a moment before midnight keeps its day).
+    const day = (d: Date, sep: string): string => d.toISOString().slice(0, 10).replaceAll('-', sep);
+    const dayBefore = (d: Date): string => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - 1)).toISOString().slice(0, 10);
+    const folders = [before, after].map((d) => `/test/dated/${day(d, '/')}/records-${day(d, '-')}.json`);
+    expect(folders.some((f) => run.destination!.endsWith(f)), run.destination!).toBe(true);
+    const pages = await sandbox.control.requests({ provider: 'demo' });
+    expect(pages.length).toBe(3);
+    const since = new Set(pages.map((r) => new URL(r.url, 'http://x').searchParams.get('since')));
+    expect(since.size).toBe(1);
+    expect([before, after].map(dayBefore)).toContain([...since][0]);
+  });
+});
+
 describe('pagination edge cases', () => {
   async function runStyle(style: string, switches: Record<string, unknown>): Promise<ExtractConfigResult['runs'][number]> {
     await resetDemo({ switches });
