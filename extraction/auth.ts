@@ -2,9 +2,10 @@
  * Auth: a static access_token, or a refresh endpoint whose answer holds the new token at
  * response_token_key. The caller sends refreshRequest(), passes the answer to extractRefreshedToken(),
  * and builds `self` for references with withAccessToken(), so `${self::auth.access_token}` reads the new token.
+ * An api_key (header or query) or basic auth is put on every request by applyAuth(), after the request is built.
  */
-import type { Config } from './config';
-import { baseRequest, resolveEndpoint, type HttpRequest } from './http';
+import type { Auth, Config } from './config';
+import { baseRequest, header, resolveEndpoint, setQuery, type HttpRequest } from './http';
 import { getField } from './json-field';
 import { resolveString, type ReferenceContext } from './references';
 import { err, isPlainObject, ok, typeName, type Result } from './result';
@@ -73,4 +74,33 @@ export function withAccessToken<C extends Pick<Config, 'auth'>>(config: C, token
 export function accessToken(config: Pick<Config, 'auth'>, ctx: ReferenceContext): Result<string> {
   const t = config.auth?.access_token;
   return t === undefined ? ok('') : resolveString(t, ctx);
+}
+
+/** Query params applyAuth() sets: never kept in pagination state (a next link that echoes them is stripped). */
+export const authQueryNames = (auth: Auth | undefined): string[] => (auth?.api_key?.in === 'query' ? [auth.api_key.name] : []);
+
+/**
+ * Puts the config's api_key or basic credentials on a request the extraction sends (pages and mapping_fetch
+ * details; never the token request). A header the endpoint sets itself wins; a query key replaces any echoed one.
+ */
+export function applyAuth(auth: Auth | undefined, req: HttpRequest, ctx: ReferenceContext): Result<HttpRequest> {
+  if (auth?.api_key) {
+    const { name, in: place } = auth.api_key;
+    const value = resolveString(auth.api_key.value, ctx);
+    if (!value.ok) return err(`auth.api_key.value: ${value.error}`);
+    if (value.value === '') return err('auth.api_key.value: resolves to an empty key');
+    if (place === 'query') return ok({ ...req, url: setQuery(req.url, [[name, value.value]]) });
+    return ok(header(req.headers, name) === undefined ? { ...req, headers: { ...req.headers, [name]: value.value } } : req);
+  }
+  if (auth?.basic) {
+    const user = resolveString(auth.basic.username, ctx);
+    if (!user.ok) return err(`auth.basic.username: ${user.error}`);
+    const password = resolveString(auth.basic.password, ctx);
+    if (!password.ok) return err(`auth.basic.password: ${password.error}`);
+    if (user.value.includes(':')) return err('auth.basic.username: cannot contain ":" (RFC 7617)');
+    if (header(req.headers, 'Authorization') !== undefined) return ok(req);
+    const credentials = Buffer.from(`${user.value}:${password.value}`, 'utf8').toString('base64');
+    return ok({ ...req, headers: { ...req.headers, Authorization: `Basic ${credentials}` } });
+  }
+  return ok(req);
 }

@@ -16,6 +16,9 @@ import { parseTemplate } from './references';
 // Building blocks
 
 const nonEmpty = z.string().min(1, 'Must not be empty');
+// Header names are HTTP tokens and values single lines: a CR or LF would split the request (header injection).
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'Expected an HTTP header name: letters, digits and !#$%&\'*+.^_`|~- only (no spaces, no line breaks)');
+const headerValue = z.string().refine((v) => !/[\r\n\0]/.test(v), 'A header value cannot contain a line break or a NUL character');
 
 /** The seed's JsonField: a dot path into a JSON document. */
 export const jsonFieldSchema = z.string().superRefine((s, ctx) => {
@@ -41,13 +44,7 @@ export const endpointSchema = z
     method: z.enum(HTTP_METHODS).optional(),
     /** null leaves the parameter out; an array repeats it (`ids=1&ids=2`). */
     query_params: z.record(z.string(), z.union([scalar, z.null(), z.array(scalar)])).optional(),
-    // Names are HTTP tokens and values single lines: a CR or LF would split the request (header injection).
-    headers: z
-      .record(
-        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'Expected an HTTP header name: letters, digits and !#$%&\'*+.^_`|~- only (no spaces, no line breaks)'),
-        z.union([z.string().refine((v) => !/[\r\n\0]/.test(v), 'A header value cannot contain a line break or a NUL character'), z.number(), z.boolean()]),
-      )
-      .optional(),
+    headers: z.record(headerName, z.union([headerValue, z.number(), z.boolean()])).optional(),
     /** Any JSON, sent JSON-encoded. */
     body: z.unknown().optional(),
   })
@@ -80,17 +77,37 @@ export const dataSchemaSchema: z.ZodType<DataSchema> = z.lazy(() =>
 // ---------------------------------------------------------------------------------------------------------
 // Auth
 
-export const authSchema = z.object({
-  refresh_token: z
-    .object({
-      endpoint: endpointSchema,
-      /** JsonField of the token in the refresh response. */
-      response_token_key: jsonFieldSchema,
-    })
-    .optional(),
-  /** Static token, or the slot the refreshed token is written to (read back with `self::auth.access_token`). */
-  access_token: z.string().optional(),
-});
+
+export const authSchema = z
+  .object({
+    /** Ours: an API key sent with every request of every extraction (not the token request), usually `${secret::...}`. */
+    api_key: z
+      .object({
+        /** The header's or the query param's name. */
+        name: nonEmpty,
+        value: headerValue.pipe(nonEmpty),
+        in: z.enum(['header', 'query']).default('header'),
+      })
+      .superRefine((k, ctx) => {
+        const name = headerName.safeParse(k.name);
+        if (k.in === 'header' && !name.success) ctx.addIssue({ code: 'custom', path: ['name'], message: name.error.issues[0]!.message });
+      })
+      .optional(),
+    /** Ours: HTTP basic auth (RFC 7617) on every request of every extraction; values usually `${secret::...}`. */
+    basic: z.object({ username: headerValue, password: headerValue }).optional(),
+    refresh_token: z
+      .object({
+        endpoint: endpointSchema,
+        /** JsonField of the token in the refresh response. */
+        response_token_key: jsonFieldSchema,
+      })
+      .optional(),
+    /** Static token, or the slot the refreshed token is written to (read back with `self::auth.access_token`). */
+    access_token: z.string().optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.api_key && a.basic) ctx.addIssue({ code: 'custom', message: 'auth.api_key and auth.basic cannot both be set: choose one' });
+  });
 export type Auth = z.infer<typeof authSchema>;
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { FailureType } from '../../common/names';
-import { withAccessToken, type Config, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
+import { applyAuth, withAccessToken, type Config, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
 import { parseRetryAfter } from '../../providers/errors';
 import { failure, invalid } from '../failures';
 import { DEFAULT_RETRY_POLICY, withRequestRetries, type RequestRetryPolicy, type Retryable, type Wait } from './request-retry';
@@ -63,7 +63,8 @@ export function createAuthedSender(o: {
     await o.onRefreshed(token);
   };
   const build = (make: (r: ReferenceContext) => Result<HttpRequest>, what: string): HttpRequest => {
-    const req = make(refs);
+    const made = make(refs);
+    const req = made.ok ? applyAuth(o.config.auth, made.value, refs) : made;
     if (!req.ok) throw invalid(`${what}: ${req.error}`);
     return req.value;
   };

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import {
   accessToken,
   advance,
+  authQueryNames,
   extractRecords,
   hashString,
   newWriterState,
@@ -108,6 +109,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         const staticToken = accessToken(config, sender.refs);
         if (!staticToken.ok) throw invalid(`auth.access_token: ${staticToken.error}`);
       }
+      const authQuery = authQueryNames(config.auth);
       const prepared = prepareExtraction(extraction, sender.refs);
       if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
       const ex = prepared.value;
@@ -183,7 +185,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           // The "same page twice" check needs a fingerprint of the page's records; first, last and count identify a
           // page without serialising all of it again.
           const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
-          const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, ...(hash ? { hash } : {}) });
+          const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, sensitive: authQuery, ...(hash ? { hash } : {}) });
           if (a.kind === 'error') throw invalid(a.message);
           const mayEndBatch = Date.now() - started >= input.budgetMs && uploader.bufferedBytes + 2 * pageBytes >= partBytes;
           if (a.kind === 'next' && !mayEndBatch) inFlight = fetchPage(a.state);

@@ -153,7 +153,7 @@ export function advance(extraction: PagedExtraction, state: PageState, page: Pag
   };
 
   // 4. The style's own rule.
-  const outcome = styleNext(extraction, state.position, { page, sensitive: sensitiveQueryNames(extraction.endpoint) });
+  const outcome = styleNext(extraction, state.position, { page, sensitive: [...sensitiveQueryNames(extraction.endpoint), ...(page.sensitive ?? [])] });
   if (outcome.kind === 'error') return fail(outcome.message);
   if (outcome.kind === 'done') return done(outcome.reason, true, after);
 

@@ -39,6 +39,8 @@ export interface PageResponse {
   records: number;
   /** Optional fingerprint of the page's records; computed from the body at data_key when absent. */
   hash?: string;
+  /** Query params the sender added (auth.api_key in the query): never kept in state, like the config's secret ones. */
+  sensitive?: readonly string[];
 }
 
 export type DoneReason =

@@ -31,8 +31,15 @@ export interface DemoConfig {
   offsetPastEnd: 'no-content' | 'empty-data';
   switches: DemoSwitches;
   auth: {
-    /** When on, every data endpoint wants Authorization: Bearer <token from the token endpoint>. */
+    /** When on, every data endpoint wants the credentials of `scheme`. */
     required: boolean;
+    /**
+     * bearer: Authorization: Bearer <token from the token endpoint>; api_key: the key `apiKey` names, in a header or
+     * the query (as Stripe-like and many SaaS APIs take it); basic: HTTP basic (RFC 7617) with `basic`'s user.
+     */
+    scheme: 'bearer' | 'api_key' | 'basic';
+    apiKey: { name: string; in: 'header' | 'query'; value: string } | null;
+    basic: { username: string; password: string } | null;
     tokenTtlSeconds: number;
     /** The JSON key the token endpoint puts the access token under (the extractor's response_token_key). */
     tokenKey: string;
@@ -64,7 +71,7 @@ export const defaultDemoConfig = (): DemoConfig => ({
   pastEndStatus: 404,
   offsetPastEnd: 'no-content',
   switches: { lastPageTwice: false, shortPage: null, omitMoreRecords: 'never', relativeLinks: 'none', duplicateQueryParams: false },
-  auth: { required: false, tokenTtlSeconds: 3600, tokenKey: 'access_token', clientId: null, clientSecret: null },
+  auth: { required: false, scheme: 'bearer', apiKey: null, basic: null, tokenTtlSeconds: 3600, tokenKey: 'access_token', clientId: null, clientSecret: null },
   zoho: { deals: 450, tickets: 350, pageLimit: 2000, deskFromBase: 1, deskPastEndStatus: 204, tokensPerWindow: 10, tokenWindowSeconds: 600 },
 });
 
@@ -91,6 +98,9 @@ export const demoConfigSchema = z.strictObject({
   auth: z
     .strictObject({
       required: z.boolean(),
+      scheme: z.enum(['bearer', 'api_key', 'basic']),
+      apiKey: z.strictObject({ name: z.string().min(1), in: z.enum(['header', 'query']), value: z.string().min(1) }).nullable(),
+      basic: z.strictObject({ username: z.string().min(1), password: z.string() }).nullable(),
       tokenTtlSeconds: z.number().int().min(1),
       tokenKey: z.string().min(1),
       clientId: z.string().nullable(),

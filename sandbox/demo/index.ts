@@ -83,9 +83,32 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
     return exp <= ctx.clock.now() ? 'expired' : 'ok';
   }
 
-  /** 401 with the reason in the body and in WWW-Authenticate (RFC 6750), or undefined when allowed. */
+  /** The API key or basic credentials of the request, checked against the configured ones. */
+  function checkCredentials(req: FastifyRequest): 'ok' | 'missing' | 'invalid' {
+    const { apiKey, basic, scheme } = config.auth;
+    let given: string | undefined;
+    if (scheme === 'api_key') {
+      if (!apiKey) return 'invalid';
+      const raw = apiKey.in === 'header' ? req.headers[apiKey.name.toLowerCase()] : new URL(req.url, 'http://x').searchParams.get(apiKey.name);
+      given = typeof raw === 'string' ? raw : undefined;
+      return given === undefined ? 'missing' : given === apiKey.value ? 'ok' : 'invalid';
+    }
+    const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!m?.[1]) return 'missing';
+    given = Buffer.from(m[1], 'base64').toString('utf8');
+    return basic && given === `${basic.username}:${basic.password}` ? 'ok' : 'invalid';
+  }
+
+  /** 401 with the reason in the body and in WWW-Authenticate (RFC 6750, RFC 7617), or undefined when allowed. */
   function unauthorized(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
     if (!config.auth.required) return undefined;
+    if (config.auth.scheme !== 'bearer') {
+      const c = checkCredentials(req);
+      if (c === 'ok') return undefined;
+      if (config.auth.scheme === 'basic') reply.header('www-authenticate', 'Basic realm="demo", charset="UTF-8"');
+      const what = config.auth.scheme === 'basic' ? 'user name and password' : 'API key';
+      return json(reply, 401, { error: c === 'missing' ? 'unauthorized' : 'invalid_credentials', message: c === 'missing' ? `${what} required` : `The ${what} is invalid` });
+    }
     const check = checkToken(req);
     if (check === 'ok') return undefined;
     const description = check === 'missing' ? 'Bearer token required' : check === 'expired' ? 'The access token expired' : 'The access token is invalid';

@@ -161,6 +161,34 @@ describe('time:: references', () => {
   });
 });
 
+describe('auth.api_key and auth.basic', () => {
+  it('an API key in the query, echoed by every next link: every record once, the key on every page, never in state or history', async () => {
+    await resetDemo({ auth: { required: true, scheme: 'api_key', apiKey: { name: 'api_key', in: 'query', value: 'demo-api-key-7f3a9c' } } });
+    await env.deps.secrets.set('demo_api_key', 'demo-api-key-7f3a9c', 'test');
+    const body = { ...(styleConfig('next-link') as object), auth: { api_key: { name: 'api_key', in: 'query', value: '${secret::demo_api_key}' } } };
+    const { configId } = await addConfig(body);
+    const run = (await runConfig(configId)).runs[0]!;
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 250 });
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
+    const pages = await sandbox.control.requests({ provider: 'demo' });
+    expect(pages.map((r) => [r.status, new URL(r.url, 'http://x').searchParams.getAll('api_key')])).toEqual([1, 2, 3].map(() => [200, ['demo-api-key-7f3a9c']]));
+  });
+  it('HTTP basic from secrets; a wrong password fails the run as a 401, naming no secret', async () => {
+    await resetDemo({ auth: { required: true, scheme: 'basic', basic: { username: 'ops', password: 'b4sic-pass-91' } } });
+    await env.deps.secrets.set('demo_pw', 'b4sic-pass-91', 'test');
+    const body = (auth: unknown) => ({ ...(styleConfig('more-records') as object), auth });
+    const good = await addConfig(body({ basic: { username: 'ops', password: '${secret::demo_pw}' } }));
+    const ok = (await runConfig(good.configId)).runs[0]!;
+    expect(ok, ok.error ?? '').toMatchObject({ success: true, records: 250 });
+    await env.deps.secrets.set('demo_pw_wrong', 'not-the-pass-22', 'test');
+    const bad = await addConfig({ ...body({ basic: { username: 'ops', password: '${secret::demo_pw_wrong}' } }), name: 'demo basic wrong' });
+    const failed = (await runConfig(bad.configId)).runs[0]!;
+    expect(failed.success).toBe(false);
+    expect(failed.error).toMatch(/401/);
+    expect(failed.error).not.toContain('not-the-pass-22');
+  });
+});
+
 describe('pagination edge cases', () => {
   async function runStyle(style: string, switches: Record<string, unknown>): Promise<ExtractConfigResult['runs'][number]> {
     await resetDemo({ switches });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accessToken, extractRefreshedToken, refreshRequest, requestFor, startPagination, withAccessToken } from '../../../extraction';
-import { config } from './helpers';
+import { accessToken, extractRefreshedToken, parseConfig, refreshRequest, requestFor, startPagination, withAccessToken } from '../../../extraction';
+import { config, query, run } from './helpers';
 
 const refreshCfg = config({
   name: 'z',
@@ -74,5 +74,50 @@ describe('the refreshed token reaches the requests through self::', () => {
   });
   it('accessToken is empty when unset', () => {
     expect(accessToken(config({ name: 'x', extractions: [{ name: 'a', endpoint: { url: 'https://x' } }] }), {})).toEqual({ ok: true, value: '' });
+  });
+});
+
+describe('auth.api_key and auth.basic: applied to every request the extraction sends', () => {
+  const withAuth = (auth: unknown, endpoint: Record<string, unknown> = {}) =>
+    config({ name: 'k', auth, extractions: [{ name: 'items', endpoint: { url: 'https://api.test/v1/items', ...endpoint }, data_key: 'results', pagination: { type: 'link', parameters: { next_link: 'next' } } }] });
+  const ctx = { secrets: { key: 'K3Y-S3CR3T', pw: 'p@ss:word' } };
+  const page = (n: number, next: string | null) => ({ body: { results: [{ id: n }], next } });
+
+  it('an API key in a header, from a secret', () => {
+    const c = withAuth({ api_key: { name: 'X-API-Key', value: '${secret::key}' } });
+    const r = run(c.extractions[0]!, (_q, n) => page(n, null), ctx, 100, c.auth);
+    expect(r.requests[0]!.headers['X-API-Key']).toBe('K3Y-S3CR3T');
+    expect(r.requests[0]!.url).toBe('https://api.test/v1/items');
+  });
+  it('an API key in the query: on every page, never twice, never kept in the pagination state though the API echoes it', () => {
+    const c = withAuth({ api_key: { name: 'api_key', value: '${secret::key}', in: 'query' } });
+    const r = run(c.extractions[0]!, (q, n) => page(n, n < 2 ? `${q.url.split('?')[0]}?page=${n + 2}&api_key=K3Y-S3CR3T` : null), ctx, 100, c.auth);
+    expect(r.requests.map((q) => query(q.url))).toEqual([{ api_key: ['K3Y-S3CR3T'] }, { page: ['2'], api_key: ['K3Y-S3CR3T'] }, { page: ['3'], api_key: ['K3Y-S3CR3T'] }]);
+    for (const s of r.states) expect(JSON.stringify(s)).not.toContain('K3Y-S3CR3T');
+  });
+  it('HTTP basic: user and password from secrets, base64 as RFC 7617 says', () => {
+    const c = withAuth({ basic: { username: 'ops', password: '${secret::pw}' } });
+    const r = run(c.extractions[0]!, (_q, n) => page(n, null), ctx, 100, c.auth);
+    expect(r.requests[0]!.headers.Authorization).toBe(`Basic ${Buffer.from('ops:p@ss:word').toString('base64')}`);
+  });
+  it("an endpoint's own header of the same name wins", () => {
+    const c = withAuth({ api_key: { name: 'x-api-key', value: '${secret::key}' } }, { headers: { 'X-Api-Key': 'explicit' } });
+    const r = run(c.extractions[0]!, (_q, n) => page(n, null), ctx, 100, c.auth);
+    expect(r.requests[0]!.headers).toEqual({ 'X-Api-Key': 'explicit' });
+  });
+  it('a missing secret is an error naming the auth field, not an empty key', () => {
+    const c = withAuth({ api_key: { name: 'X-API-Key', value: '${secret::nope}' } });
+    expect(() => run(c.extractions[0]!, (_q, n) => page(n, null), ctx, 100, c.auth)).toThrow(/auth\.api_key\.value: .*secret "nope" not found/);
+  });
+  it('refuses a header name that is not an HTTP token, an unknown place, and both schemes at once', () => {
+    for (const [auth, where] of [
+      [{ api_key: { name: 'X API Key', value: 'v' } }, 'auth.api_key.name'],
+      [{ api_key: { name: 'k', value: 'v', in: 'cookie' } }, 'auth.api_key.in'],
+      [{ api_key: { name: 'k', value: 'v' }, basic: { username: 'u', password: 'p' } }, 'auth'],
+    ] as const) {
+      const r = parseConfig({ name: 'k', auth, extractions: [{ name: 'items', endpoint: { url: 'https://api.test/v1/items' } }] });
+      expect(r.ok, JSON.stringify(auth)).toBe(false);
+      if (!r.ok) expect(r.errors.map((e) => e.path)).toContain(where);
+    }
   });
 });

@@ -1,12 +1,15 @@
 /** Builders and a tiny driver so pagination tests read as scripts of pages. */
 import {
   advance,
+  applyAuth,
+  authQueryNames,
   extractRecords,
   formatIssues,
   parseConfig,
   requestFor,
   startPagination,
   type Advance,
+  type Auth,
   type Config,
   type Extraction,
   type HttpRequest,
@@ -48,13 +51,15 @@ export interface Run {
  * Runs the state machine against `serve` until done or error (or `limit` requests), counting records the
  * way an activity would, and keeping the records of pages it is told to keep.
  */
-export function run(ex: Extraction, serve: (req: HttpRequest, n: number) => FakePage, ctx: ReferenceContext = {}, limit = 100): Run {
+export function run(ex: Extraction, serve: (req: HttpRequest, n: number) => FakePage, ctx: ReferenceContext = {}, limit = 100, auth?: Auth): Run {
   let state = startPagination(ex);
   const requests: HttpRequest[] = [];
   const states: PageState[] = [state];
   const records: unknown[] = [];
   for (let n = 0; n < limit; n++) {
-    const req = requestFor(ex, state, ctx);
+    const built = requestFor(ex, state, ctx);
+    // As the activity's sender does: the config's api_key / basic auth on top of what the style built.
+    const req = built.ok ? applyAuth(auth, built.value, ctx) : built;
     if (!req.ok) throw new Error(req.error);
     requests.push(req.value);
     const page = serve(req.value, n);
@@ -69,6 +74,7 @@ export function run(ex: Extraction, serve: (req: HttpRequest, n: number) => Fake
       headers: page.headers ?? {},
       body,
       records: recs.value.length,
+      sensitive: authQueryNames(auth),
     });
     if (a.kind === 'next' || (a.kind === 'done' && a.keepRecords)) records.push(...recs.value);
     // State must survive a JSON round trip (heartbeat details).
