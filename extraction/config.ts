@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { parseMorePages } from './condition';
 import { parseJsonField } from './json-field';
 import { parseTemplate } from './references';
+import { responseActionsSchema } from './response-actions';
 
 // ---------------------------------------------------------------------------------------------------------
 // Building blocks
@@ -251,6 +252,8 @@ export const mappingFetchSchema = z.object({
   data_schema: dataSchemaSchema.optional(),
   /** Ours: JsonField of the detail object in the response (Zoho wraps it as `data[0]`). */
   data_key: jsonFieldSchema.optional(),
+  /** Ours: what to do with a detail answer by status and body text (response-actions.ts). */
+  response_actions: responseActionsSchema,
 });
 export type MappingFetch = z.infer<typeof mappingFetchSchema>;
 
@@ -261,6 +264,8 @@ export const extractionSchema = z.object({
   endpoint: endpointSchema,
   /** JsonField of the records in the body; the body itself when absent. */
   data_key: jsonFieldSchema.optional(),
+  /** Ours: what to do with a page's answer by status and body text (response-actions.ts). */
+  response_actions: responseActionsSchema,
   format: z.enum(['csv', 'json']).default('csv'),
   output_params: z.object({ csv_separator: csvSeparator.default(',') }).default({ csv_separator: ',' }),
   transformations: z.array(transformationSchema).default([]),

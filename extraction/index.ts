@@ -17,6 +17,7 @@ export * from './pagination';
 export { extractRecords, applySchema, toRow, toRows } from './records';
 export { applyTransformations, transformValue } from './transforms';
 export * from './mapping-fetch';
+export * from './response-actions';
 export * from './prepare';
 export * from './prepare-config';
 export * from './cron';

@@ -1,5 +1,6 @@
 import { FailureType } from '../../common/names';
-import { applyAuth, withAccessToken, type Config, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
+import type { ApplicationFailure } from '@temporalio/common';
+import { applyAuth, describeAction, matchResponseAction, withAccessToken, type Config, type ResponseAction, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
 import { parseRetryAfter } from '../../providers/errors';
 import { failure, invalid } from '../failures';
 import { DEFAULT_RETRY_POLICY, withRequestRetries, type RequestRetryPolicy, type Retryable, type Wait } from './request-retry';
@@ -24,9 +25,26 @@ export interface AuthedSender {
    * Sends the request `build` makes from the current references. A token near its expiry is renewed first. On a
    * 401 it renews the token once (when the config can), stores it through `onRefreshed`, and sends the request again; a second 401 fails the run
    * (AuthExpired, not retried). A 429, 408 or 5xx, or no answer, sends the request again after Retry-After or a
-   * backoff, within the retry policy; past it the failure is thrown (retryable by Temporal).
+   * backoff, within the retry policy; past it the failure is thrown (retryable by Temporal). `actions` (the
+   * config's response_actions) are consulted first: success answers as a 2xx, ignore marks the answer `ignored`,
+   * retry is handled as a 5xx, fail throws (Invalid, not retried).
    */
-  send(build: (refs: ReferenceContext) => Result<HttpRequest>, what: string): Promise<SentResponse>;
+  send(build: (refs: ReferenceContext) => Result<HttpRequest>, what: string, actions?: readonly ResponseAction[]): Promise<SentResponse>;
+}
+
+/** What a matching response action makes of an answer (see extraction/response-actions.ts). */
+function byRule(rule: ResponseAction, res: SentResponse, what: string): SentResponse | { failure: ApplicationFailure; retryAfterMs: number | undefined } {
+  const said = `${what}: HTTP ${res.status} matched ${describeAction(rule)}`;
+  switch (rule.action) {
+    case 'success':
+      return res.status >= 200 && res.status <= 299 ? res : { ...res, status: 200 };
+    case 'ignore':
+      return { ...res, ignored: true };
+    case 'retry':
+      return { failure: failure(FailureType.Transient, said), retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
+    case 'fail':
+      throw invalid(said);
+  }
 }
 
 /** The one place that owns the refresh-on-401 rule of extraction requests. */
@@ -72,17 +90,20 @@ export function createAuthedSender(o: {
     get refs() {
       return refs;
     },
-    async send(make, what) {
+    async send(make, what, actions) {
       let refreshed = false;
       const once = async (): Promise<SentResponse | Retryable> => {
         if (canRefresh && token && nearExpiry({ obtainedAt, expiresAt: token.expiresAt }, Date.now())) await renew(token.value);
         let res = await o.send(build(make, what), o.signal);
-        if (res.status === 401 && canRefresh && !refreshed) {
+        let rule = matchResponseAction(actions, res);
+        if (!rule && res.status === 401 && canRefresh && !refreshed) {
           // Marked only once renewed: a throttled token endpoint is retried, and the retry must renew again.
           await renew(token?.value ?? null);
           refreshed = true;
           res = await o.send(build(make, what), o.signal);
+          rule = matchResponseAction(actions, res);
         }
+        if (rule) return byRule(rule, res, what);
         if (res.status === 401) {
           throw failure(FailureType.AuthExpired, `${what}: HTTP 401 ${canRefresh ? 'with a freshly refreshed token' : '(the config has no refresh_token)'}`, { nonRetryable: true });
         }

@@ -3,8 +3,9 @@ import { invalid } from '../failures';
 import type { AuthedSender } from './authed-sender';
 
 /**
- * mapping_fetch: one detail request per record, `concurrency` in flight, merged into the record in order. A 404
- * means "no detail" (the record is kept without it); any other non-2xx fails the run.
+ * mapping_fetch: one detail request per record, `concurrency` in flight, merged into the record in order. A 404, or
+ * an answer a response action ignores, means "no detail" (the record is kept without it); any other non-2xx fails
+ * the run unless a response action says otherwise.
  */
 export async function withDetails(ex: Extraction, records: unknown[], sender: AuthedSender, concurrency: number): Promise<unknown[]> {
   const mf = ex.mapping_fetch;
@@ -15,9 +16,10 @@ export async function withDetails(ex: Extraction, records: unknown[], sender: Au
     while (next < records.length) {
       const i = next++;
       const record = records[i];
-      const res = await sender.send((r) => detailRequest(mf, record, r), 'mapping_fetch');
-      if (res.status !== 404 && (res.status < 200 || res.status > 299)) throw invalid(`mapping_fetch: HTTP ${res.status}`);
-      const merged = mergeDetail(mf, record, res.status === 404 ? null : res.body);
+      const res = await sender.send((r) => detailRequest(mf, record, r), 'mapping_fetch', mf.response_actions);
+      const none = res.ignored === true || res.status === 404;
+      if (!none && (res.status < 200 || res.status > 299)) throw invalid(`mapping_fetch: HTTP ${res.status}`);
+      const merged = mergeDetail(mf, record, none ? null : res.body);
       if (!merged.ok) throw invalid(merged.error);
       out[i] = merged.value;
     }

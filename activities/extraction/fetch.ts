@@ -153,7 +153,10 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       uploader.append(writer.begin());
       let done = false;
       const fetchPage = (state: PageState): Promise<SentResponse> => {
-        const p = sender.send((r) => requestFor(ex, state, r), `page ${state.pages + 1}`);
+        const p = sender
+          .send((r) => requestFor(ex, state, r), `page ${state.pages + 1}`, ex.response_actions)
+          // An ignored page (a response action) ends the pagination as an empty answer does, keeping what came before.
+          .then((res) => (res.ignored ? { ...res, status: 204, body: null } : res));
         p.catch(() => undefined); // awaited below; a prefetch abandoned by a failing page must not go unhandled
         return p;
       };

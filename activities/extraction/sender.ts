@@ -12,6 +12,8 @@ import { AddressRefused, guardedAgent } from './guarded-agent';
  */
 export interface SentResponse extends Omit<PageResponse, 'records'> {
   bytes: number;
+  /** A response action said `ignore`: the page ends the pagination, the detail is left out. */
+  ignored?: boolean;
 }
 
 export type Send = (req: HttpRequest, signal?: AbortSignal) => Promise<SentResponse>;

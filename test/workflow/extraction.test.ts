@@ -189,6 +189,50 @@ describe('auth.api_key and auth.basic', () => {
   });
 });
 
+describe('response_actions', () => {
+  it('retry a 409 like a 5xx, and end the pagination at an ignored 404: every record before it once, the run a success', async () => {
+    await resetDemo();
+    await sandbox.control.armFault({ provider: 'demo', path: '/[?&]page=2(&|$)/', status: 409, body: { error: 'locked', message: 'the list is being rebuilt' } });
+    await sandbox.control.armFault({ provider: 'demo', path: '/[?&]page=3(&|$)/', status: 404, body: { error: 'gone' } });
+    const body = styleConfig('more-records') as { extractions: Record<string, unknown>[] };
+    body.extractions[0]!.response_actions = [
+      { status_code: 409, content: 'being rebuilt', action: 'retry' },
+      { status_code: 404, action: 'ignore' },
+    ];
+    const { configId } = await addConfig(body);
+    const run = (await runConfig(configId)).runs[0]!;
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 200 });
+    expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(200));
+    const pages = (await sandbox.control.requests({ provider: 'demo' })).map((r) => `${r.status} page=${new URL(r.url, 'http://x').searchParams.get('page')}`);
+    expect(pages).toEqual(['200 page=1', '409 page=2', '200 page=2', '404 page=3']);
+  });
+  it('a detail ignored by its rule leaves the record without it; a body matching a fail rule fails the run naming the rule', async () => {
+    await resetDemo({ count: 20 });
+    await sandbox.control.armFault({ provider: 'demo', path: '/records/7/details', status: 410, body: { error: 'archived' } });
+    const details = (rules: unknown[]) => ({
+      name: `details ${rules.length}`,
+      extractions: [
+        {
+          name: 'with-details',
+          endpoint: { url: demoUrl('more-records'), query_params: { per_page: 50 } },
+          data_key: 'data',
+          format: 'json',
+          pagination: { type: 'sequential', parameters: { param_name: 'page', there_are_more_pages: 'info.more_records' } },
+          mapping_fetch: { endpoint: { url: `${sandbox.baseUrl}/demo/api/records/\${record::id}/details` }, prefix: 'detail_', data_schema: { phone: 'phone' }, response_actions: rules },
+          data_schema: { id: 'id', detail_phone: 'phone' },
+        },
+      ],
+    });
+    const ok = (await runConfig((await addConfig(details([{ status_code: 410, action: 'ignore' }]))).configId)).runs[0]!;
+    expect(ok, ok.error ?? '').toMatchObject({ success: true, records: 20 });
+    const out = JSON.parse(await readS3(env.deps.s3, ok.destination!)) as { id: number; phone?: string }[];
+    expect(out.filter((r) => r.phone === undefined || r.phone === null).map((r) => r.id)).toEqual([7]);
+    const failed = (await runConfig((await addConfig(details([{ status_code: 410, action: 'ignore' }, { content: '"phone"', action: 'fail' }]))).configId)).runs[0]!;
+    expect(failed.success).toBe(false);
+    expect(failed.error).toContain('mapping_fetch: HTTP 200 matched response action {"content":"\\"phone\\"","action":"fail"}');
+  });
+});
+
 describe('pagination edge cases', () => {
   async function runStyle(style: string, switches: Record<string, unknown>): Promise<ExtractConfigResult['runs'][number]> {
     await resetDemo({ switches });
