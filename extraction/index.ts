@@ -23,5 +23,6 @@ export * from './prepare-config';
 export * from './cron';
 export * from './network';
 export * from './writers';
+export * from './csv-align';
 export * from './destination';
 export * from './run-log';

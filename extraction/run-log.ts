@@ -1,6 +1,7 @@
 /**
  * The run log: the seed's fields (extraction_name, extraction_id, config_name, config_id, success, error,
- * data_inserted_len, destiny, last, created_at) plus workflow_id, pages, bytes and duration_ms.
+ * data_inserted_len, destiny, last, created_at) plus workflow_id, pages, bytes and duration_ms, and for a CSV its
+ * columns (every key the records had, without a data_schema) and the keys left out past MAX_CSV_COLUMNS.
  *
  * `last` is the last RAW record (as the API sent it: `last::Modified_Time` in the seed's deals example
  * names an API field, not a column). `last::` references read the newest successful log, so:
@@ -12,6 +13,7 @@
  */
 import type { Config, Extraction } from './config';
 import type { Destination } from './destination';
+import type { WriterState } from './writers';
 
 export interface RunLog {
   extraction_name: string;
@@ -30,6 +32,9 @@ export interface RunLog {
   pages: number;
   bytes: number;
   duration_ms: number;
+  /** The CSV header's columns; null for JSON (and for a run that wrote nothing). */
+  columns: string[] | null;
+  dropped_columns: string[];
 }
 
 export interface RunLogInput {
@@ -51,6 +56,8 @@ export interface RunLogInput {
   error?: string | null;
   /** With an error: the records so far were published to `destination`. */
   partial?: boolean;
+  /** The writer's state at the end of the run: where the columns come from. */
+  writer?: WriterState;
 }
 
 export function buildRunLog(i: RunLogInput): RunLog {
@@ -73,5 +80,7 @@ export function buildRunLog(i: RunLogInput): RunLog {
     pages: i.pages,
     bytes: i.bytes,
     duration_ms: Math.max(0, i.finishedAt.getTime() - i.startedAt.getTime()),
+    columns: i.writer?.format === 'csv' ? i.writer.columns : null,
+    dropped_columns: i.writer?.format === 'csv' ? i.writer.droppedColumns : [],
   };
 }

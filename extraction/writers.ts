@@ -3,11 +3,13 @@
  * upload page by page with flat memory. The writer's state is plain JSON: heartbeat it together with the
  * pagination state after a chunk is stored, and a retried attempt resumes the same file from it.
  *
- * CSV: the column list is fixed before the first row. With a data_schema it is known up front (schema
- * columns, then columns added by new_column_prefix) and the header goes out in begin(). Without one it is
- * taken from the first record's keys; a key that first appears later cannot join a header already written,
- * so it is left out and its name recorded in `droppedColumns` (for the run log). Give CSV extractions a
- * data_schema. Cells: null -> empty, objects and lists -> JSON text, booleans -> true/false.
+ * CSV: with a data_schema the columns are known up front (schema columns, then columns added by
+ * new_column_prefix) and the header goes out in begin(). Without one every key any record has is a column, in the
+ * order first seen (the seed: the data is taken as it comes): the header is written with the keys of the first page
+ * and a key first seen on a later page joins the columns from then on, so rows written before it have fewer cells
+ * than the header needs. Such a file is realigned when it is published (csvNeedsRealign, CsvRealigner): the header
+ * is rewritten with every column and short rows padded with empty cells. Cells: null -> empty, objects and lists
+ * -> JSON text, booleans -> true/false.
  *
  * JSON: one valid JSON array, a record per line.
  */
@@ -19,12 +21,24 @@ import type { JsonObject } from './result';
 /** Dropped column names kept in state, at most. */
 const MAX_DROPPED = 100;
 
+/**
+ * Columns a CSV without a data_schema takes, at most: the names travel in every checkpoint (heartbeats and workflow
+ * history), and an API whose keys are data (ids, dates) would otherwise grow them without end. Keys past it are
+ * left out and named in droppedColumns.
+ */
+export const MAX_CSV_COLUMNS = 1000;
+
 export interface CsvWriterState {
   format: 'csv';
   separator: string;
   /** Null until decided (no data_schema and no record yet). */
   columns: string[] | null;
   headerWritten: boolean;
+  /**
+   * How many columns the written header names; fewer than `columns` once a later page brought a new key. Absent in
+   * states from before columns could grow: their header names every column.
+   */
+  headerColumns?: number;
   begun: boolean;
   ended: boolean;
   records: number;
@@ -76,6 +90,7 @@ export class RecordWriter {
 
   constructor(state: WriterState) {
     this.s = structuredClone(state);
+    if (this.s.format === 'csv' && this.s.headerWritten && this.s.headerColumns === undefined) this.s.headerColumns = this.s.columns?.length ?? 0;
   }
 
   static for(extraction: Parameters<typeof newWriterState>[0]): RecordWriter {
@@ -108,16 +123,22 @@ export class RecordWriter {
       return this.emit(out);
     }
     const s = this.s;
-    if (s.columns === null) s.columns = Object.keys(records[0] as JsonObject);
-    const cols = s.columns;
-    let out = this.header();
-    const rows: string[][] = [];
+    // Every key of the batch joins the columns before its rows: the first page's keys all make the header.
+    const cols = (s.columns ??= []);
     // A set, not includes(): this runs for every key of every record (a million-record run writes ten million cells).
     const known = new Set(cols);
     for (const r of records) {
       for (const k in r) {
-        if (!known.has(k) && !s.droppedColumns.includes(k) && s.droppedColumns.length < MAX_DROPPED) s.droppedColumns.push(k);
+        if (known.has(k)) continue;
+        if (cols.length < MAX_CSV_COLUMNS) {
+          cols.push(k);
+          known.add(k);
+        } else if (!s.droppedColumns.includes(k) && s.droppedColumns.length < MAX_DROPPED) s.droppedColumns.push(k);
       }
+    }
+    let out = this.header();
+    const rows: string[][] = [];
+    for (const r of records) {
       const row = new Array<string>(cols.length);
       for (let i = 0; i < cols.length; i++) row[i] = csvCell(r[cols[i] as string]);
       rows.push(row);
@@ -139,11 +160,21 @@ export class RecordWriter {
     const s = this.s;
     if (s.format !== 'csv' || s.headerWritten || s.columns === null) return '';
     s.headerWritten = true;
-    return csvLines([s.columns], s.separator);
+    s.headerColumns = s.columns.length;
+    return csvHeader({ columns: s.columns, separator: s.separator });
   }
 
   private emit(chunk: string): string {
     this.s.bytes += byteLength(chunk);
     return chunk;
   }
+}
+
+/** The header line of a CSV with these columns. */
+export const csvHeader = (s: { columns: readonly string[]; separator: string }): string => csvLines([[...s.columns]], s.separator);
+
+/** Whether a written CSV's header lacks columns its later rows have: it must be realigned before it is published. */
+export function csvNeedsRealign(state: WriterState): state is CsvWriterState & { columns: string[] } {
+  if (state.format !== 'csv' || !state.headerWritten || state.columns === null) return false;
+  return state.columns.length > (state.headerColumns ?? state.columns.length);
 }

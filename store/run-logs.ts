@@ -14,8 +14,8 @@ interface RunLogDoc extends Omit<RunLog, 'last' | 'created_at'> {
 
 function fromDoc(d: RunLogDoc): RunLog {
   const { _id, last, created_at, ...rest } = d;
-  // Logs written before partial runs existed have no `partial`.
-  return { ...rest, partial: rest.partial ?? false, last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
+  // Logs written before partial runs (or column lists) existed have no `partial` (or `columns`).
+  return { ...rest, partial: rest.partial ?? false, columns: rest.columns ?? null, dropped_columns: rest.dropped_columns ?? [], last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
 }
 
 /** `extract_run_logs`: one entry per finished extraction run, the seed's logs table. */

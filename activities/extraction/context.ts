@@ -20,6 +20,8 @@ export interface ExtractionContext {
   deps: ExtractionActivityDeps;
   send: Send;
   runConfigs: RunConfigs;
+  /** Bytes per multipart part (EXTRACT_PART_MIB). */
+  partBytes: number;
 }
 
 export function extractionContext(deps: ExtractionActivityDeps): ExtractionContext {
@@ -27,5 +29,6 @@ export function extractionContext(deps: ExtractionActivityDeps): ExtractionConte
     deps,
     send: deps.send ?? createSender({ timeoutMs: deps.settings.EXTRACT_HTTP_TIMEOUT_SECONDS * 1000, network: extractionNetwork(deps.settings), rewriteUrl: deps.rewriteUrl }),
     runConfigs: new RunConfigs(),
+    partBytes: Math.round(deps.settings.EXTRACT_PART_MIB * 1024 * 1024),
   };
 }

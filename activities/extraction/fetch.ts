@@ -36,8 +36,6 @@ interface Heartbeat {
   live: { pages: number; records: number; bytes: number; retries: number };
 }
 
-const MiB = 1024 * 1024;
-
 /** A short description of where pagination stands, never a link's query (it may hold a token). */
 export function cursorOf(state: PageState): string {
   const p = state.position;
@@ -58,8 +56,7 @@ export function cursorOf(state: PageState): string {
 
 /** Fetching a run's pages in batches, each batch resumable from its last uploaded part. */
 export const createFetchActivities = (ctx: ExtractionContext) => {
-  const { deps } = ctx;
-  const partBytes = Math.round(deps.settings.EXTRACT_PART_MIB * MiB);
+  const { deps, partBytes } = ctx;
 
   return {
     /**

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { buildRunLog, findExtraction, parseConfig, type RunLog } from '../../extraction';
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { abortMultipartUpload, completeMultipartUpload } from '../../store/multipart';
@@ -5,6 +6,7 @@ import { invalid } from '../failures';
 import { extracted } from '../../metrics';
 import type { ExtractionContext } from './context';
 import { publishPartial } from './partial';
+import { realignPublishedCsv } from './realign';
 import type { FinishRunInput, RunSummary } from './types';
 
 const summaryOf = (runWorkflowId: string, log: RunLog): RunSummary => ({
@@ -21,6 +23,8 @@ const summaryOf = (runWorkflowId: string, log: RunLog): RunSummary => ({
 /** Ending a run: publish the file and log the run, or drop the upload and log the failure. */
 export const createFinishActivities = (ctx: ExtractionContext) => {
   const { deps } = ctx;
+  // A realigned CSV is rewritten part by part: alive meanwhile.
+  const realign = { partBytes: ctx.partBytes, onPart: () => Context.current().heartbeat() };
 
   /** The names a failed run's log shows: from the run's snapshot, else the stored config, else the ids. */
   async function namesOf(input: FinishRunInput, run: ExtractionRunDoc | null): Promise<{ config: string; extraction: string }> {
@@ -53,6 +57,7 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
       const cp = input.checkpoint;
       if (!cp) throw invalid('completeRun without a checkpoint');
       await completeMultipartUpload(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId }, cp.parts);
+      const realigned = await realignPublishedCsv(deps.s3, { bucket: run.bucket, key: run.key, ...realign }, cp.writer);
       const { config, extraction } = ctx.runConfigs.get(run._id, run.config, run.extractionId);
       const log = buildRunLog({
         config: { id: run.configId, name: config.name },
@@ -62,7 +67,8 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         finishedAt: new Date(),
         records: cp.writer.records,
         pages: cp.page.pages,
-        bytes: cp.writer.bytes,
+        bytes: realigned?.bytes ?? cp.writer.bytes,
+        writer: cp.writer,
         destination: { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` },
         ...(run.lastRecord !== null ? { lastRecord: JSON.parse(run.lastRecord) as unknown } : {}),
         ...(run.previousLast !== null ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
@@ -85,7 +91,7 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
       const logged = await deps.runLogs.find(input.runWorkflowId);
       if (logged) return summaryOf(input.runWorkflowId, logged);
       const run = await deps.extractionRuns.find(input.runWorkflowId);
-      const partial = run ? await publishPartial(deps.s3, deps.extractionRuns, run, input.checkpoint) : null;
+      const partial = run ? await publishPartial(deps.s3, deps.extractionRuns, run, input.checkpoint, realign) : null;
       if (run && !partial) await abortMultipartUpload(deps.s3, { bucket: run.bucket, key: run.key, uploadId: run.uploadId });
       const names = await namesOf(input, run);
       const cp = input.checkpoint;
@@ -98,6 +104,7 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         records: partial?.records ?? cp?.writer.records ?? 0,
         pages: partial?.pages ?? cp?.page.pages ?? 0,
         bytes: partial?.bytes ?? cp?.writer.bytes ?? 0,
+        ...(partial ? { writer: partial.writer } : {}),
         destination: partial && run ? { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` } : null,
         error: input.error ?? 'failed',
         partial: partial !== null,

@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { RecordWriter } from '../../extraction';
+import { RecordWriter, type WriterState } from '../../extraction';
 import type { ExtractionRunDoc, ExtractionRunStore } from '../../store/extraction-runs';
 import { completeMultipartUpload, PartUploader } from '../../store/multipart';
+import { realignPublishedCsv, type RealignTarget } from './realign';
 import type { Checkpoint, RunProgress, TailState } from './types';
 
 /** What a failed run published: its counts and its last raw record (JSON text). */
@@ -10,14 +11,23 @@ export interface PartialOutcome {
   pages: number;
   bytes: number;
   lastRecord: string | null;
+  /** The writer's state at the end: the file's columns. */
+  writer: WriterState;
 }
 
 /**
  * Publishes what a failed run had fetched, so the run keeps it: the parts its durable progress names (or the
  * workflow's checkpoint, when further along), then the pages an attempt kept past them, closed by the writer's end
- * as the last part. Null when there is no record to publish (the caller then drops the upload).
+ * as the last part, then realigned if its columns grew. Null when there is no record to publish (the caller then
+ * drops the upload).
  */
-export async function publishPartial(s3: S3Client, runs: ExtractionRunStore, run: ExtractionRunDoc, fromWorkflow: Checkpoint | null): Promise<PartialOutcome | null> {
+export async function publishPartial(
+  s3: S3Client,
+  runs: ExtractionRunStore,
+  run: ExtractionRunDoc,
+  fromWorkflow: Checkpoint | null,
+  realign: Omit<RealignTarget, 'bucket' | 'key'>,
+): Promise<PartialOutcome | null> {
   const stored = run.progress ? (JSON.parse(run.progress) as RunProgress) : null;
   const useStored = stored !== null && stored.checkpoint.parts.length >= (fromWorkflow?.parts.length ?? 0);
   const checkpoint = useStored ? stored.checkpoint : fromWorkflow;
@@ -40,5 +50,6 @@ export async function publishPartial(s3: S3Client, runs: ExtractionRunStore, run
   });
   await completeMultipartUpload(s3, target, all);
   const w = writer.state;
-  return { records: w.records, pages: state.page.pages, bytes: w.bytes, lastRecord };
+  const realigned = await realignPublishedCsv(s3, { bucket: run.bucket, key: run.key, ...realign }, w);
+  return { records: w.records, pages: state.page.pages, bytes: realigned?.bytes ?? w.bytes, lastRecord, writer: w };
 }

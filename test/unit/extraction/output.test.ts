@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunLog, DEFAULT_BUCKET, destinationFor, fileTimestamp, normaliseFolder, prepareExtraction, slug } from '../../../extraction';
+import { buildRunLog, DEFAULT_BUCKET, destinationFor, fileTimestamp, normaliseFolder, prepareExtraction, slug, type WriterState } from '../../../extraction';
 import { extraction } from './helpers';
 
 const startedAt = new Date('2024-05-01T10:20:30.456Z');
@@ -74,7 +74,14 @@ describe('buildRunLog', () => {
       pages: 2,
       bytes: 120,
       duration_ms: 1500,
+      columns: null,
+      dropped_columns: [],
     });
+  });
+  it("names a CSV's columns and the keys it had to leave out; a JSON file has no columns", () => {
+    const csv: WriterState = { format: 'csv', separator: ',', columns: ['id', 'b'], headerWritten: true, headerColumns: 1, begun: true, ended: true, records: 3, bytes: 9, droppedColumns: ['z'] };
+    expect(buildRunLog({ ...base, writer: csv })).toMatchObject({ columns: ['id', 'b'], dropped_columns: ['z'] });
+    expect(buildRunLog({ ...base, writer: { format: 'json', begun: true, ended: true, records: 3, bytes: 9 } })).toMatchObject({ columns: null, dropped_columns: [] });
   });
   it('a successful run without records carries the previous last forward', () => {
     expect(buildRunLog({ ...base, records: 0, previousLast: { id: 2 } }).last).toEqual({ id: 2 });

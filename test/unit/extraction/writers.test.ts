@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, newWriterState, RecordWriter, type WriterState } from '../../../extraction';
+import { csvCell, csvNeedsRealign, MAX_CSV_COLUMNS, newWriterState, RecordWriter, type CsvWriterState, type WriterState } from '../../../extraction';
 import { extraction } from './helpers';
 
 const csvEx = (fields: Record<string, unknown> = {}) => extraction({ format: 'csv', ...fields });
@@ -43,12 +43,42 @@ describe('CSV writer', () => {
     expect(csvCell(undefined)).toBe('');
     expect(csvCell(0)).toBe('0');
   });
-  it('without a data_schema: columns from the first record; later new keys are dropped and reported', () => {
+  it('without a data_schema: the header holds every key of the first batch, whichever record has it', () => {
     const w = RecordWriter.for(csvEx());
     expect(w.begin()).toBe('');
-    expect(w.write([{ id: 1, name: 'a' }])).toBe('id,name\n1,a\n');
-    expect(w.write([{ name: 'b', extra: 'x', id: 2 }, { id: 3 }])).toBe('2,b\n3,\n');
-    expect(w.state).toMatchObject({ columns: ['id', 'name'], droppedColumns: ['extra'], records: 3 });
+    expect(w.write([{ a: 1 }, { a: 2, b: 3 }])).toBe('a,b\n1,\n2,3\n');
+    expect(w.state).toMatchObject({ columns: ['a', 'b'], headerColumns: 2, droppedColumns: [] });
+    expect(csvNeedsRealign(w.state)).toBe(false);
+  });
+  it('without a data_schema: a key first seen after the header joins the columns; the file then needs realigning', () => {
+    const w2 = RecordWriter.for(csvEx());
+    expect(w2.begin() + w2.write([{ id: 1, name: 'a' }])).toBe('id,name\n1,a\n');
+    // Rows of a later page have every column known by then, in the order first seen; earlier rows stay shorter.
+    expect(w2.write([{ name: 'b', extra: 'x', id: 2 }, { id: 3 }])).toBe('2,b,x\n3,,\n');
+    expect(w2.state).toMatchObject({ columns: ['id', 'name', 'extra'], headerColumns: 2, droppedColumns: [], records: 3 });
+    expect(csvNeedsRealign(w2.state)).toBe(true);
+  });
+  it('with a data_schema the columns never grow', () => {
+    const w = RecordWriter.for(withSchema);
+    w.begin();
+    w.write([{ user_name: 'a', user_account: 1, city: 'x' }]);
+    expect(csvNeedsRealign(w.state)).toBe(false);
+    expect(csvNeedsRealign(RecordWriter.for(extraction({ format: 'json' })).state)).toBe(false);
+  });
+  it(`past ${MAX_CSV_COLUMNS} columns new keys are left out and named in droppedColumns`, () => {
+    const w = RecordWriter.for(csvEx());
+    w.begin();
+    const wide = Object.fromEntries(Array.from({ length: MAX_CSV_COLUMNS }, (_, i) => [`k${i}`, i]));
+    w.write([wide]);
+    expect(w.write([{ k0: 'x', late: 1 }])).toBe('x' + ','.repeat(MAX_CSV_COLUMNS - 1) + '\n');
+    expect(w.state).toMatchObject({ droppedColumns: ['late'] });
+    expect((w.state as CsvWriterState).columns).toHaveLength(MAX_CSV_COLUMNS);
+  });
+  it('a state from before columns could grow (no headerColumns) counts its header as complete', () => {
+    const legacy = { format: 'csv', separator: ',', columns: ['a'], headerWritten: true, begun: true, ended: false, records: 1, bytes: 4, droppedColumns: [] } as WriterState;
+    const w = new RecordWriter(legacy);
+    expect(w.write([{ a: 2, b: 3 }])).toBe('2,3\n');
+    expect(w.state).toMatchObject({ columns: ['a', 'b'], headerColumns: 1 });
   });
   it('without a data_schema and without records the file is empty', () => {
     const w = RecordWriter.for(csvEx());
@@ -69,7 +99,8 @@ describe('CSV writer', () => {
   it('resume also keeps columns decided from the first record', () => {
     const e = csvEx();
     const resumed = writeResuming(newWriterState(e), [[{ a: 1, b: 2 }], [{ b: 3, a: 4, c: 5 }]]);
-    expect(resumed.text).toBe('a,b\n1,2\n4,3\n');
+    expect(resumed.text).toBe('a,b\n1,2\n4,3,5\n');
+    expect(resumed.state).toMatchObject({ columns: ['a', 'b', 'c'], headerColumns: 2 });
   });
   it('counts bytes as UTF-8', () => {
     const w = RecordWriter.for(csvEx({ data_schema: { c: 'c' } }));
