@@ -218,18 +218,8 @@ describe('response_actions', () => {
     await resetDemo({ count: 20 });
     await sandbox.control.armFault({ provider: 'demo', path: '/records/7/details', status: 410, body: { error: 'archived' } });
     const details = (rules: unknown[]) => ({
+      ...(detailsConfig(50, { format: 'json', mapping_fetch: { ...detailsFetch(), data_schema: { phone: 'phone' }, response_actions: rules }, data_schema: { id: 'id', detail_phone: 'phone' } }) as object),
       name: `details ${rules.length}`,
-      extractions: [
-        {
-          name: 'with-details',
-          endpoint: { url: demoUrl('more-records'), query_params: { per_page: 50 } },
-          data_key: 'data',
-          format: 'json',
-          pagination: { type: 'sequential', parameters: { param_name: 'page', there_are_more_pages: 'info.more_records' } },
-          mapping_fetch: { endpoint: { url: `${sandbox.baseUrl}/demo/api/records/\${record::id}/details` }, prefix: 'detail_', data_schema: { phone: 'phone' }, response_actions: rules },
-          data_schema: { id: 'id', detail_phone: 'phone' },
-        },
-      ],
     });
     const ok = (await runConfig((await addConfig(details([{ status_code: 410, action: 'ignore' }]))).configId)).runs[0]!;
     expect(ok, ok.error ?? '').toMatchObject({ success: true, records: 20 });
