@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { parseMorePages } from './condition';
 import { parseJsonField } from './json-field';
 import { parseTemplate } from './references';
+import { incrementalSchema } from './incremental';
 import { responseActionsSchema } from './response-actions';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -266,6 +267,8 @@ export const extractionSchema = z.object({
   data_key: jsonFieldSchema.optional(),
   /** Ours: what to do with a page's answer by status and body text (response-actions.ts). */
   response_actions: responseActionsSchema,
+  /** Ours: an incremental cursor over a field of the records (incremental.ts). */
+  incremental: incrementalSchema.optional(),
   format: z.enum(['csv', 'json']).default('csv'),
   output_params: z.object({ csv_separator: csvSeparator.default(',') }).default({ csv_separator: ',' }),
   transformations: z.array(transformationSchema).default([]),

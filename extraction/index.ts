@@ -18,6 +18,7 @@ export { extractRecords, applySchema, toRow, toRows } from './records';
 export { applyTransformations, transformValue } from './transforms';
 export * from './mapping-fetch';
 export * from './response-actions';
+export * from './incremental';
 export * from './prepare';
 export * from './prepare-config';
 export * from './cron';

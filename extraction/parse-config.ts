@@ -121,6 +121,9 @@ function crossChecks(config: Config, raw: unknown): ConfigIssue[] {
       if (part.kind !== 'ref') continue;
       const r = part.ref;
       if (r.type === 'record' && !inMappingFetch) add(path, `${r.raw}: record:: references are only valid inside mapping_fetch`);
+      if (r.type === 'incremental' && !(path[0] === 'extractions' && typeof path[1] === 'number' && config.extractions[path[1]]?.incremental)) {
+        add(path, `${r.raw}: incremental:: references need the extraction's incremental settings`);
+      }
       if (r.type === 'self' && r.default === undefined) {
         // The refreshed token is written to auth.access_token at run time, so it may be absent in the file.
         const tokenSlot = r.ref === 'auth.access_token' && config.auth !== undefined;

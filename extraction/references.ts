@@ -7,6 +7,7 @@
  *   secret::zoho_client_id    a key of the secrets store
  *   record::id                a field of the record being detailed (mapping_fetch only; our addition)
  *   time::today-1d|YYYY/MM/DD the run's start time, shifted and formatted (see time-reference.ts; our addition)
+ *   incremental::start_value  where an incremental run starts (also end_value; see incremental.ts; our addition)
  *
  * Text is substituted, never evaluated. The default runs to the closing bracket (it may hold `:` and `-`,
  * as in `${last::Modified_Time, 2020-09-03T17:40:53-05:00}`); quote it ("..." or '...') to include the
@@ -18,7 +19,8 @@ import { getField, parseJsonField } from './json-field';
 import { err, ok, type Result } from './result';
 import { parseTimeSpec, timeValue } from './time-reference';
 
-export const REFERENCE_TYPES = ['self', 'last', 'secret', 'record', 'time'] as const;
+export const REFERENCE_TYPES = ['self', 'last', 'secret', 'record', 'time', 'incremental'] as const;
+const INCREMENTAL_REFS = ['start_value', 'end_value'] as const;
 export type ReferenceType = (typeof REFERENCE_TYPES)[number];
 
 export interface Reference {
@@ -84,6 +86,8 @@ export function parseTemplate(input: string): Result<TemplatePart[]> {
     } else if (type === 'time') {
       const spec = parseTimeSpec(ref);
       if (!spec.ok) return err(spec.error);
+    } else if (type === 'incremental') {
+      if (!(INCREMENTAL_REFS as readonly string[]).includes(ref)) return err(`unknown incremental::${ref} (expected ${INCREMENTAL_REFS.join(' or ')})`);
     } else {
       const field = parseJsonField(ref);
       if (!field.ok) return err(`reference ${type}::${ref}: ${field.error}`);
@@ -178,6 +182,8 @@ export interface ReferenceContext {
   record?: unknown;
   /** The run's start time, which time:: references read (the same for every request and attempt of a run). */
   now?: Date;
+  /** Where an incremental run starts (incremental:: references). */
+  incremental?: { start_value: string | number; end_value: string | number | null };
 }
 
 export interface ResolveOptions {
@@ -214,6 +220,10 @@ function lookup(ref: Reference, ctx: ReferenceContext, chain: readonly string[])
     case 'record':
       if (ctx.record === undefined) return err(`${ref.raw}: record:: references are only valid in mapping_fetch`);
       value = getField(ctx.record, ref.ref);
+      break;
+    case 'incremental':
+      if (ctx.incremental === undefined) return err(`${ref.raw}: incremental:: references need the extraction's incremental settings`);
+      value = ref.ref === 'start_value' ? ctx.incremental.start_value : ctx.incremental.end_value;
       break;
     case 'time': {
       if (ctx.now === undefined) return err(`${ref.raw}: time:: references are resolved when a run starts, from its start time`);

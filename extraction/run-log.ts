@@ -13,6 +13,7 @@
  */
 import type { Config, Extraction } from './config';
 import type { Destination } from './destination';
+import { incrementalLog, type IncrementalLog } from './incremental';
 import type { WriterState } from './writers';
 
 export interface RunLog {
@@ -35,6 +36,8 @@ export interface RunLog {
   /** The CSV header's columns; null for JSON (and for a run that wrote nothing). */
   columns: string[] | null;
   dropped_columns: string[];
+  /** An incremental extraction's cursor for the next run (carried forward by a run that moved nothing); else null. */
+  incremental: IncrementalLog | null;
 }
 
 export interface RunLogInput {
@@ -56,8 +59,12 @@ export interface RunLogInput {
   error?: string | null;
   /** With an error: the records so far were published to `destination`. */
   partial?: boolean;
-  /** The writer's state at the end of the run: where the columns come from. */
+  /** The writer's state at the end of the run: where the columns and the incremental cursor come from. */
   writer?: WriterState;
+  /** The previous published run's incremental cursor, carried forward when this run does not move it. */
+  previousIncremental?: IncrementalLog | null;
+  /** Whether the extraction is incremental (its log then always says where the next run starts). */
+  incremental?: boolean;
 }
 
 export function buildRunLog(i: RunLogInput): RunLog {
@@ -82,5 +89,6 @@ export function buildRunLog(i: RunLogInput): RunLog {
     duration_ms: Math.max(0, i.finishedAt.getTime() - i.startedAt.getTime()),
     columns: i.writer?.format === 'csv' ? i.writer.columns : null,
     dropped_columns: i.writer?.format === 'csv' ? i.writer.droppedColumns : [],
+    incremental: i.incremental ? (published ? incrementalLog(i.writer?.cursor, i.previousIncremental ?? null, success ? 'all' : 'partial') : (i.previousIncremental ?? null)) : null,
   };
 }

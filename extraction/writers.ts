@@ -16,6 +16,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { outputColumns } from './columns';
 import type { Extraction } from './config';
+import type { CursorState } from './incremental';
 import type { JsonObject } from './result';
 
 /** Dropped column names kept in state, at most. */
@@ -44,6 +45,8 @@ export interface CsvWriterState {
   records: number;
   bytes: number;
   droppedColumns: string[];
+  /** An incremental run's cursor over the records written (incremental.ts): it moves with the parts. */
+  cursor?: CursorState;
 }
 
 export interface JsonWriterState {
@@ -52,6 +55,7 @@ export interface JsonWriterState {
   ended: boolean;
   records: number;
   bytes: number;
+  cursor?: CursorState;
 }
 
 export type WriterState = CsvWriterState | JsonWriterState;
@@ -100,6 +104,15 @@ export class RecordWriter {
   /** A copy of the state, to persist after the chunks returned so far are stored. */
   get state(): WriterState {
     return structuredClone(this.s);
+  }
+
+  /** The incremental cursor over the records written so far (set before their rows are written). */
+  get cursor(): CursorState | undefined {
+    return this.s.cursor;
+  }
+
+  set cursor(c: CursorState | undefined) {
+    if (c) this.s.cursor = c;
   }
 
   /** Opens the file. Idempotent, so resumed code may always call it. */

@@ -11,6 +11,8 @@ export interface ExtractionRunDoc {
   config: string;
   /** `last` of the previous successful run (JSON text), read once so every attempt resolves last:: alike. */
   previousLast: string | null;
+  /** The previous published run's incremental cursor (JSON text of an IncrementalLog); absent or null: none. */
+  previousIncremental?: string | null;
   /** Encrypted access token (refreshed at start and on a 401), or null for a static one. */
   token: string | null;
   /** When the access token expires, when its refresh answer said (`expires_in`). */

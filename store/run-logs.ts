@@ -15,7 +15,7 @@ interface RunLogDoc extends Omit<RunLog, 'last' | 'created_at'> {
 function fromDoc(d: RunLogDoc): RunLog {
   const { _id, last, created_at, ...rest } = d;
   // Logs written before partial runs (or column lists) existed have no `partial` (or `columns`).
-  return { ...rest, partial: rest.partial ?? false, columns: rest.columns ?? null, dropped_columns: rest.dropped_columns ?? [], last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
+  return { ...rest, partial: rest.partial ?? false, columns: rest.columns ?? null, dropped_columns: rest.dropped_columns ?? [], incremental: rest.incremental ?? null, last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
 }
 
 /** `extract_run_logs`: one entry per finished extraction run, the seed's logs table. */
@@ -50,6 +50,12 @@ export class RunLogStore {
   async of(extractionId: string, limit = 50): Promise<RunLog[]> {
     const docs = await this.col.find({ extraction_id: extractionId }).sort({ created_at: -1 }).limit(limit).toArray();
     return docs.map(fromDoc);
+  }
+
+  /** The incremental cursor of the newest run of an extraction that published (successful or partial), as JSON text. */
+  async incrementalOf(extractionId: string): Promise<string | null> {
+    const doc = await this.col.find({ extraction_id: extractionId, $or: [{ success: true }, { partial: true }] }).sort({ created_at: -1 }).limit(1).next();
+    return doc?.incremental ? JSON.stringify(doc.incremental) : null;
   }
 
   /** `last` of the newest run of an extraction that published records (successful or partial), as JSON text (null when none). */

@@ -1,21 +1,44 @@
 import { FailureType } from '../../common/names';
 import type { ApplicationFailure } from '@temporalio/common';
-import { applyAuth, describeAction, matchResponseAction, withAccessToken, type Config, type ResponseAction, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
+import {
+  applyAuth,
+  describeAction,
+  incrementalStart,
+  matchResponseAction,
+  withAccessToken,
+  type Config,
+  type Extraction,
+  type IncrementalLog,
+  type IncrementalStart,
+  type ResponseAction, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
 import { parseRetryAfter } from '../../providers/errors';
 import { failure, invalid } from '../failures';
 import { DEFAULT_RETRY_POLICY, withRequestRetries, type RequestRetryPolicy, type Retryable, type Wait } from './request-retry';
 import { failureFor, type Send, type SentResponse } from './sender';
 import { nearExpiry, type AccessToken } from './tokens';
 
+/** What a run's references read besides the config: its start time and where an incremental extraction starts. */
+export interface RunRefs {
+  now: Date;
+  incremental: IncrementalStart | null;
+}
+
+/** A run's RunRefs from its start and the previous published run's incremental cursor (JSON text). */
+export const runRefs = (ex: Extraction, startedAt: Date, previousIncremental: string | null | undefined): RunRefs => ({
+  now: startedAt,
+  incremental: ex.incremental ? incrementalStart(ex.incremental, previousIncremental ? (JSON.parse(previousIncremental) as IncrementalLog) : null) : null,
+});
+
 /**
- * The references a run's requests are built from, with its current access token (null: the config's own) and its
- * start time (time:: references).
+ * The references a run's requests are built from, with its current access token (null: the config's own), its
+ * start time (time::) and its incremental start (incremental::).
  */
-export const referencesFor = (config: Config, secrets: Record<string, string>, last: unknown, token: string | null, now: Date): ReferenceContext => ({
+export const referencesFor = (config: Config, secrets: Record<string, string>, last: unknown, token: string | null, run: RunRefs): ReferenceContext => ({
   self: token === null ? config : withAccessToken(config, token),
   secrets,
   last,
-  now,
+  now: run.now,
+  ...(run.incremental ? { incremental: run.incremental } : {}),
 });
 
 export interface AuthedSender {
@@ -54,8 +77,8 @@ export function createAuthedSender(o: {
   secrets: Record<string, string>;
   last: unknown;
   token: AccessToken | null;
-  /** The run's start: what time:: references read. */
-  startedAt: Date;
+  /** The run's start and incremental start: what time:: and incremental:: references read. */
+  run: RunRefs;
   signal?: AbortSignal;
   /** A valid token other than `rejected` (the config's shared one, or a fresh one); absent: the token is never renewed. */
   renew?: (rejected: string | null) => Promise<AccessToken | null>;
@@ -70,14 +93,14 @@ export function createAuthedSender(o: {
 }): AuthedSender {
   let token = o.token;
   let obtainedAt = Date.now();
-  let refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null, o.startedAt);
+  let refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null, o.run);
   const isRetryable = (v: SentResponse | Retryable): v is Retryable => 'failure' in v;
   const wait = (ms: number): Promise<void> => (o.wait ? o.wait(ms) : new Promise((r) => setTimeout(r, ms)));
   const canRefresh = Boolean(o.config.auth?.refresh_token) && o.renew !== undefined;
   const renew = async (rejected: string | null): Promise<void> => {
     token = await o.renew!(rejected);
     obtainedAt = Date.now();
-    refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null, o.startedAt);
+    refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null, o.run);
     await o.onRefreshed(token);
   };
   const build = (make: (r: ReferenceContext) => Result<HttpRequest>, what: string): HttpRequest => {

@@ -3,6 +3,8 @@ import {
   accessToken,
   advance,
   authQueryNames,
+  filterIncremental,
+  newCursorState,
   extractRecords,
   hashString,
   newWriterState,
@@ -17,7 +19,7 @@ import {
 } from '../../extraction';
 import { PartUploader, type UploadedPart } from '../../store/multipart';
 import { invalid } from '../failures';
-import { createAuthedSender } from './authed-sender';
+import { createAuthedSender, runRefs } from './authed-sender';
 import { DEFAULT_RETRY_POLICY } from './request-retry';
 import { sharedAccessToken } from './tokens';
 import type { ExtractionContext } from './context';
@@ -75,13 +77,14 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       const token = deps.extractionRuns.accessToken(run);
       let retries = 0;
       const secrets = await deps.secrets.values(secretNames(config));
+      const refsOfRun = runRefs(extraction, run.startedAt, run.previousIncremental);
       const sender = createAuthedSender({
         send: ctx.send,
         config,
         secrets,
         last: run.previousLast === null ? null : (JSON.parse(run.previousLast) as unknown),
         token: token === null ? null : { value: token, expiresAt: run.tokenExpiresAt?.getTime() ?? null },
-        startedAt: run.startedAt,
+        run: refsOfRun,
         signal,
         renew: (rejected) => sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets, signal }, rejected),
         onRefreshed: async (t) => {
@@ -190,7 +193,15 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           const mayEndBatch = Date.now() - started >= input.budgetMs && uploader.bufferedBytes + 2 * pageBytes >= partBytes;
           if (a.kind === 'next' && !mayEndBatch) inFlight = fetchPage(a.state);
           if ((a.kind === 'next' || a.keepRecords) && n > 0) {
-            const records = await withDetails(ex, raw.value, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
+            let kept = raw.value;
+            if (ex.incremental && refsOfRun.incremental) {
+              // Records before the cursor's start (or already written at it) are dropped before any detail request.
+              const f = filterIncremental(ex.incremental, refsOfRun.incremental, writer.cursor ?? newCursorState(), raw.value, `page ${page.pages + 1}`);
+              if (!f.ok) throw invalid(f.error);
+              kept = f.value.kept;
+              writer.cursor = f.value.state;
+            }
+            const records = await withDetails(ex, kept, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
             const before = uploader.bufferedBytes;
             uploader.append(writer.write(toRows(ex, records)));
             pageBytes = Math.max(pageBytes, uploader.bufferedBytes - before);

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { buildRunLog, findExtraction, parseConfig, type RunLog } from '../../extraction';
+import { buildRunLog, findExtraction, parseConfig, type IncrementalLog, type RunLog } from '../../extraction';
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { abortMultipartUpload, completeMultipartUpload } from '../../store/multipart';
 import { invalid } from '../failures';
@@ -72,6 +72,8 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         destination: { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` },
         ...(run.lastRecord !== null ? { lastRecord: JSON.parse(run.lastRecord) as unknown } : {}),
         ...(run.previousLast !== null ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
+        incremental: extraction.incremental !== undefined,
+        previousIncremental: run.previousIncremental ? (JSON.parse(run.previousIncremental) as IncrementalLog) : null,
       });
       await deps.runLogs.add(log);
       extracted(log.data_inserted_len, log.bytes);
@@ -110,6 +112,8 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         partial: partial !== null,
         ...(partial?.lastRecord ? { lastRecord: JSON.parse(partial.lastRecord) as unknown } : {}),
         ...(run?.previousLast ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
+        incremental: run ? ctx.runConfigs.get(run._id, run.config, run.extractionId).extraction.incremental !== undefined : false,
+        previousIncremental: run?.previousIncremental ? (JSON.parse(run.previousIncremental) as IncrementalLog) : null,
       });
       await deps.runLogs.add(log);
       if (run) await deps.extractionRuns.end(run._id);

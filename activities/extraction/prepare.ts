@@ -3,7 +3,7 @@ import { destinationFor, prepareExtraction, secretNames, type Config, type Desti
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { createMultipartUpload } from '../../store/multipart';
 import { invalid } from '../failures';
-import { referencesFor } from './authed-sender';
+import { referencesFor, runRefs } from './authed-sender';
 import type { ExtractionContext } from './context';
 import { loadConfig } from './run-config';
 import { sharedAccessToken } from './tokens';
@@ -68,10 +68,11 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
       // Parsed from the stored config, which may change until the run's snapshot is written below.
       const { config, extraction } = loadConfig(doc.json, input.extractionId);
       const previousLast = await deps.runLogs.lastOf(extraction.id ?? input.extractionId);
+      const previousIncremental = extraction.incremental ? await deps.runLogs.incrementalOf(extraction.id ?? input.extractionId) : null;
       const secrets = await deps.secrets.values(secretNames(config));
       // One token for every run of this refresh request while it is valid, not one per extraction run.
       const token = await sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets });
-      const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : JSON.parse(previousLast), token?.value ?? null, new Date(input.startedAt)));
+      const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : JSON.parse(previousLast), token?.value ?? null, runRefs(extraction, new Date(input.startedAt), previousIncremental)));
       if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
       const dest = await freeDestination(config, prepared.value, input);
       let uploadId: string;
@@ -87,6 +88,7 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
         extractionId: input.extractionId,
         config: doc.json,
         previousLast,
+        previousIncremental,
         accessToken: token?.value ?? null,
         tokenExpiresAt: token?.expiresAt == null ? null : new Date(token.expiresAt),
         startedAt: new Date(input.startedAt),

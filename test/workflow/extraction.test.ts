@@ -482,6 +482,34 @@ describe('auth, limits and incremental runs', () => {
     return body;
   };
 
+  it('an incremental cursor on updated_at with >= filtering: each run only what changed, the boundary records never twice, the API sorted by id', async () => {
+    // The API includes records updated exactly at updated_since and sorts by id, not by the cursor: the cursor keeps
+    // the highest value whatever the order, and the records written at it are dropped by their ids next time.
+    await resetDemo({ count: 250, updatedSinceInclusive: true });
+    const body = styleConfig('more-records') as { extractions: Record<string, unknown>[] };
+    const ex = body.extractions[0]! as { endpoint: { query_params: Record<string, unknown> } } & Record<string, unknown>;
+    ex.endpoint.query_params = { per_page: 100, sort: 'id', updated_since: '${incremental::start_value}' };
+    ex.incremental = { cursor_path: 'updated_at', initial_value: '2000-01-01T00:00:00Z', primary_key: 'id' };
+    const { configId, extractionIds } = await addConfig(body);
+    const first = (await runConfig(configId)).runs[0]!;
+    expect(first, first.error ?? '').toMatchObject({ success: true, records: 250 });
+    const [log1] = await env.deps.runLogs.of(extractionIds[0]!);
+    const last250 = (await jsonRecords(first.destination!)).at(-1) as unknown as { updated_at: string };
+    expect(log1!.incremental).toMatchObject({ last_value: last250.updated_at, ordered: true });
+    await sandbox.control.call('POST', '/demo/touch', { ids: [7, 5] });
+    const second = (await runConfig(configId)).runs[0]!;
+    expect(second, second.error ?? '').toMatchObject({ success: true, records: 2 });
+    expect((await jsonRecords(second.destination!)).map((r) => r.id)).toEqual([5, 7]);
+    const sent = (await sandbox.control.requests({ provider: 'demo' })).map((r) => new URL(r.url, 'http://x').searchParams.get('updated_since'));
+    expect(sent.at(-1)).toBe(last250.updated_at);
+    const third = (await runConfig(configId)).runs[0]!;
+    expect(third, third.error ?? '').toMatchObject({ success: true, records: 0 });
+    const logs = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(logs.map((l) => l.data_inserted_len)).toEqual([0, 2, 250]);
+    // The run that wrote nothing carries the cursor forward.
+    expect(logs[0]!.incremental).toEqual(logs[1]!.incremental);
+  });
+
   it('a second run reads last:: from the first run log and extracts only what changed', async () => {
     await resetDemo({ count: 250, updatedSinceInclusive: false });
     const { configId, extractionIds } = await addConfig(incrementalConfig());

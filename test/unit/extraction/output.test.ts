@@ -76,6 +76,7 @@ describe('buildRunLog', () => {
       duration_ms: 1500,
       columns: null,
       dropped_columns: [],
+      incremental: null,
     });
   });
   it("names a CSV's columns and the keys it had to leave out; a JSON file has no columns", () => {

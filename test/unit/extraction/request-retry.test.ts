@@ -30,7 +30,7 @@ function scripted(answers: Answer[]): { send: Send; sent: number; waits: number[
     secrets: {},
     last: null,
     token: null,
-    startedAt: new Date('2026-11-30T20:00:00Z'),
+    run: { now: new Date('2026-11-30T20:00:00Z'), incremental: null },
     onRefreshed: async () => undefined,
     retry: policy,
     wait: async (ms) => {
