@@ -7,13 +7,15 @@
  * columns, then columns added by new_column_prefix) and the header goes out in begin(). Without one it is
  * taken from the first record's keys; a key that first appears later cannot join a header already written,
  * so it is left out and its name recorded in `droppedColumns` (for the run log). Give CSV extractions a
- * data_schema. Cells: null -> empty, objects and lists -> JSON text, booleans -> true/false.
+ * data_schema. Cells: null -> empty, objects and lists -> JSON text, booleans -> true/false. Integers past 2^53
+ * (bigint, see json.ts) are written as their digits in both formats.
  *
  * JSON: one valid JSON array, a record per line.
  */
 import { stringify } from 'csv-stringify/sync';
 import { outputColumns } from './columns';
 import type { Extraction } from './config';
+import { stringifyJson } from './json';
 import type { JsonObject } from './result';
 
 /** Dropped column names kept in state, at most. */
@@ -62,7 +64,7 @@ export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return JSON.stringify(v);
+  return stringifyJson(v);
 }
 
 const csvLines = (rows: string[][], separator: string): string =>
@@ -102,7 +104,7 @@ export class RecordWriter {
     if (this.s.format === 'json') {
       let out = '';
       for (const r of records) {
-        out += (this.s.records === 0 ? '\n' : ',\n') + JSON.stringify(r);
+        out += (this.s.records === 0 ? '\n' : ',\n') + stringifyJson(r);
         this.s.records++;
       }
       return this.emit(out);

@@ -1,4 +1,4 @@
-import { buildRunLog, findExtraction, parseConfig, type RunLog } from '../../extraction';
+import { buildRunLog, findExtraction, parseConfig, parseJson, type RunLog } from '../../extraction';
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { abortMultipartUpload, completeMultipartUpload } from '../../store/multipart';
 import { invalid } from '../failures';
@@ -64,8 +64,8 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         pages: cp.page.pages,
         bytes: cp.writer.bytes,
         destination: { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` },
-        ...(run.lastRecord !== null ? { lastRecord: JSON.parse(run.lastRecord) as unknown } : {}),
-        ...(run.previousLast !== null ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
+        ...(run.lastRecord !== null ? { lastRecord: parseJson(run.lastRecord) } : {}),
+        ...(run.previousLast !== null ? { previousLast: parseJson(run.previousLast) } : {}),
       });
       await deps.runLogs.add(log);
       extracted(log.data_inserted_len, log.bytes);
@@ -101,8 +101,8 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         destination: partial && run ? { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` } : null,
         error: input.error ?? 'failed',
         partial: partial !== null,
-        ...(partial?.lastRecord ? { lastRecord: JSON.parse(partial.lastRecord) as unknown } : {}),
-        ...(run?.previousLast ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
+        ...(partial?.lastRecord ? { lastRecord: parseJson(partial.lastRecord) } : {}),
+        ...(run?.previousLast ? { previousLast: parseJson(run.previousLast) } : {}),
       });
       await deps.runLogs.add(log);
       if (run) await deps.extractionRuns.end(run._id);
