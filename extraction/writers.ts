@@ -67,8 +67,9 @@ export function csvCell(v: unknown): string {
   return stringifyJson(v);
 }
 
+// csv-stringify quotes the record delimiter (\n) but not a lone CR, which RFC 4180 readers also take as a row's end.
 const csvLines = (rows: string[][], separator: string): string =>
-  rows.length ? stringify(rows, { delimiter: separator, record_delimiter: '\n' }) : '';
+  rows.length ? stringify(rows, { delimiter: separator, record_delimiter: '\n', quoted_match: '\r' }) : '';
 
 const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
 
