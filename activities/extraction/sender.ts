@@ -1,7 +1,8 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import type { HttpRequest, PageResponse } from '../../extraction';
 import { fetch, type Dispatcher } from 'undici';
-import { parseJson, stringifyJson } from '../../extraction/json';
+import { encodeBody } from '../../extraction/http';
+import { parseJson } from '../../extraction/json';
 import type { NetworkPolicy } from '../../extraction/network';
 import { isNetworkError } from '../../providers/errors';
 import { httpAnswerFailure, invalid, noAnswerFailure } from '../failures';
@@ -29,9 +30,11 @@ export function createSender(opts: { timeoutMs: number; network: NetworkPolicy; 
     const url = opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url;
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     let body: string | undefined;
-    if (req.body !== undefined) {
-      body = stringifyJson(req.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    const encoded = encodeBody(req);
+    if (encoded && !encoded.ok) throw invalid(`${req.method} ${new URL(url).pathname}: ${encoded.error}`);
+    if (encoded) {
+      body = encoded.value.text;
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = encoded.value.contentType;
     }
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     let res: Awaited<ReturnType<typeof fetch>>;

@@ -20,7 +20,7 @@ export const startHeader = (): PositionOf<'link_header'> => ({ type: 'link_heade
 
 export function request(pos: Pos, base: ResolvedEndpoint): Result<HttpRequest> {
   if (pos.next === null) return ok(baseRequest(base));
-  return ok({ method: base.method, url: addMissingQuery(pos.next, base.query), headers: { ...base.headers }, body: base.body });
+  return ok({ ...baseRequest(base), url: addMissingQuery(pos.next, base.query) });
 }
 
 function follow<P extends Pos>(pos: P, raw: unknown, what: string, ctx: StyleContext): StyleOutcome<P> {
