@@ -19,18 +19,22 @@ export function refreshRequest(config: Pick<Config, 'auth'>, ctx: ReferenceConte
 }
 
 /**
- * The token from a refresh answer. The error names the missing key and, when the provider put one in the
- * body, its `error` code (Zoho answers HTTP 200 with {"error":"invalid_code"}). Never the body itself:
- * it may carry other tokens.
+ * The token from a refresh answer. An empty or blank token is no token. The error names the endpoint (as the
+ * config writes it, without its query: that may carry the refresh token), the missing key and, when the provider
+ * put one in the body, its `error` code (Zoho answers HTTP 200 with {"error":"invalid_code"}). Never the body
+ * itself: it may carry other tokens.
  */
 export function extractRefreshedToken(config: Pick<Config, 'auth'>, body: unknown): Result<string> {
-  const key = config.auth?.refresh_token?.response_token_key;
-  if (key === undefined) return err('auth.refresh_token is not configured');
+  const rt = config.auth?.refresh_token;
+  if (rt === undefined) return err('auth.refresh_token is not configured');
+  const key = rt.response_token_key;
   const v = getField(body, key);
-  if (typeof v === 'string' && v.length > 0) return ok(v);
+  if (typeof v === 'string' && v.trim() !== '') return ok(v);
+  const endpoint = `${rt.endpoint.method ?? 'POST'} ${rt.endpoint.url.split(/[?#]/)[0]} answered without a token`;
   const providerError = isPlainObject(body) && typeof body.error === 'string' ? ` (provider error: ${body.error.slice(0, 100)})` : '';
-  if (v === undefined || v === null || v === '') return err(`refresh response has no "${key}"${providerError}`);
-  return err(`refresh response "${key}" is ${typeName(v)}, expected a string${providerError}`);
+  if (v === undefined || v === null) return err(`${endpoint}: no "${key}"${providerError}`);
+  if (typeof v === 'string') return err(`${endpoint}: "${key}" is empty${providerError}`);
+  return err(`${endpoint}: "${key}" is ${typeName(v)}, expected a string${providerError}`);
 }
 
 /** A refresh answer, read: a token (with its lifetime when the answer gives `expires_in`), throttling, or refusal. */

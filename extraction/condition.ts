@@ -9,6 +9,7 @@
  * - a field missing from the body is an error, except in `== null` / `!= null`, where it counts as null;
  * - ordering anything that is not two numbers or two strings is an error.
  */
+import { stringifyJson } from './json';
 import { getPath, parseJsonField, type JsonPath } from './json-field';
 import { err, ok, typeName, type Result } from './result';
 
@@ -129,10 +130,10 @@ export function evaluateCondition(cond: Condition, body: unknown): Result<boolea
 const isNullLiteral = (o: Operand) => o.kind === 'literal' && o.value === null;
 
 const equalJson = (a: unknown, b: unknown): boolean =>
-  typeof a === 'object' && a !== null && typeof b === 'object' && b !== null ? JSON.stringify(a) === JSON.stringify(b) : a === b;
+  typeof a === 'object' && a !== null && typeof b === 'object' && b !== null ? stringifyJson(a) === stringifyJson(b) : a === b;
 
 const describe = (c: Condition): string => {
-  const d = (o: Operand) => (o.kind === 'field' ? o.field : JSON.stringify(o.value));
+  const d = (o: Operand) => (o.kind === 'field' ? o.field : stringifyJson(o.value));
   return `${d(c.left)} ${c.op} ${d(c.right)}`;
 };
 

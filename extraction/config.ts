@@ -1,6 +1,6 @@
 /**
  * The extractor config: the seed's JSON format as a zod schema, plus our additions (all optional):
- * ids assigned by the store, `endpoint.method`, the pagination styles link_header / cursor / offset,
+ * ids assigned by the store, `endpoint.method`, `endpoint.body_format`, the pagination styles link_header / cursor / offset,
  * `pagination.max_pages`, `stop_when_records_fewer_than`, `mapping_fetch.data_key`, `s3_destiny.filename`
  * (used by the seed's tickets example) and `record::` references inside mapping_fetch.
  *
@@ -13,6 +13,7 @@ import { parseJsonField } from './json-field';
 import { parseTemplate } from './references';
 import { incrementalSchema } from './incremental';
 import { responseActionsSchema } from './response-actions';
+import { isPlainObject } from './result';
 
 // ---------------------------------------------------------------------------------------------------------
 // Building blocks
@@ -36,6 +37,12 @@ const morePagesSchema = z.string().superRefine((s, ctx) => {
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export const BODY_FORMATS = ['json', 'form'] as const;
+export type BodyFormat = (typeof BODY_FORMATS)[number];
+
+const isFormScalar = (v: unknown): boolean => v === null || ['string', 'number', 'boolean', 'bigint'].includes(typeof v);
+/** A value a form field can carry: a scalar, null (left out), or a list of them (the field repeated). */
+export const isFormValue = (v: unknown): boolean => isFormScalar(v) || (Array.isArray(v) && v.every(isFormScalar));
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** A real endpoint: url is required; query_params, headers and body are optional. */
@@ -47,10 +54,20 @@ export const endpointSchema = z
     /** null leaves the parameter out; an array repeats it (`ids=1&ids=2`). */
     query_params: z.record(z.string(), z.union([scalar, z.null(), z.array(scalar)])).optional(),
     headers: z.record(headerName, z.union([headerValue, z.number(), z.boolean()])).optional(),
-    /** Any JSON, sent JSON-encoded. */
+    /** Any JSON, sent JSON-encoded; with body_format "form", an object of fields sent form-encoded. */
     body: z.unknown().optional(),
+    /** Ours. "form": application/x-www-form-urlencoded, as OAuth token endpoints take it (RFC 6749 4.1.3). */
+    body_format: z.enum(BODY_FORMATS).optional(),
   })
   .superRefine((e, ctx) => {
+    if (e.body_format === 'form' && e.body !== undefined) {
+      if (!isPlainObject(e.body)) ctx.addIssue({ code: 'custom', path: ['body'], message: 'A form body must be an object of fields (body_format "form")' });
+      else {
+        for (const [name, v] of Object.entries(e.body)) {
+          if (!isFormValue(v)) ctx.addIssue({ code: 'custom', path: ['body', name], message: 'A form field must be text, a number, a boolean, null or a list of those' });
+        }
+      }
+    }
     // A url that starts with a reference (`${secret::base_url}/v1`) can only be checked once resolved.
     const t = parseTemplate(e.url);
     if (t.ok && t.value.every((p) => p.kind === 'text')) {

@@ -1,3 +1,5 @@
+import { stringifyJson } from './json';
+
 /**
  * A cheap, dependency-free 64-bit fingerprint (two FNV-1a lanes with different seeds, then a final mix).
  * Used only to notice that a page, cursor or link repeats, never for security, and kept short so the
@@ -20,4 +22,4 @@ export function hashString(s: string): string {
 }
 
 /** Fingerprint of a JSON value (key order as received: consecutive pages come from the same serialiser). */
-export const fingerprint = (value: unknown): string => hashString(JSON.stringify(value) ?? 'undefined');
+export const fingerprint = (value: unknown): string => hashString(stringifyJson(value) ?? 'undefined');

@@ -1,19 +1,22 @@
 /**
- * Requests as data. The engine builds them; the caller sends them (body JSON-encoded) and hands the
+ * Requests as data. The engine builds them; the caller sends them (body as encodeBody says) and hands the
  * answer back. Resolution of references happens here, at request time, so a token refreshed mid-run is
  * used by the next request and no secret value is ever kept in pagination state.
  */
-import type { Endpoint, HttpMethod } from './config';
+import { isFormValue, type BodyFormat, type Endpoint, type HttpMethod } from './config';
+import { stringifyJson } from './json';
 import { parseTemplate, resolveString, resolveValue, type ReferenceContext } from './references';
-import { err, ok, type Result } from './result';
+import { err, isPlainObject, ok, type Result } from './result';
 
 export interface HttpRequest {
   method: HttpMethod;
   /** Absolute URL with the full query string. */
   url: string;
   headers: Record<string, string>;
-  /** JSON value to send JSON-encoded; undefined for no body. */
+  /** JSON value to send JSON-encoded (or form-encoded, see bodyFormat); undefined for no body. */
   body: unknown;
+  /** Absent: JSON. */
+  bodyFormat?: BodyFormat;
 }
 
 /** An endpoint with its references resolved; the config's query params are kept apart until a style merges them. */
@@ -23,6 +26,7 @@ export interface ResolvedEndpoint {
   query: [string, string][];
   headers: Record<string, string>;
   body: unknown;
+  bodyFormat?: BodyFormat;
 }
 
 export function resolveEndpoint(endpoint: Endpoint, ctx: ReferenceContext, defaultMethod: HttpMethod = 'GET'): Result<ResolvedEndpoint> {
@@ -63,7 +67,25 @@ export function resolveEndpoint(endpoint: Endpoint, ctx: ReferenceContext, defau
     body = r.value;
   }
   const method = endpoint.method ?? (body !== undefined && defaultMethod === 'GET' ? 'POST' : defaultMethod);
-  return ok({ method, url: parsed.href, query, headers, body });
+  return ok({ method, url: parsed.href, query, headers, body, ...(endpoint.body_format === 'form' ? { bodyFormat: 'form' as const } : {}) });
+}
+
+export interface EncodedBody {
+  contentType: string;
+  text: string;
+}
+
+/** The request's body as sent, or null without one. A form field that resolved to an object is an error. */
+export function encodeBody(req: Pick<HttpRequest, 'body' | 'bodyFormat'>): Result<EncodedBody> | null {
+  if (req.body === undefined) return null;
+  if (req.bodyFormat !== 'form') return ok({ contentType: 'application/json', text: stringifyJson(req.body) });
+  if (!isPlainObject(req.body)) return err('endpoint.body: a form body must be an object of fields');
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(req.body)) {
+    if (!isFormValue(value)) return err(`endpoint.body.${name}: a form field must be text, a number, a boolean, null or a list of those`);
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== null) form.append(name, String(v));
+  }
+  return ok({ contentType: 'application/x-www-form-urlencoded', text: form.toString() });
 }
 
 // Query strings are edited piece by piece, never re-serialised as a whole: a next link's own encoding
@@ -131,6 +153,7 @@ export const baseRequest = (e: ResolvedEndpoint, extraQuery: readonly [string, s
   url: setQuery(setQuery(e.url, e.query), extraQuery),
   headers: { ...e.headers },
   body: e.body,
+  ...(e.bodyFormat ? { bodyFormat: e.bodyFormat } : {}),
 });
 
 /**

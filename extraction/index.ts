@@ -13,6 +13,7 @@ export * from './auth';
 export * from './http';
 export { parseLinkHeader, findLink, type WebLink } from './link-header';
 export { fingerprint, hashString } from './fingerprint';
+export { parseJson, stringifyJson } from './json';
 export * from './pagination';
 export { extractRecords, applySchema, toRow, toRows } from './records';
 export { applyTransformations, transformValue } from './transforms';

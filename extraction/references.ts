@@ -15,6 +15,7 @@
  * A missing or null value uses the default; with no default it is an error, never an empty string,
  * so a run does not silently send a blank token.
  */
+import { stringifyJson } from './json';
 import { getField, parseJsonField } from './json-field';
 import { err, ok, type Result } from './result';
 import { parseTimeSpec, timeValue } from './time-reference';
@@ -248,7 +249,7 @@ const describeMissing = (ref: Reference): string => {
 };
 
 export const stringifyValue = (v: unknown): string =>
-  typeof v === 'string' ? v : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  typeof v === 'string' ? v : typeof v === 'object' && v !== null ? stringifyJson(v) : String(v);
 
 function resolveStringChain(input: string, ctx: ReferenceContext, opts: ResolveOptions, chain: readonly string[]): Result<string> {
   const t = parseTemplate(input);

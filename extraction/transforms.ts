@@ -11,6 +11,7 @@
  * join joins it; objects are left as they are (they are not text).
  */
 import { sortTransformations } from './columns';
+import { stringifyJson } from './json';
 import type { Transformation } from './config';
 import { isPlainObject, type JsonObject } from './result';
 
@@ -72,14 +73,14 @@ function textAction(t: Transformation, s: string): unknown {
 }
 
 const asText = (v: unknown): string | undefined =>
-  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : undefined;
 
 /** One action on one value. */
 export function transformValue(t: Transformation, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) {
     if (t.action === 'slice') return pySlice(value, t.params.start, t.params.stop);
-    if (t.action === 'join') return value.map((v) => (v === null || v === undefined ? '' : (asText(v) ?? JSON.stringify(v)))).join(t.params.sep);
+    if (t.action === 'join') return value.map((v) => (v === null || v === undefined ? '' : (asText(v) ?? stringifyJson(v)))).join(t.params.sep);
     return value.map((v) => {
       const s = asText(v);
       return s === undefined ? v : textAction(t, s);

@@ -9,7 +9,8 @@
  * and a key first seen on a later page joins the columns from then on, so rows written before it have fewer cells
  * than the header needs. Such a file is realigned when it is published (csvNeedsRealign, CsvRealigner): the header
  * is rewritten with every column and short rows padded with empty cells. Cells: null -> empty, objects and lists
- * -> JSON text, booleans -> true/false.
+ * -> JSON text, booleans -> true/false. Integers past 2^53 (bigint, see json.ts) are written as their digits in both
+ * formats.
  *
  * JSON: one valid JSON array, a record per line.
  */
@@ -17,6 +18,7 @@ import { stringify } from 'csv-stringify/sync';
 import { outputColumns } from './columns';
 import type { Extraction } from './config';
 import type { CursorState } from './incremental';
+import { stringifyJson } from './json';
 import type { JsonObject } from './result';
 
 /** Dropped column names kept in state, at most. */
@@ -80,11 +82,12 @@ export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return JSON.stringify(v);
+  return stringifyJson(v);
 }
 
+// csv-stringify quotes the record delimiter (\n) but not a lone CR, which RFC 4180 readers also take as a row's end.
 const csvLines = (rows: string[][], separator: string): string =>
-  rows.length ? stringify(rows, { delimiter: separator, record_delimiter: '\n' }) : '';
+  rows.length ? stringify(rows, { delimiter: separator, record_delimiter: '\n', quoted_match: '\r' }) : '';
 
 const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
 
@@ -130,7 +133,7 @@ export class RecordWriter {
     if (this.s.format === 'json') {
       let out = '';
       for (const r of records) {
-        out += (this.s.records === 0 ? '\n' : ',\n') + JSON.stringify(r);
+        out += (this.s.records === 0 ? '\n' : ',\n') + stringifyJson(r);
         this.s.records++;
       }
       return this.emit(out);

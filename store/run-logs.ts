@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { RunLog } from '../extraction';
+import { stringifyJson } from '../extraction/json';
 import { isDuplicateKey } from './errors';
 
 /**
@@ -34,7 +35,7 @@ export class RunLogStore {
   async add(log: RunLog): Promise<void> {
     const { last, created_at, ...rest } = log;
     try {
-      await this.col.insertOne({ ...rest, _id: log.workflow_id, last: last === null || last === undefined ? null : JSON.stringify(last), created_at: new Date(created_at) });
+      await this.col.insertOne({ ...rest, _id: log.workflow_id, last: last === null || last === undefined ? null : stringifyJson(last), created_at: new Date(created_at) });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }

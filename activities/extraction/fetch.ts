@@ -8,11 +8,13 @@ import {
   extractRecords,
   hashString,
   newWriterState,
+  parseJson,
   prepareExtraction,
   RecordWriter,
   requestFor,
   secretNames,
   startPagination,
+  stringifyJson,
   toRows,
   type PageState,
   type WriterState,
@@ -21,6 +23,7 @@ import { PartUploader, type UploadedPart } from '../../store/multipart';
 import { invalid } from '../failures';
 import { createAuthedSender, runRefs } from './authed-sender';
 import { DEFAULT_RETRY_POLICY } from './request-retry';
+import { tailLastRecord } from './partial';
 import { sharedAccessToken } from './tokens';
 import type { ExtractionContext } from './context';
 import { withDetails } from './details';
@@ -82,7 +85,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         send: ctx.send,
         config,
         secrets,
-        last: run.previousLast === null ? null : (JSON.parse(run.previousLast) as unknown),
+        last: run.previousLast === null ? null : parseJson(run.previousLast),
         token: token === null ? null : { value: token, expiresAt: run.tokenExpiresAt?.getTime() ?? null },
         run: refsOfRun,
         signal,
@@ -126,7 +129,8 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       const writer = new RecordWriter(from.writer);
       let page = from.page;
       let batchPages = 0;
-      let pageLast: unknown = tail ? (tail.state as TailState).pageLast : undefined;
+      // The last raw record written, as JSON text (its integers past 2^53 exact).
+      let pageLast: string | undefined = tail ? tailLastRecord(tail.state as TailState) : undefined;
       let progressSaved: Promise<void> = Promise.resolve();
       let lastBeat = 0;
       const heartbeat = (): void => {
@@ -140,7 +144,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         const snap = { page, writer: writer.state, pageLast };
         return (parts) => {
           checkpoint = { page: snap.page, writer: snap.writer, parts };
-          if (snap.pageLast !== undefined) lastRecord = JSON.stringify(snap.pageLast);
+          if (snap.pageLast !== undefined) lastRecord = snap.pageLast;
           heartbeat();
           // Durable beside the run too, so a failed run can publish what it fetched (the heartbeat dies with it).
           const progress = JSON.stringify({ checkpoint, lastRecord } satisfies RunProgress);
@@ -168,7 +172,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         await progressSaved;
         const data = uploader.buffered();
         if (data.length === 0 && page.pages === checkpoint.page.pages) return;
-        const state: TailState = { page, writer: writer.state, ...(pageLast !== undefined ? { pageLast } : {}) };
+        const state: TailState = { page, writer: writer.state, ...(pageLast !== undefined ? { lastRecord: pageLast } : {}) };
         await deps.extractionRuns.saveTail(run._id, { afterParts: checkpoint.parts.length, baseBytes: checkpoint.writer.bytes, state, data });
         heartbeat();
       };
@@ -187,7 +191,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           const n = raw.value.length;
           // The "same page twice" check needs a fingerprint of the page's records; first, last and count identify a
           // page without serialising all of it again.
-          const hash = n > 0 ? hashString(`${n}|${JSON.stringify(raw.value[0])}|${JSON.stringify(raw.value[n - 1])}`) : undefined;
+          const hash = n > 0 ? hashString(`${n}|${stringifyJson(raw.value[0])}|${stringifyJson(raw.value[n - 1])}`) : undefined;
           const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, sensitive: authQuery, ...(hash ? { hash } : {}) });
           if (a.kind === 'error') throw invalid(a.message);
           const mayEndBatch = Date.now() - started >= input.budgetMs && uploader.bufferedBytes + 2 * pageBytes >= partBytes;
@@ -205,7 +209,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
             const before = uploader.bufferedBytes;
             uploader.append(writer.write(toRows(ex, records)));
             pageBytes = Math.max(pageBytes, uploader.bufferedBytes - before);
-            pageLast = raw.value[n - 1];
+            pageLast = stringifyJson(raw.value[n - 1]);
           }
           page = a.state;
           batchPages++;

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { buildRunLog, findExtraction, parseConfig, type IncrementalLog, type RunLog } from '../../extraction';
+import { buildRunLog, findExtraction, parseConfig, parseJson, type IncrementalLog, type RunLog } from '../../extraction';
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { abortMultipartUpload, completeMultipartUpload } from '../../store/multipart';
 import { invalid } from '../failures';
@@ -70,8 +70,8 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         bytes: realigned?.bytes ?? cp.writer.bytes,
         writer: cp.writer,
         destination: { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` },
-        ...(run.lastRecord !== null ? { lastRecord: JSON.parse(run.lastRecord) as unknown } : {}),
-        ...(run.previousLast !== null ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
+        ...(run.lastRecord !== null ? { lastRecord: parseJson(run.lastRecord) } : {}),
+        ...(run.previousLast !== null ? { previousLast: parseJson(run.previousLast) } : {}),
         incremental: extraction.incremental !== undefined,
         previousIncremental: run.previousIncremental ? (JSON.parse(run.previousIncremental) as IncrementalLog) : null,
       });
@@ -110,8 +110,8 @@ export const createFinishActivities = (ctx: ExtractionContext) => {
         destination: partial && run ? { bucket: run.bucket, key: run.key, uri: `s3://${run.bucket}/${run.key}` } : null,
         error: input.error ?? 'failed',
         partial: partial !== null,
-        ...(partial?.lastRecord ? { lastRecord: JSON.parse(partial.lastRecord) as unknown } : {}),
-        ...(run?.previousLast ? { previousLast: JSON.parse(run.previousLast) as unknown } : {}),
+        ...(partial?.lastRecord ? { lastRecord: parseJson(partial.lastRecord) } : {}),
+        ...(run?.previousLast ? { previousLast: parseJson(run.previousLast) } : {}),
         incremental: run ? ctx.runConfigs.get(run._id, run.config, run.extractionId).extraction.incremental !== undefined : false,
         previousIncremental: run?.previousIncremental ? (JSON.parse(run.previousIncremental) as IncrementalLog) : null,
       });

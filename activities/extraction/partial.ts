@@ -5,6 +5,10 @@ import { completeMultipartUpload, PartUploader } from '../../store/multipart';
 import { realignPublishedCsv, type RealignTarget } from './realign';
 import type { Checkpoint, RunProgress, TailState } from './types';
 
+/** The last raw record of a kept tail as JSON text, undefined when the tail has none. */
+export const tailLastRecord = (state: TailState): string | undefined =>
+  state.lastRecord ?? (state.pageLast !== undefined ? JSON.stringify(state.pageLast) : undefined);
+
 /** What a failed run published: its counts and its last raw record (JSON text). */
 export interface PartialOutcome {
   records: number;
@@ -37,7 +41,8 @@ export async function publishPartial(
   const tail = await runs.findTail(run._id, parts.length, checkpoint?.writer.bytes ?? 0);
   const state = tail ? (tail.state as TailState) : checkpoint;
   if (!state || state.writer.records === 0) return null;
-  if (tail && (tail.state as TailState).pageLast !== undefined) lastRecord = JSON.stringify((tail.state as TailState).pageLast);
+  const tailLast = tail ? tailLastRecord(tail.state as TailState) : undefined;
+  if (tailLast !== undefined) lastRecord = tailLast;
 
   const target = { bucket: run.bucket, key: run.key, uploadId: run.uploadId };
   const uploader = new PartUploader(s3, target, parts);

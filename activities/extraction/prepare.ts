@@ -1,5 +1,5 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { destinationFor, prepareExtraction, secretNames, type Config, type Destination, type Extraction } from '../../extraction';
+import { destinationFor, parseJson, prepareExtraction, secretNames, type Config, type Destination, type Extraction } from '../../extraction';
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { createMultipartUpload } from '../../store/multipart';
 import { invalid } from '../failures';
@@ -72,7 +72,7 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
       const secrets = await deps.secrets.values(secretNames(config));
       // One token for every run of this refresh request while it is valid, not one per extraction run.
       const token = await sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets });
-      const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : JSON.parse(previousLast), token?.value ?? null, runRefs(extraction, new Date(input.startedAt), previousIncremental)));
+      const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : parseJson(previousLast), token?.value ?? null, runRefs(extraction, new Date(input.startedAt), previousIncremental)));
       if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
       const dest = await freeDestination(config, prepared.value, input);
       let uploadId: string;

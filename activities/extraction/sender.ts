@@ -1,6 +1,8 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import type { HttpRequest, PageResponse } from '../../extraction';
 import { fetch, type Dispatcher } from 'undici';
+import { encodeBody } from '../../extraction/http';
+import { parseJson } from '../../extraction/json';
 import type { NetworkPolicy } from '../../extraction/network';
 import { isNetworkError } from '../../providers/errors';
 import { httpAnswerFailure, invalid, noAnswerFailure } from '../failures';
@@ -8,7 +10,8 @@ import { AddressRefused, guardedAgent } from './guarded-agent';
 
 /**
  * Sending the requests the extraction engine builds. Node's fetch (undici) keeps connections alive per origin,
- * so a run's pages reuse one socket. Bodies are parsed as JSON when they are JSON, else kept as text.
+ * so a run's pages reuse one socket. Bodies are parsed as JSON when they are JSON (integers past 2^53 as bigint,
+ * see extraction/json.ts), else kept as text.
  */
 export interface SentResponse extends Omit<PageResponse, 'records'> {
   bytes: number;
@@ -29,9 +32,11 @@ export function createSender(opts: { timeoutMs: number; network: NetworkPolicy; 
     const url = opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url;
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     let body: string | undefined;
-    if (req.body !== undefined) {
-      body = JSON.stringify(req.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    const encoded = encodeBody(req);
+    if (encoded && !encoded.ok) throw invalid(`${req.method} ${new URL(url).pathname}: ${encoded.error}`);
+    if (encoded) {
+      body = encoded.value.text;
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = encoded.value.contentType;
     }
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     let res: Awaited<ReturnType<typeof fetch>>;
@@ -52,7 +57,7 @@ export function createSender(opts: { timeoutMs: number; network: NetworkPolicy; 
     let parsed: unknown = null;
     if (text !== '') {
       try {
-        parsed = JSON.parse(text) as unknown;
+        parsed = parseJson(text);
       } catch {
         parsed = text;
       }

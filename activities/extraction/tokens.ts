@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FailureType } from '../../common/names';
-import { readRefreshAnswer, refreshRequest, type Config } from '../../extraction';
+import { readRefreshAnswer, refreshRequest, stringifyJson, type Config } from '../../extraction';
 import { parseRetryAfter } from '../../providers/errors';
 import type { ExtractionRunStore } from '../../store/extraction-runs';
 import { failure, invalid } from '../failures';
@@ -43,12 +43,12 @@ export async function refreshAccessToken(send: Send, config: Config, secrets: Re
   return { value: outcome.token, expiresAt: outcome.expiresInMs === null ? null : Date.now() + outcome.expiresInMs };
 }
 
-/** The key runs share a token by: a SHA-256 of the resolved refresh request (it holds the refresh token). */
+/** The key runs share a token by: a SHA-256 of the resolved refresh request (it holds the refresh token); the same for a JSON body as before body_format existed. */
 function sharingKey(config: Config, secrets: Record<string, string>): string | null {
   const req = refreshRequest(config, { secrets });
   if (req === null || !req.ok) return null;
-  const { method, url, headers, body } = req.value;
-  return createHash('sha256').update(JSON.stringify([method, url, headers, body ?? null])).digest('hex');
+  const { method, url, headers, body, bodyFormat } = req.value;
+  return createHash('sha256').update(stringifyJson([method, url, headers, body ?? null, ...(bodyFormat ? [bodyFormat] : [])])).digest('hex');
 }
 
 /**

@@ -33,6 +33,9 @@ export interface Checkpoint {
 export interface TailState {
   page: PageState;
   writer: WriterState;
+  /** JSON text of the last raw record the tail holds. */
+  lastRecord?: string;
+  /** The same record as a value, in tails kept before `lastRecord` (its integers past 2^53 rounded). */
   pageLast?: unknown;
 }
 

@@ -48,7 +48,7 @@ export function next(p: CursorParams, pos: Pos, { page }: StyleContext): StyleOu
   if (raw === undefined || raw === null || raw === '') {
     return more ? { kind: 'error', message: `there_are_more_pages is true but ${where} is missing` } : { kind: 'done', reason: 'no_cursor' };
   }
-  if (typeof raw !== 'string' && typeof raw !== 'number') return { kind: 'error', message: `${where} is ${typeName(raw)}, expected a string` };
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'bigint') return { kind: 'error', message: `${where} is ${typeName(raw)}, expected a string` };
   const cursor = String(raw);
   return { kind: 'next', position: { ...pos, cursor }, token: cursor };
 }

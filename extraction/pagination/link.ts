@@ -1,7 +1,8 @@
 /**
  * Next links, in the body (`link`: next_link JsonField) or in an RFC 8288 Link header (`link_header`).
  * The run ends when there is no next link. Relative links resolve against the URL that answered, and a link
- * to another origin is an error (the request would carry our tokens there).
+ * to another origin is an error (the request would carry our tokens there). The scheme is the answered URL's:
+ * behind a TLS-terminating proxy an API writes http links into https answers, and same host and port suffice.
  * On a next link the link's own query wins: config query params are added only when the link lacks them,
  * never twice. Query params that carry secrets are stripped before the link is kept in state.
  */
@@ -19,7 +20,7 @@ export const startHeader = (): PositionOf<'link_header'> => ({ type: 'link_heade
 
 export function request(pos: Pos, base: ResolvedEndpoint): Result<HttpRequest> {
   if (pos.next === null) return ok(baseRequest(base));
-  return ok({ method: base.method, url: addMissingQuery(pos.next, base.query), headers: { ...base.headers }, body: base.body });
+  return ok({ ...baseRequest(base), url: addMissingQuery(pos.next, base.query) });
 }
 
 function follow<P extends Pos>(pos: P, raw: unknown, what: string, ctx: StyleContext): StyleOutcome<P> {
@@ -28,10 +29,12 @@ function follow<P extends Pos>(pos: P, raw: unknown, what: string, ctx: StyleCon
   const resolved = resolveLink(raw, ctx.page.url);
   if (!resolved.ok) return { kind: 'error', message: `${what}: ${resolved.error}` };
   // The next request carries the config's headers (tokens): never send them to a host the API answered from.
-  const from = new URL(ctx.page.url).origin;
-  const to = new URL(resolved.value).origin;
-  if (from !== to) return { kind: 'error', message: `${what} leads to another origin (${to}, not ${from}); not following it with our credentials` };
-  const next = stripQuery(resolved.value, ctx.sensitive);
+  const answered = new URL(ctx.page.url);
+  const link = new URL(resolved.value);
+  const to = link.origin;
+  link.protocol = answered.protocol; // an explicit port stays: http://host:8080 is another server
+  if (link.origin !== answered.origin) return { kind: 'error', message: `${what} leads to another origin (${to}, not ${answered.origin}); not following it with our credentials` };
+  const next = stripQuery(link.href, ctx.sensitive);
   return { kind: 'next', position: { ...pos, next }, token: next };
 }
 

@@ -109,7 +109,7 @@ describe('every bad request is a 4xx that says what and where', () => {
 describe('crons are checked the way Temporal reads them', () => {
   it('refuses what Temporal refuses with a 400 on cron, and stores nothing', async () => {
     const before = (await send('GET', '/api/configs?limit=1000')).json().length;
-    for (const cron of ['0 0 L * *', '0 0 * * 5L', 'H H * * *', '0 1 * * 5#3', '0 0 * * 8']) {
+    for (const cron of ['0 0 L * *', '0 0 * * 5L', 'H H * * *', '0 1 * * 5#6', '0 0 * * 8']) {
       const res = await send('POST', '/api/configs', { body: JSON.stringify(config(`cron ${cron}`, { cron })) });
       expect(res.statusCode, cron).toBe(400);
       expect(res.json().details[0].path).toBe('cron');
@@ -118,13 +118,14 @@ describe('crons are checked the way Temporal reads them', () => {
   });
 
   it("accepts ? as Quartz and EventBridge mean it, and Temporal's schedule fires on the right day", async () => {
-    for (const [cron, stored] of [['0 12 * * ?', '0 12 * * *'], ['0 0 ? * *', '0 0 * * *'], ['0 1 ? * 2 *', '0 1 * * 1']] as const) {
+    for (const [cron, stored] of [['0 12 * * ?', '0 12 * * *'], ['0 0 ? * *', '0 0 * * *'], ['0 1 ? * 2 *', '0 1 * * 1'], ['0 9 ? * 2#1 *', '0 9 1-7 * 1']] as const) {
       const res = await send('POST', '/api/configs', { body: JSON.stringify(config(`ok ${cron}`, { cron })) });
       expect(res.statusCode, cron).toBe(201);
       createdConfigs.push(res.json().id);
       expect(res.json()).toMatchObject({ cron: stored, schedule: { state: 'in_step' } });
       const described = await env.client.schedule.getHandle(configScheduleId(env.settings, res.json().id)).describe();
       if (stored === '0 1 * * 1') expect(described.info.nextActionTimes[0]!.getUTCDay()).toBe(1); // a Monday
+      if (stored === '0 9 1-7 * 1') for (const t of described.info.nextActionTimes) expect([t.getUTCDay(), t.getUTCDate() <= 7]).toEqual([1, true]); // first Mondays
     }
   });
 

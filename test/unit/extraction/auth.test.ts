@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessToken, extractRefreshedToken, parseConfig, refreshRequest, requestFor, startPagination, withAccessToken } from '../../../extraction';
+import { accessToken, extractRefreshedToken, parseConfig, readRefreshAnswer, refreshRequest, requestFor, startPagination, withAccessToken } from '../../../extraction';
 import { config, query, run } from './helpers';
 
 const refreshCfg = config({
@@ -46,14 +46,24 @@ describe('extractRefreshedToken', () => {
     const c = config({ name: 'x', auth: { endpoint: { url: 'https://a' }, response_token_key: 'data.mytoken' }, extractions: [{ name: 'a', endpoint: { url: 'https://x' } }] });
     expect(extractRefreshedToken(c, { data: { mytoken: 'fa146b8e' } })).toEqual({ ok: true, value: 'fa146b8e' });
   });
-  it('names the missing key and the provider error (Zoho: HTTP 200 with error)', () => {
-    expect(extractRefreshedToken(refreshCfg, { error: 'invalid_code' })).toEqual({ ok: false, error: 'refresh response has no "access_token" (provider error: invalid_code)' });
-    expect(extractRefreshedToken(refreshCfg, {})).toEqual({ ok: false, error: 'refresh response has no "access_token"' });
+  it('names the endpoint, the missing key and the provider error (Zoho: HTTP 200 with error)', () => {
+    const missing = 'POST https://accounts.zoho.com/oauth/v2/token answered without a token: no "access_token"';
+    expect(extractRefreshedToken(refreshCfg, { error: 'invalid_code' })).toEqual({ ok: false, error: `${missing} (provider error: invalid_code)` });
+    expect(extractRefreshedToken(refreshCfg, {})).toEqual({ ok: false, error: missing });
     expect(extractRefreshedToken(refreshCfg, null).ok).toBe(false);
+  });
+  it('an empty or blank token is no token: the error names the endpoint, never its query (it holds secrets)', () => {
+    for (const access_token of ['', '   ', '\t\n']) {
+      const r = extractRefreshedToken(refreshCfg, { access_token, token_type: 'Bearer', expires_in: 3600 });
+      expect(r, JSON.stringify(access_token)).toEqual({ ok: false, error: 'POST https://accounts.zoho.com/oauth/v2/token answered without a token: "access_token" is empty' });
+    }
+    const answer = readRefreshAnswer(refreshCfg, 200, { access_token: '', expires_in: 3600 });
+    expect(answer).toEqual({ kind: 'refused', message: 'token refresh (HTTP 200): POST https://accounts.zoho.com/oauth/v2/token answered without a token: "access_token" is empty' });
+    expect(JSON.stringify(answer)).not.toContain('refresh_token=');
   });
   it('a non-string token is an error that does not echo the body', () => {
     const r = extractRefreshedToken(refreshCfg, { access_token: { secret: 'x' }, refresh_token: 'keep-me-out' });
-    expect(r).toEqual({ ok: false, error: 'refresh response "access_token" is object, expected a string' });
+    expect(r).toEqual({ ok: false, error: 'POST https://accounts.zoho.com/oauth/v2/token answered without a token: "access_token" is object, expected a string' });
   });
 });
 

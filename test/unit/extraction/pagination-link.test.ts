@@ -35,10 +35,19 @@ describe('link: next_link in the body', () => {
     ]);
   });
   it('refuses a next link to another origin: it would carry our token there', () => {
-    for (const next of ['https://evil.test/steal', '//evil.test/x', 'http://api.test/v1/items?page=2', 'https://api.test:8443/x']) {
+    for (const next of ['https://evil.test/steal', '//evil.test/x', 'http://evil.test/x', 'https://api.test:8443/x', 'http://api.test:8080/x']) {
       const r = run(bodyLinks(), () => ({ body: { results: items(0, 1), pagination: { next_link: next } } }));
       expect(r.last, next).toMatchObject({ kind: 'error', message: expect.stringContaining('another origin') });
     }
+  });
+  // Behind a TLS-terminating proxy the API sees plain http and writes its links so.
+  it("follows an http link from an https answer on the same host, over https: the scheme is the request's", () => {
+    const links = ['http://api.test/v1/items?page=2', 'http://api.test:80/v1/items?page=3', null];
+    const r = run(bodyLinks(), (_req, n) => ({ body: { results: items(n, 1), pagination: { next_link: links[n] } } }));
+    expect(r.requests.map((q) => q.url)).toEqual(['https://api.test/v1/items', 'https://api.test/v1/items?page=2', 'https://api.test/v1/items?page=3']);
+    expect(r.last).toMatchObject({ kind: 'done', reason: 'no_next_link' });
+    const local = run(bodyLinks({ url: 'http://localhost:4010/v1/items' }), (_req, n) => ({ body: { results: items(n, 1), pagination: { next_link: n === 0 ? 'https://localhost:4010/v1/items?page=2' : null } } }));
+    expect(local.requests[1]?.url).toBe('http://localhost:4010/v1/items?page=2');
   });
   it('resolves against the URL that answered (after a redirect)', () => {
     const r = run(bodyLinks(), (_req, n) =>

@@ -45,6 +45,13 @@ describe('config ids, cron and history diffs', () => {
     expect(err).toBeInstanceOf(ConfigInvalid);
     expect(err!.issues.map((i) => i.path)).toEqual(['name', 'extractions']);
     expect(() => prepareConfig(body({ cron: '61 * * * *' }), 'x', null, newId)).toThrow(ConfigInvalid);
+    expect(() => prepareConfig(body({ cron: 'cron(0 1 1 * ? 1999)' }), 'x', null, newId)).toThrow(/^invalid config: cron: year 1999 is out of range 2000-2100/);
+  });
+
+  it('stores an EventBridge year with the cron, so the schedule ends with it', () => {
+    const out = prepareConfig(body({ cron: 'cron(0 1 1 * ? 2026)' }), 'x', null, newId);
+    expect(out.cron).toBe('0 1 1 * * 2026');
+    expect((JSON.parse(out.json) as { cron: string }).cron).toBe('0 1 1 * * 2026');
   });
 
   it("normalises crons: five fields, or the seed's EventBridge form", () => {

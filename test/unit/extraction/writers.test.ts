@@ -36,6 +36,12 @@ describe('CSV writer', () => {
     w.begin();
     expect(w.write([{ user_name: 'a;b', user_account: 'say "hi"', city: 'x\ny' }])).toBe('"a;b";"say ""hi""";"x\ny"\n');
   });
+  // RFC 4180 counts CR as a line break too: a reader (Excel, Python's csv) ends the row at an unquoted one.
+  it('quotes cells holding a lone CR or CRLF', () => {
+    const w = RecordWriter.for(withSchema);
+    w.begin();
+    expect(w.write([{ user_name: 'x\ry', user_account: 'a\r\nb', city: '\r' }])).toBe('"x\ry";"a\r\nb";"\r"\n');
+  });
   it('cells: null empty, objects and lists as JSON, booleans as true/false, column order from the schema', () => {
     const w = RecordWriter.for(csvEx({ data_schema: { a: 'a', b: 'b', c: 'c', d: 'd' } }));
     w.begin();
