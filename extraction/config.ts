@@ -2,7 +2,7 @@
  * The extractor config: the seed's JSON format as a zod schema, plus our additions (all optional):
  * ids assigned by the store, `endpoint.method`, `endpoint.body_format`, the pagination styles link_header / cursor / offset,
  * `pagination.max_pages`, `stop_when_records_fewer_than`, `mapping_fetch.data_key`, `s3_destiny.filename`
- * (used by the seed's tickets example) and `record::` references inside mapping_fetch.
+ * (used by the seed's tickets example), `record::` references inside mapping_fetch and `parent` with `parent::` references.
  *
  * Parsing with the whole-config checks is parseConfig (extraction/parse-config.ts); the columns a data_schema
  * produces are in extraction/columns.ts.
@@ -275,6 +275,22 @@ export const mappingFetchSchema = z.object({
 });
 export type MappingFetch = z.infer<typeof mappingFetchSchema>;
 
+/** A name `${parent::name}` references: letters, digits and _, so it is never read as a path. */
+const parentFieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Expected a name of letters, digits and _ (not starting with a digit)');
+
+/**
+ * Ours: the extraction runs once per record of another extraction of the config (its parent), in the same config
+ * run after it. `fields` name values of the parent's records (JsonFields) that `${parent::name}` reads in this
+ * extraction's endpoint; `include_parent_fields` are copied into every record as `_parent_<field>` columns.
+ */
+export const parentSchema = z.object({
+  /** The name of the parent extraction. */
+  extraction: nonEmpty,
+  fields: z.record(parentFieldName, jsonFieldSchema).refine((f) => Object.keys(f).length > 0, 'Name at least one field'),
+  include_parent_fields: z.array(jsonFieldSchema).default([]),
+});
+export type ParentSettings = z.infer<typeof parentSchema>;
+
 export const extractionSchema = z.object({
   /** Assigned by the config store; runs and logs refer to it. */
   id: nonEmpty.optional(),
@@ -293,6 +309,8 @@ export const extractionSchema = z.object({
   pagination: paginationSchema.optional(),
   data_schema: dataSchemaSchema.optional(),
   mapping_fetch: mappingFetchSchema.optional(),
+  /** Ours: iterate over another extraction's records (extraction/parent.ts). */
+  parent: parentSchema.optional(),
   s3_destiny: z
     .object({
       /** Default: the caller's setting (S3_DEFAULT_BUCKET, api-extractor-output-prod). */

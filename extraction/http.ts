@@ -30,8 +30,8 @@ export interface ResolvedEndpoint {
 }
 
 export function resolveEndpoint(endpoint: Endpoint, ctx: ReferenceContext, defaultMethod: HttpMethod = 'GET'): Result<ResolvedEndpoint> {
-  // Data-derived values (record::, last::) put into a URL path are percent-encoded; config values are not.
-  const url = resolveString(endpoint.url, ctx, { encode: ['record', 'last'] });
+  // Data-derived values (record::, last::, parent::) put into a URL path are percent-encoded; config values are not.
+  const url = resolveString(endpoint.url, ctx, { encode: ['record', 'last', 'parent'] });
   if (!url.ok) return err(`endpoint.url: ${url.error}`);
   let parsed: URL;
   try {

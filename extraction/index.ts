@@ -18,6 +18,7 @@ export * from './pagination';
 export { extractRecords, applySchema, toRow, toRows } from './records';
 export { applyTransformations, transformValue } from './transforms';
 export * from './mapping-fetch';
+export * from './parent';
 export * from './response-actions';
 export * from './incremental';
 export * from './prepare';

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { schemaColumns, sortTransformations } from './columns';
 import { configSchema, type Config, type Extraction } from './config';
 import { getField } from './json-field';
+import { parentIssues } from './parent';
 import { parseTemplate, walkStrings } from './references';
 import { isPlainObject, typeName } from './result';
 
@@ -131,6 +132,8 @@ function crossChecks(config: Config, raw: unknown): ConfigIssue[] {
       }
     }
   });
+
+  for (const p of parentIssues(config, raw)) add(p.path, p.message);
 
   const names = new Map<string, number>();
   const ids = new Map<string, number>();

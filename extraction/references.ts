@@ -7,6 +7,7 @@
  *   secret::zoho_client_id    a key of the secrets store
  *   record::id                a field of the record being detailed (mapping_fetch only; our addition)
  *   time::today-1d|YYYY/MM/DD the run's start time, shifted and formatted (see time-reference.ts; our addition)
+ *   parent::deal_id           a field named in the extraction's parent.fields, of the parent record it runs for (our addition)
  *   incremental::start_value  where an incremental run starts (also end_value; see incremental.ts; our addition)
  *
  * Text is substituted, never evaluated. The default runs to the closing bracket (it may hold `:` and `-`,
@@ -20,7 +21,7 @@ import { getField, parseJsonField } from './json-field';
 import { err, ok, type Result } from './result';
 import { parseTimeSpec, timeValue } from './time-reference';
 
-export const REFERENCE_TYPES = ['self', 'last', 'secret', 'record', 'time', 'incremental'] as const;
+export const REFERENCE_TYPES = ['self', 'last', 'secret', 'record', 'time', 'incremental', 'parent'] as const;
 const INCREMENTAL_REFS = ['start_value', 'end_value'] as const;
 export type ReferenceType = (typeof REFERENCE_TYPES)[number];
 
@@ -181,6 +182,8 @@ export interface ReferenceContext {
   secrets?: Readonly<Record<string, string>>;
   /** The record a mapping_fetch request is built for. */
   record?: unknown;
+  /** The parent record's values by the names in parent.fields (a child extraction's requests). */
+  parent?: Readonly<Record<string, unknown>>;
   /** The run's start time, which time:: references read (the same for every request and attempt of a run). */
   now?: Date;
   /** Where an incremental run starts (incremental:: references). */
@@ -222,6 +225,10 @@ function lookup(ref: Reference, ctx: ReferenceContext, chain: readonly string[])
       if (ctx.record === undefined) return err(`${ref.raw}: record:: references are only valid in mapping_fetch`);
       value = getField(ctx.record, ref.ref);
       break;
+    case 'parent':
+      if (ctx.parent === undefined) return err(`${ref.raw}: parent:: references are only valid in an extraction with parent`);
+      value = Object.prototype.hasOwnProperty.call(ctx.parent, ref.ref) ? ctx.parent[ref.ref] : undefined;
+      break;
     case 'incremental':
       if (ctx.incremental === undefined) return err(`${ref.raw}: incremental:: references need the extraction's incremental settings`);
       value = ref.ref === 'start_value' ? ctx.incremental.start_value : ctx.incremental.end_value;
@@ -241,6 +248,8 @@ const describeMissing = (ref: Reference): string => {
   switch (ref.type) {
     case 'secret':
       return `${ref.raw}: secret "${ref.ref}" not found and no default given`;
+    case 'parent':
+      return `${ref.raw}: the parent record has no "${ref.ref}" (or it is null) and no default given`;
     case 'last':
       return `${ref.raw}: no previous record has "${ref.ref}" (first run?) and no default given`;
     default:

@@ -63,7 +63,7 @@ export interface JsonWriterState {
 export type WriterState = CsvWriterState | JsonWriterState;
 
 /** The initial writer state for an extraction. */
-export function newWriterState(extraction: Pick<Extraction, 'format' | 'output_params' | 'data_schema' | 'transformations'>): WriterState {
+export function newWriterState(extraction: Pick<Extraction, 'format' | 'output_params' | 'data_schema' | 'transformations' | 'parent'>): WriterState {
   if (extraction.format === 'json') return { format: 'json', begun: false, ended: false, records: 0, bytes: 0 };
   return {
     format: 'csv',

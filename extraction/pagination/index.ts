@@ -29,7 +29,7 @@ import * as offset from './offset';
 import * as sequential from './sequential';
 import type { Advance, DoneReason, PageResponse, PageState, Position, StyleContext, StyleOutcome } from './types';
 
-export type { Advance, DoneReason, PageResponse, PageState, Position } from './types';
+export type { Advance, DoneReason, PageResponse, PageState, ParentPosition, Position } from './types';
 
 /** How many recent cursors/links are remembered to catch loops; the rest is max_pages' job. */
 export const SEEN_WINDOW = 64;
@@ -42,7 +42,27 @@ export const MAX_EMPTY_PAGES_IN_A_ROW = 3;
 
 type PagedExtraction = Pick<Extraction, 'endpoint' | 'pagination' | 'data_key'>;
 
-export function startPagination(extraction: Pick<Extraction, 'pagination'>): PageState {
+export function startPagination(extraction: Pick<Extraction, 'pagination' | 'parent'>): PageState {
+  const start: PageState = { version: 1, position: startPosition(extraction), pages: 0, records: 0, lastPageHash: null, emptyStreak: 0, seen: [] };
+  return extraction.parent ? { ...start, parent: { index: 0, firstPage: 0 } } : start;
+}
+
+/**
+ * A child extraction's state for the next parent record, once the pages of the current one are done: the style's
+ * first page again and fresh loop guards; the counts go on.
+ */
+export function nextParentRecord(extraction: Pick<Extraction, 'pagination'>, state: PageState): PageState {
+  return {
+    ...state,
+    position: startPosition(extraction),
+    lastPageHash: null,
+    emptyStreak: 0,
+    seen: [],
+    parent: { index: (state.parent?.index ?? 0) + 1, firstPage: state.pages },
+  };
+}
+
+function startPosition(extraction: Pick<Extraction, 'pagination'>): Position {
   const pg = extraction.pagination;
   let position: Position;
   if (!pg) position = { type: 'single' };
@@ -65,7 +85,7 @@ export function startPagination(extraction: Pick<Extraction, 'pagination'>): Pag
         break;
     }
   }
-  return { version: 1, position, pages: 0, records: 0, lastPageHash: null, emptyStreak: 0, seen: [] };
+  return position;
 }
 
 const MISMATCH = 'pagination state does not match the config (was the config changed during the run?)';
@@ -169,7 +189,7 @@ export function advance(extraction: PagedExtraction, state: PageState, page: Pag
     return fail(`${after.emptyStreak} pages in a row had no records but the API still reports more pages${hint}`);
   }
   const max = pg?.max_pages ?? DEFAULT_MAX_PAGES;
-  if (after.pages >= max) return fail(`max_pages (${max}) reached while the API still reports more pages`);
+  if (after.pages - (state.parent?.firstPage ?? 0) >= max) return fail(`max_pages (${max}) reached while the API still reports more pages`);
   return { kind: 'next', state: { ...after, position: outcome.position, seen } };
 }
 
@@ -190,6 +210,7 @@ const pageStateSchema = z.object({
   lastPageHash: z.string().nullable(),
   emptyStreak: z.number().int().min(0),
   seen: z.array(z.string()),
+  parent: z.object({ index: z.number().int().min(0), firstPage: z.number().int().min(0) }).optional(),
 });
 
 /** Validates a state read back from heartbeat details before a retried attempt resumes from it. */

@@ -25,6 +25,16 @@ export interface PageState {
   emptyStreak: number;
   /** Fingerprints of the most recent cursors / next links, oldest first, bounded by SEEN_WINDOW. */
   seen: string[];
+  /**
+   * A child extraction's: which parent record (0-based, in the order the parent wrote them) the pages are for, and
+   * `pages` when its first page was requested (max_pages counts each parent record's pages apart).
+   */
+  parent?: ParentPosition | undefined;
+}
+
+export interface ParentPosition {
+  index: number;
+  firstPage: number;
 }
 
 /** What the caller got back for the request built from the current state. */
