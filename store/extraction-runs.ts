@@ -29,6 +29,14 @@ export interface ExtractionRunDoc {
    * and writer state, part ETags) and the last raw record in those parts. A failed run publishes what it names.
    */
   progress?: string | null;
+  /** A child extraction's: the run of its parent in the same config run, and how many records that run wrote. */
+  parent?: ParentRun | null;
+}
+
+/** The parent run a child extraction's run reads its parent records from. */
+export interface ParentRun {
+  runWorkflowId: string;
+  records: number;
 }
 
 /**

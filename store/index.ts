@@ -10,6 +10,7 @@ import { ErrorLogStore } from './error-logs';
 import { kommoStores, type KommoStores } from './kommo';
 import { ExtractionRunStore } from './extraction-runs';
 import { OAuthClientStore } from './oauth-clients';
+import { ParentRecordStore } from './parent-records';
 import { OAuthStateStore, stateSigningKey } from './oauth-states';
 import { PairingStore } from './pairings';
 import { RefreshLeaseStore } from './refresh-leases';
@@ -38,6 +39,8 @@ export interface Stores {
   runLogs: RunLogStore;
   secrets: SecretStore;
   extractionRuns: ExtractionRunStore;
+  /** What runs of extractions with children kept of their records, for the children's runs. */
+  parentRecords: ParentRecordStore;
   /** Contact sync: pairings, the links between their two sides' records, and the state of their cycles. */
   pairings: PairingStore;
   links: ContactLinkStore;
@@ -71,6 +74,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     runLogs: new RunLogStore(db),
     secrets: new SecretStore(db, cipher),
     extractionRuns: new ExtractionRunStore(db, cipher),
+    parentRecords: new ParentRecordStore(db),
     pairings: new PairingStore(db),
     links: new ContactLinkStore(db),
     cycles: new SyncCycleStore(db),
@@ -78,7 +82,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     kommo: kommoStores(db, cipher),
   };
   await Promise.all(
-    [stores.accounts, stores.oauthStates, stores.apiKeys, stores.uiSessions, stores.errorLogs, configHistory, stores.runLogs, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
+    [stores.accounts, stores.oauthStates, stores.apiKeys, stores.uiSessions, stores.errorLogs, configHistory, stores.runLogs, stores.parentRecords, stores.pairings, stores.links, stores.cycles].map((s) => s.ensureIndexes()),
   );
   return stores;
 }

@@ -18,7 +18,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
-import type { Checkpoint, ExtractionActivities, PreparedRun, RunSummary } from '../activities/extraction';
+import type { Checkpoint, ExtractionActivities, ParentRun, PreparedRun, RunSummary } from '../activities/extraction';
 import { FailureType, SA, deploymentId, ids, providerQueue } from '../common/names';
 
 /** Knobs the starter passes in from its settings (workflows read no settings). */
@@ -42,6 +42,8 @@ export interface ExtractRunInput {
   /** ISO start of the run: names the output file. */
   startedAt: string;
   tuning?: ExtractionTuning;
+  /** A child extraction's: its parent's run in this config run (which succeeded) and how many records it wrote. */
+  parent?: ParentRun;
   /** Carried across continueAsNew. */
   carry?: { prepared: PreparedRun; checkpoint: Checkpoint; batches: number; generation: number };
 }
@@ -163,7 +165,7 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
 
   let checkpoint: Checkpoint | null = input.carry?.checkpoint ?? null;
   try {
-    const prepared = input.carry?.prepared ?? (await prepareRun({ configId: input.configId, extractionId: input.extractionId, runWorkflowId, startedAt: input.startedAt }));
+    const prepared = input.carry?.prepared ?? (await prepareRun({ configId: input.configId, extractionId: input.extractionId, runWorkflowId, startedAt: input.startedAt, ...(input.parent ? { parent: input.parent } : {}) }));
     progress.extractionName = prepared.extractionName;
     progress.destination = prepared.destination;
     progress.status = 'fetching';
@@ -230,10 +232,11 @@ export function extractRunWorkflowId(taskQueue: string, configId: string, extrac
 
 /**
  * Runs every extraction of a config (or the ones asked for), one after the other, each as its own extractRun
- * child, and reports each one's outcome. A failed extraction does not stop the others.
+ * child, and reports each one's outcome. A failed extraction does not stop the others, except its children
+ * (extractions with `parent`): they run after it and read its records, so they are not run, and logged as failed.
  */
 export async function extractConfig(input: ExtractConfigInput): Promise<ExtractConfigResult> {
-  const { describeConfig } = proxyActivities<ExtractionActivities>(finishCalls);
+  const { describeConfig, failRun } = proxyActivities<ExtractionActivities>(finishCalls);
   const plan = await describeConfig({ configId: input.configId, ...(input.extractionIds ? { extractionIds: input.extractionIds } : {}) });
   const progress: ExtractConfigProgress = { configId: input.configId, current: null, total: plan.extractions.length, finished: [] };
   setHandler(extractConfigProgressQuery, () => progress);
@@ -242,10 +245,29 @@ export async function extractConfig(input: ExtractConfigInput): Promise<ExtractC
     const workflowId = extractRunWorkflowId(input.taskQueue ?? workflowInfo().taskQueue, input.configId, ex.id, at);
     progress.current = { extractionId: ex.id, extractionName: ex.name, workflowId };
     setCurrentDetails(`**${plan.name}**: extraction ${progress.finished.length + 1} of ${plan.extractions.length}, ${ex.name} (${workflowId})`);
+    // Plans described before parents existed have none: their runs take the same path as ever.
+    const parentRun = ex.parent === undefined ? undefined : progress.finished.find((r) => r.extractionId === ex.parent);
+    if (ex.parent !== undefined && !parentRun?.success) {
+      const parentName = parentRun?.extractionName ?? plan.extractions.find((e) => e.id === ex.parent)?.name ?? ex.parent;
+      const error = `not run: its parent extraction ${parentName} ${parentRun ? 'failed' : 'did not run'} in this config run`;
+      const logged = await failRun({ runWorkflowId: workflowId, configId: input.configId, extractionId: ex.id, startedAt: new Date(at).toISOString(), checkpoint: null, error });
+      progress.finished.push({ ...logged, error, extractionId: ex.id, extractionName: ex.name });
+      continue;
+    }
     try {
       const summary = await executeChild(extractRun, {
         workflowId,
-        args: [{ configId: input.configId, extractionId: ex.id, extractionName: ex.name, configName: plan.name, startedAt: new Date(at).toISOString(), ...(input.tuning ? { tuning: input.tuning } : {}) }],
+        args: [
+          {
+            configId: input.configId,
+            extractionId: ex.id,
+            extractionName: ex.name,
+            configName: plan.name,
+            startedAt: new Date(at).toISOString(),
+            ...(input.tuning ? { tuning: input.tuning } : {}),
+            ...(parentRun ? { parent: { runWorkflowId: parentRun.runWorkflowId, records: parentRun.records } } : {}),
+          },
+        ],
         typedSearchAttributes: [{ key: SA.configId, value: input.configId }],
       });
       progress.finished.push({ ...summary, extractionId: ex.id, extractionName: ex.name });

@@ -5,7 +5,7 @@ import type { Stores } from '../../store';
 import { RunConfigs } from './run-config';
 import { createSender, type Send } from './sender';
 
-export interface ExtractionActivityDeps extends Pick<Stores, 'configs' | 'runLogs' | 'secrets' | 'extractionRuns'> {
+export interface ExtractionActivityDeps extends Pick<Stores, 'configs' | 'runLogs' | 'secrets' | 'extractionRuns' | 'parentRecords'> {
   settings: Settings;
   s3: S3Client;
   log: Logger;

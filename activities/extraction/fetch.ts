@@ -8,6 +8,13 @@ import {
   extractRecords,
   hashString,
   newWriterState,
+  nextParentRecord,
+  parentPaths,
+  parentRefs,
+  parentValues,
+  withParentColumns,
+  type ParentValues,
+  type ReferenceContext,
   parseJson,
   prepareExtraction,
   RecordWriter,
@@ -27,6 +34,7 @@ import { tailLastRecord } from './partial';
 import { sharedAccessToken } from './tokens';
 import type { ExtractionContext } from './context';
 import { withDetails } from './details';
+import { ParentRecords } from './parent-records';
 import type { SentResponse } from './sender';
 import type { Checkpoint, FetchPagesInput, FetchPagesResult, RunProgress, TailState } from './types';
 
@@ -43,6 +51,10 @@ interface Heartbeat {
 
 /** A short description of where pagination stands, never a link's query (it may hold a token). */
 export function cursorOf(state: PageState): string {
+  return state.parent ? `parent record ${state.parent.index + 1}, ${positionOf(state)}` : positionOf(state);
+}
+
+function positionOf(state: PageState): string {
   const p = state.position;
   switch (p.type) {
     case 'single':
@@ -116,6 +128,10 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       const prepared = prepareExtraction(extraction, sender.refs);
       if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
       const ex = prepared.value;
+      // A parent keeps what its children read of every record it writes; a child pages once per parent record.
+      const keep = parentPaths(config, extraction);
+      if (ex.parent && !run.parent) throw invalid(`extraction ${extraction.name} has a parent: it runs in a config run, after its parent's run`);
+      const parents = ex.parent && run.parent ? new ParentRecords(deps.parentRecords, run.parent) : null;
 
       const resumed = activity.info.heartbeatDetails as Heartbeat | undefined;
       let checkpoint: Checkpoint = resumed?.checkpoint ?? input.checkpoint ?? { page: startPagination(ex), writer: newWriterState(ex), parts: [] };
@@ -128,6 +144,13 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       if (tail) uploader.append(tail.data);
       const writer = new RecordWriter(from.writer);
       let page = from.page;
+      if (keep.length) {
+        await deps.parentRecords.dropFrom(run._id, from.writer.records);
+        if (from.writer.records === 0) await deps.parentRecords.prune(new Date());
+      }
+      let item: ParentValues | null = parents ? await parents.at(page.parent?.index ?? 0) : null;
+      const withParent = (r: ReferenceContext, values: ParentValues | null): ReferenceContext => (values && ex.parent ? { ...r, parent: parentRefs(ex.parent, values) } : r);
+      const where = (): string => (page.parent ? `parent record ${page.parent.index + 1}: ` : '');
       let batchPages = 0;
       // The last raw record written, as JSON text (its integers past 2^53 exact).
       let pageLast: string | undefined = tail ? tailLastRecord(tail.state as TailState) : undefined;
@@ -157,8 +180,9 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       uploader.append(writer.begin());
       let done = false;
       const fetchPage = (state: PageState): Promise<SentResponse> => {
+        const values = item;
         const p = sender
-          .send((r) => requestFor(ex, state, r), `page ${state.pages + 1}`, ex.response_actions)
+          .send((r) => requestFor(ex, state, withParent(r, values)), `${where()}page ${state.pages + 1}`, ex.response_actions)
           // An ignored page (a response action) ends the pagination as an empty answer does, keeping what came before.
           .then((res) => (res.ignored ? { ...res, status: 204, body: null } : res));
         p.catch(() => undefined); // awaited below; a prefetch abandoned by a failing page must not go unhandled
@@ -178,11 +202,22 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       };
       // The next page is on its way while this one is mapped and written, except near the part that ends the batch:
       // a page read ahead and not written when the batch returns would be fetched again by the next batch.
-      let inFlight: Promise<SentResponse> | null = fetchPage(page);
+      // A child whose parent wrote no record has nothing to fetch.
+      let inFlight: Promise<SentResponse> | null = parents && item === null ? null : fetchPage(page);
+      const finish = async (): Promise<void> => {
+        done = true;
+        uploader.append(writer.end());
+        if (!(await uploader.uploadLast(onPartUploaded()))) {
+          // Nothing after the last full part: that part is the last one.
+          checkpoint = { ...checkpoint, page, writer: writer.state };
+          heartbeat();
+        }
+      };
       // The most a page of this batch added to the part: how near its end a page may take the part past partBytes.
       let pageBytes = 0;
       try {
-        for (;;) {
+        if (parents && item === null) await finish();
+        while (!done) {
           const res = await (inFlight ?? fetchPage(page));
           inFlight = null;
           const ok2xx = res.status >= 200 && res.status <= 299;
@@ -193,7 +228,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           // page without serialising all of it again.
           const hash = n > 0 ? hashString(`${n}|${stringifyJson(raw.value[0])}|${stringifyJson(raw.value[n - 1])}`) : undefined;
           const a = advance(ex, page, { url: res.url, status: res.status, headers: res.headers, body: res.body, records: n, sensitive: authQuery, ...(hash ? { hash } : {}) });
-          if (a.kind === 'error') throw invalid(a.message);
+          if (a.kind === 'error') throw invalid(`${where()}${a.message}`);
           const mayEndBatch = Date.now() - started >= input.budgetMs && uploader.bufferedBytes + 2 * pageBytes >= partBytes;
           if (a.kind === 'next' && !mayEndBatch) inFlight = fetchPage(a.state);
           if ((a.kind === 'next' || a.keepRecords) && n > 0) {
@@ -206,22 +241,26 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
               writer.cursor = f.value.state;
             }
             const records = await withDetails(ex, kept, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
+            if (keep.length) await deps.parentRecords.add(run._id, writer.state.records, records.map((r) => parentValues(keep, r)));
+            const values = item;
+            const child = ex.parent;
+            const rows = values && child ? toRows(ex, records).map((row) => withParentColumns(child, values, row)) : toRows(ex, records);
             const before = uploader.bufferedBytes;
-            uploader.append(writer.write(toRows(ex, records)));
+            uploader.append(writer.write(rows));
             pageBytes = Math.max(pageBytes, uploader.bufferedBytes - before);
             pageLast = stringifyJson(raw.value[n - 1]);
           }
           page = a.state;
           batchPages++;
           if (a.kind === 'done') {
-            done = true;
-            uploader.append(writer.end());
-            if (!(await uploader.uploadLast(onPartUploaded()))) {
-              // Nothing after the last full part: that part is the last one.
-              checkpoint = { ...checkpoint, page, writer: writer.state };
-              heartbeat();
+            // A child goes on with the next parent record's first page; the run ends after the last one's pages.
+            const following = parents ? await parents.at((page.parent?.index ?? 0) + 1) : null;
+            if (following === null) {
+              await finish();
+              break;
             }
-            break;
+            page = nextParentRecord(ex, page);
+            item = following;
           }
           if (uploader.bufferedBytes >= partBytes) {
             await uploader.uploadBuffered(onPartUploaded());

@@ -74,6 +74,7 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
       const token = await sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets });
       const prepared = prepareExtraction(extraction, referencesFor(config, secrets, previousLast === null ? null : parseJson(previousLast), token?.value ?? null, runRefs(extraction, new Date(input.startedAt), previousIncremental)));
       if (!prepared.ok) throw invalid(`extraction ${extraction.name}: ${prepared.error}`);
+      if (extraction.parent && !input.parent) throw invalid(`extraction ${extraction.name} has a parent (${extraction.parent.extraction}): it runs in a config run, after its parent's run`);
       const dest = await freeDestination(config, prepared.value, input);
       let uploadId: string;
       try {
@@ -96,6 +97,7 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
         key: dest.key,
         uploadId,
         lastRecord: null,
+        ...(input.parent ? { parent: input.parent } : {}),
       });
       ctx.runConfigs.remember(run._id, { config, extraction });
       deps.log.info({ runWorkflowId: input.runWorkflowId, configId: input.configId, extractionId: input.extractionId, destination: dest.uri }, 'extraction run prepared');

@@ -1,5 +1,8 @@
 import type { PageState, WriterState } from '../../extraction';
+import type { ParentRun } from '../../store/extraction-runs';
 import type { UploadedPart } from '../../store/multipart';
+
+export type { ParentRun } from '../../store/extraction-runs';
 
 /** The inputs and results of the extraction activities: plain JSON, passed through workflow history. */
 
@@ -10,6 +13,8 @@ export interface PrepareRunInput {
   runWorkflowId: string;
   /** ISO time the run started; names the output file, so every attempt writes the same key. */
   startedAt: string;
+  /** A child extraction's: its parent's run in the same config run, which succeeded. */
+  parent?: ParentRun;
 }
 
 export interface PreparedRun {

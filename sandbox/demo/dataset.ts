@@ -76,6 +76,17 @@ export function demoDetails(i: number) {
   };
 }
 
+const EVENT_TYPES = ['call', 'email', 'meeting', 'note', 'task'];
+
+/** How many events record i has, from its id alone: 0 to 12 (every seventh record has none). */
+export const demoEventCount = (i: number): number => (i % 7 === 0 ? 0 : hash(i * 13 + 5) % 13);
+
+/** Event n (1-based) of record i: a sub-resource listed per record, as CRMs list a deal's activities. */
+export function demoEvent(i: number, n: number) {
+  const h = hash(i * 1009 + n);
+  return { id: `${i}-${n}`, record_id: i, seq: n, type: EVENT_TYPES[h % EVENT_TYPES.length]!, at: new Date(Date.UTC(2024, 0, 1) + (i * 86_400 + n * 3_600) * 1000).toISOString() };
+}
+
 /** An ordered, filtered sequence of record ids whose pages are computed without listing it. */
 export interface View {
   total: number;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FakeProvider, FakeProviderFactory, SandboxContext } from '../types';
 import { defaultDemoConfig, demoSeedSchema, demoTouchSchema, mergeDemoConfig, type DemoConfig, type DemoSwitches } from './config';
-import { baseUpdatedAt, buildView, demoDetails, demoRecord, type Timeline, type View } from './dataset';
+import { baseUpdatedAt, buildView, demoDetails, demoEvent, demoEventCount, demoRecord, type Timeline, type View } from './dataset';
 import { registerZohoVariants, type TokenCheck } from './zoho';
 
 /**
@@ -307,6 +307,7 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
         styles: Object.fromEntries(STYLES.map((s) => [s, `${ctx.baseUrl}/demo/api/${s}/records`])),
         record: `${ctx.baseUrl}/demo/api/records/{id}`,
         details: `${ctx.baseUrl}/demo/api/records/{id}/details`,
+        events: `${ctx.baseUrl}/demo/api/records/{id}/events`,
         token: `${ctx.baseUrl}/demo/oauth/token`,
         zoho: { token: `${ctx.baseUrl}/demo/zoho/oauth/v2/token`, deals: `${ctx.baseUrl}/demo/zoho/crm/v2/deals`, tickets: `${ctx.baseUrl}/demo/zoho/desk/api/v1/tickets` },
       }));
@@ -329,6 +330,21 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
         const id = recordId(req.params.id);
         if (id === undefined) return json(reply, 404, { error: 'not_found', message: `record ${req.params.id} does not exist` });
         return json(reply, 200, demoDetails(id));
+      });
+
+      // A record's events, paged like more-records; the count per record comes from its id (demoEventCount).
+      app.get<{ Params: { id: string } }>('/api/records/:id/events', async (req, reply) => {
+        const denied = unauthorized(req, reply);
+        if (denied) return denied;
+        const id = recordId(req.params.id);
+        if (id === undefined) return json(reply, 404, { error: 'not_found', message: `record ${req.params.id} does not exist` });
+        const sp = new URL(req.url, 'http://sandbox').searchParams;
+        const page = intParam(sp, 'page', 1, 1);
+        const perPage = intParam(sp, 'per_page', config.defaultPageSize, 1, config.maxPageSize);
+        const total = demoEventCount(id);
+        const first = (page - 1) * perPage + 1;
+        const data = Array.from({ length: Math.max(0, Math.min(perPage, total - first + 1)) }, (_, k) => demoEvent(id, first + k));
+        return json(reply, 200, { data, info: { page, per_page: perPage, count: data.length, more_records: first + perPage - 1 < total } });
       });
 
       app.post('/oauth/token', async (req, reply) => tokenEndpoint(req, reply));

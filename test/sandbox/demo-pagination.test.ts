@@ -192,6 +192,29 @@ describe('records, details, and the data set', () => {
     expect((await get('records/abc/details')).status).toBe(404);
   });
 
+  it("pages a record's events (a sub-resource): a count from the id, each event once, none for every seventh record", async () => {
+    type Events = { data: { id: string; record_id: number; seq: number }[]; info: { page: number; more_records: boolean } };
+    const counts = new Map<number, number>();
+    for (const id of [1, 2, 3, 7, 14]) {
+      const seen: string[] = [];
+      for (let page = 1; ; page++) {
+        const r = (await get(`records/${id}/events?page=${page}&per_page=2`)).json as Events;
+        expect(r.info.page).toBe(page);
+        expect(r.data.every((e) => e.record_id === id)).toBe(true);
+        seen.push(...r.data.map((e) => e.id));
+        if (!r.info.more_records) break;
+      }
+      expect(seen).toEqual(seen.map((_, k) => `${id}-${k + 1}`));
+      counts.set(id, seen.length);
+      // The same answer every time: no stored state.
+      expect((await get(`records/${id}/events?per_page=100`)).json).toMatchObject({ info: { count: seen.length, more_records: false } });
+    }
+    expect(counts.get(7)).toBe(0);
+    expect(counts.get(14)).toBe(0);
+    expect(Math.max(...counts.values())).toBeGreaterThan(2);
+    expect((await get('records/251/events')).status).toBe(404);
+  });
+
   it('has nested objects, arrays, amounts and timestamps spread over time', async () => {
     const r = ((await get('records/10')).json ?? {}) as Rec & { amount: number; created_at: string; address: object };
     expect(r).toMatchObject({ id: 10, owner: { id: expect.any(Number), name: expect.any(String) }, amount: expect.any(Number), address: expect.any(Object) });

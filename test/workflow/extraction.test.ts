@@ -381,6 +381,76 @@ describe('records', () => {
   });
 });
 
+describe('parent/child extractions', () => {
+  interface DemoEvent {
+    id: string;
+    record_id: number;
+    seq: number;
+    _parent_id: number;
+    _parent_email: string;
+  }
+  /** A record's events straight from the demo API: what the child must have written for it. */
+  async function eventsOf(id: number): Promise<{ id: string }[]> {
+    return ((await (await fetch(`${sandbox.baseUrl}/demo/api/records/${id}/events?per_page=100`)).json()) as { data: { id: string }[] }).data;
+  }
+  /** The child listed first: it still runs after its parent. Events 3 a page, so a record's events span pages. */
+  function parentChildConfig(parentExtra: Record<string, unknown> = {}): unknown {
+    const events = {
+      name: 'events',
+      endpoint: { url: `${sandbox.baseUrl}/demo/api/records/\${parent::record}/events`, query_params: { per_page: 3 } },
+      parent: { extraction: 'records', fields: { record: 'id' }, include_parent_fields: ['id', 'email'] },
+      data_key: 'data',
+      pagination: { type: 'sequential', parameters: { param_name: 'page', there_are_more_pages: 'info.more_records' } },
+      format: 'json',
+      s3_destiny: { folder: 'test/parent-child/' },
+    };
+    const records = { ...(detailsConfig(40, { format: 'json', s3_destiny: { folder: 'test/parent-child/' } }) as { extractions: Record<string, unknown>[] }).extractions[0]!, name: 'records', ...parentExtra };
+    return { name: 'parent and child', extractions: [events, records] };
+  }
+
+  it("runs the child once per parent record after the parent: every child record exactly once, with the parent's fields", async () => {
+    await resetDemo({ count: 100 });
+    const { configId, extractionIds } = await addConfig(parentChildConfig());
+    const result = await runConfig(configId);
+    expect(result.runs.map((r) => r.extractionName)).toEqual(['records', 'events']);
+    const [parentRun, childRun] = result.runs;
+    expect(parentRun!.success, parentRun!.error ?? '').toBe(true);
+    expect(childRun!.success, childRun!.error ?? '').toBe(true);
+    const parents = await jsonRecords(parentRun!.destination!);
+    expect(parents.map((r) => r.id)).toEqual(range(100));
+    const out = JSON.parse(await readS3(env.deps.s3, childRun!.destination!)) as DemoEvent[];
+    const requests = await sandbox.control.requests({ provider: 'demo', path: '/events' });
+    const expected: DemoEvent[] = [];
+    let pages = 0;
+    for (const p of parents) {
+      const events = await eventsOf(p.id);
+      // Every page of the record's events was asked for once; a record without events costs one request.
+      pages += Math.max(1, Math.ceil(events.length / 3));
+      for (const e of events) expected.push({ ...(e as Omit<DemoEvent, '_parent_id' | '_parent_email'>), _parent_id: p.id, _parent_email: p.email });
+    }
+    expect(out).toEqual(expected);
+    expect(new Set(out.map((e) => e.id)).size).toBe(out.length);
+    expect(requests).toHaveLength(pages);
+    expect(childRun).toMatchObject({ records: expected.length, pages });
+    const [childLog] = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(childLog).toMatchObject({ success: true, data_inserted_len: expected.length });
+  });
+
+  it('a failed parent: the child is not run, and its run log says why', async () => {
+    await resetDemo({ count: 30 });
+    // The parent's records are read from a number: the parent's run fails on its first page.
+    const { configId, extractionIds } = await addConfig(parentChildConfig({ data_key: 'info.page' }));
+    const [parentRun, childRun] = (await runConfig(configId)).runs;
+    // The child's run id names no workflow (it never started): no history to read back.
+    workflowIds.splice(workflowIds.indexOf(childRun!.runWorkflowId), 1);
+    expect(parentRun).toMatchObject({ extractionName: 'records', success: false });
+    expect(childRun).toMatchObject({ extractionName: 'events', success: false, records: 0, error: 'not run: its parent extraction records failed in this config run' });
+    expect(await sandbox.control.requests({ provider: 'demo', path: '/events' })).toHaveLength(0);
+    const [childLog] = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(childLog).toMatchObject({ success: false, error: 'not run: its parent extraction records failed in this config run' });
+  });
+});
+
 describe('CSV without a data_schema', () => {
   it('every column any record has: details that only later records have join the header, earlier parts padded to it', async () => {
     // Records 1..19999 have no detail (404: kept without it); from 20000 on (on page 20) they bring the detail_ keys,
