@@ -8,6 +8,7 @@ import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
 import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult, type ExtractionTuning } from '../../workflows/extraction';
 import { CapturedLog, historiesText, mailMark, mailsAbout, waitFor } from '../helpers/capture';
+import { demoEventCount } from '../../sandbox/demo/dataset';
 import { csvObjects, parseCsv, readS3 } from '../helpers/extraction';
 import { addConfig as addStoredConfig, runConfig as runStoredConfig } from '../helpers/extraction-runs';
 import { gapsAfter429 } from '../helpers/requests';
@@ -435,6 +436,38 @@ describe('parent/child extractions', () => {
     const [childLog] = await env.deps.runLogs.of(extractionIds[0]!);
     expect(childLog).toMatchObject({ success: true, data_inserted_len: expected.length });
   });
+
+  it('a child run over several batches resumes at the parent record and page its last part ended at: every event once, every page asked once', async () => {
+    // About 13,000 events of about 450 bytes (with the parent's fields): over 5 MiB, so the child's first part ends a
+    // 1 s batch, and a tiny history budget continues it as new; the next batch goes on from that part's checkpoint.
+    await resetDemo({ count: 2500 });
+    const body = parentChildConfig({ endpoint: { url: demoUrl('more-records'), query_params: { per_page: 1000 } } }) as { extractions: Record<string, unknown>[] };
+    const events = body.extractions[0] as { endpoint: { query_params: Record<string, unknown> }; parent: { include_parent_fields: string[] } };
+    events.endpoint.query_params = { per_page: 2 };
+    events.parent.include_parent_fields = ['id', 'email', 'name', 'owner', 'tags', 'address', 'description', 'created_at'];
+    const { configId } = await addConfig(body);
+    const [parentRun, childRun] = (await runConfig(configId, { historyBudget: 10 })).runs;
+    expect(parentRun!.success, parentRun!.error ?? '').toBe(true);
+    expect(childRun!.success, childRun!.error ?? '').toBe(true);
+    const out = JSON.parse(await readS3(env.deps.s3, childRun!.destination!)) as DemoEvent[];
+    // Events in parent order, each record's in order, none twice or missing: ids "<record>-<n>" count up per record.
+    let prev = { record: 0, n: 0 };
+    for (const e of out) {
+      const [record, n] = e.id.split('-').map(Number) as [number, number];
+      expect(record === prev.record ? n === prev.n + 1 : record > prev.record && n === 1, `${e.id} after ${prev.record}-${prev.n}`).toBe(true);
+      expect(e._parent_id).toBe(record);
+      prev = { record, n };
+    }
+    // The demo API's own count per record (computed from the id): no record's events missing at the end either.
+    expect(out.length).toBe(range(2500).reduce((sum, id) => sum + demoEventCount(id), 0));
+    expect(childRun!.bytes).toBeGreaterThan(5 * 1024 * 1024);
+    // No page of any record fetched twice across the batches.
+    const asked = (await sandbox.control.requests({ provider: 'demo', path: '/events' })).map((r) => new URL(r.url, 'http://sandbox')).map((u) => `${u.pathname}?${u.searchParams.get('page')}`);
+    expect(asked.length - new Set(asked).size).toBe(0);
+    let runs = 0;
+    for await (const _ of env.client.workflow.list({ query: `WorkflowId="${childRun!.runWorkflowId}"` })) runs++;
+    expect(runs).toBeGreaterThanOrEqual(2);
+  }, 180_000);
 
   it('a failed parent: the child is not run, and its run log says why', async () => {
     await resetDemo({ count: 30 });
