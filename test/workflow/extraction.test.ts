@@ -129,6 +129,30 @@ async function resetDemo(config: Record<string, unknown> = {}): Promise<void> {
   await sandbox.control.configure('demo', { count: 250, ...config });
 }
 
+interface Heartbeat {
+  checkpoint: { parts: unknown[]; page: { pages: number; parent?: { index: number } } };
+  live: { pages: number };
+}
+
+/** The fetchPages attempt's last heartbeat as the server holds it: the checkpoint a retry resumes from. */
+async function heartbeatOf(child: WorkflowHandle): Promise<Heartbeat | undefined> {
+  const desc = await child.describe();
+  const details = desc.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+  return details ? (JSON.parse(Buffer.from(details).toString('utf8')) as Heartbeat) : undefined;
+}
+
+/** Starts extractConfig on a worker process of its own (which a test kills), for a config stored on the env. */
+function killableRun(configId: string, tuning: ExtractionTuning): { handle: Promise<WorkflowHandle<typeof extractConfig>>; startWorker: () => ChildProcess } {
+  const queue = `${env.taskQueue}-kill`;
+  const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: queue, MONGODB_URI: env.mongoUri(), PROVIDERS_SANDBOX_URL: sandbox.baseUrl, LOG_LEVEL: 'warn', CREATE_SCHEDULES: 'false' };
+  const workflowId = unique('extract-kill');
+  workflowIds.push(workflowId);
+  return {
+    handle: env.client.workflow.start(extractConfig, { taskQueue: queue, workflowId, args: [{ configId, taskQueue: queue, tuning }] }),
+    startWorker: () => spawnWorker(workerEnv),
+  };
+}
+
 describe('extraction runs as workflows against the demo REST API', () => {
   it.each(Object.keys(STYLES))('%s: every record exactly once, in order', async (style) => {
     await resetDemo();
@@ -469,6 +493,50 @@ describe('parent/child extractions', () => {
     expect(runs).toBeGreaterThanOrEqual(2);
   }, 180_000);
 
+  it('a worker killed mid-child: the new worker resumes at the parent record and page of the last part; every event once', async () => {
+    await resetDemo({ count: 2500 });
+    const body = parentChildConfig({ endpoint: { url: demoUrl('more-records'), query_params: { per_page: 1000 } } }) as { extractions: Record<string, unknown>[] };
+    const events = body.extractions[0] as { endpoint: { query_params: Record<string, unknown> }; parent: { include_parent_fields: string[] } };
+    events.endpoint.query_params = { per_page: 2 };
+    events.parent.include_parent_fields = ['id', 'email', 'name', 'owner', 'tags', 'address', 'description', 'created_at'];
+    const { configId } = await addConfig(body);
+    // Slow event pages, so the kill lands after the child's first part and before its end.
+    await sandbox.control.armFault({ provider: 'demo', path: '/events', delayMs: 5, times: 100_000 });
+    const run = killableRun(configId, { batchSeconds: 60, heartbeatSeconds: 5, historyBudget: 2000 });
+    const first = run.startWorker();
+    const handle = await run.handle;
+    const childRun = async (): Promise<WorkflowHandle | undefined> => {
+      const p = await handle.query(extractConfigProgressQuery);
+      return p.current?.extractionName === 'events' ? env.client.workflow.getHandle(p.current.workflowId) : undefined;
+    };
+    const child = await waitFor('the child run', childRun, 120_000);
+    workflowIds.push(child.workflowId);
+    await waitFor('a part of the child uploaded, and pages after it', async () => {
+      const hb = await heartbeatOf(child);
+      return hb && hb.checkpoint.parts.length >= 1 && hb.live.pages > hb.checkpoint.page.pages ? true : undefined;
+    }, 120_000);
+    await stopWorker(first, 'SIGKILL');
+    const resumedFrom = (await heartbeatOf(child))!.checkpoint.page;
+    expect(resumedFrom.parent?.index).toBeGreaterThan(0);
+    const second = run.startWorker();
+    try {
+      const result = await handle.result();
+      const [parentRun, done] = result.runs;
+      expect(parentRun!.success, parentRun!.error ?? '').toBe(true);
+      expect(done!.success, done!.error ?? '').toBe(true);
+      const out = JSON.parse(await readS3(env.deps.s3, done!.destination!)) as DemoEvent[];
+      expect(out.length).toBe(range(2500).reduce((sum, id) => sum + demoEventCount(id), 0));
+      expect(new Set(out.map((e) => e.id)).size).toBe(out.length);
+      // The parent records before the checkpoint's (record ids 1..index) were in uploaded parts: none asked again.
+      const asked = (await sandbox.control.requests({ provider: 'demo', path: '/events' })).map((r) => new URL(r.url, 'http://sandbox'));
+      const before = asked.filter((u) => Number(u.pathname.split('/').at(-2)) <= resumedFrom.parent!.index).map((u) => `${u.pathname}?${u.searchParams.get('page')}`);
+      expect(before.length).toBeGreaterThan(0);
+      expect(before.length - new Set(before).size).toBe(0);
+    } finally {
+      await stopWorker(second);
+    }
+  }, 300_000);
+
   it('a failed parent: the child is not run, and its run log says why', async () => {
     await resetDemo({ count: 30 });
     // The parent's records are read from a number: the parent's run fails on its first page.
@@ -693,18 +761,6 @@ describe('durability', () => {
   /** The page number a logged demo request asked for. */
   const pageOf = (r: { url: string }): number => Number(new URL(r.url, 'http://sandbox').searchParams.get('page'));
 
-  interface Heartbeat {
-    checkpoint: { parts: unknown[]; page: { pages: number } };
-    live: { pages: number };
-  }
-
-  /** The fetchPages attempt's last heartbeat as the server holds it: the checkpoint a retry resumes from. */
-  async function heartbeatOf(child: WorkflowHandle): Promise<Heartbeat | undefined> {
-    const desc = await child.describe();
-    const details = desc.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
-    return details ? (JSON.parse(Buffer.from(details).toString('utf8')) as Heartbeat) : undefined;
-  }
-
   it('a worker killed mid-run: a new worker resumes from the last part and the file has every record exactly once', async () => {
     // 80 pages of about 415 KB: a 5 MiB part every 13 pages. A batch ends at the first part boundary after 8 s,
     // so the first one uploads several parts (one at least 2 s: pages are slowed to 150 ms) and the run
@@ -717,19 +773,11 @@ describe('durability', () => {
     // Slow pages, so the kill lands in the middle.
     await sandbox.control.armFault({ provider: 'demo', path: '/more-records/records', delayMs: 150, times: 10_000 });
 
-    const queue = `${env.taskQueue}-kill`;
-    const workerEnv = { ...process.env, TEMPORAL_TASK_QUEUE: queue, MONGODB_URI: env.mongoUri(), PROVIDERS_SANDBOX_URL: sandbox.baseUrl, LOG_LEVEL: 'warn', CREATE_SCHEDULES: 'false' };
-    const startWorker = (): ChildProcess => spawnWorker(workerEnv);
-
+    // A tiny history budget: the run continues as new between batches.
+    const run = killableRun(configId, { batchSeconds: 8, heartbeatSeconds: 5, historyBudget: 10 });
+    const startWorker = run.startWorker;
     const first = startWorker();
-    const workflowId = unique('extract-kill');
-    workflowIds.push(workflowId);
-    const handle = await env.client.workflow.start(extractConfig, {
-      taskQueue: queue,
-      workflowId,
-      // A tiny history budget: the run continues as new between batches.
-      args: [{ configId, taskQueue: queue, tuning: { batchSeconds: 8, heartbeatSeconds: 5, historyBudget: 10 } }],
-    });
+    const handle = await run.handle;
     const runWorkflowId = await waitFor('the child run', async () => (await handle.query(extractConfigProgressQuery)).current?.workflowId, 90_000);
     workflowIds.push(runWorkflowId);
     const child = env.client.workflow.getHandle(runWorkflowId);
