@@ -433,6 +433,15 @@ describe('parent/child extractions', () => {
     return { name: 'parent and child', extractions: [events, records] };
   }
 
+  /** Parent records 1000 a page; events 2 a page with most of the parent's fields: over 5 MiB for 2,500 records. */
+  function bigChildConfig(): unknown {
+    const body = parentChildConfig({ endpoint: { url: demoUrl('more-records'), query_params: { per_page: 1000 } } }) as { extractions: Record<string, unknown>[] };
+    const events = body.extractions[0] as { endpoint: { query_params: Record<string, unknown> }; parent: { include_parent_fields: string[] } };
+    events.endpoint.query_params = { per_page: 2 };
+    events.parent.include_parent_fields = ['id', 'email', 'name', 'owner', 'tags', 'address', 'description', 'created_at'];
+    return body;
+  }
+
   it("runs the child once per parent record after the parent: every child record exactly once, with the parent's fields", async () => {
     await resetDemo({ count: 100 });
     const { configId, extractionIds } = await addConfig(parentChildConfig());
@@ -465,11 +474,7 @@ describe('parent/child extractions', () => {
     // About 13,000 events of about 450 bytes (with the parent's fields): over 5 MiB, so the child's first part ends a
     // 1 s batch, and a tiny history budget continues it as new; the next batch goes on from that part's checkpoint.
     await resetDemo({ count: 2500 });
-    const body = parentChildConfig({ endpoint: { url: demoUrl('more-records'), query_params: { per_page: 1000 } } }) as { extractions: Record<string, unknown>[] };
-    const events = body.extractions[0] as { endpoint: { query_params: Record<string, unknown> }; parent: { include_parent_fields: string[] } };
-    events.endpoint.query_params = { per_page: 2 };
-    events.parent.include_parent_fields = ['id', 'email', 'name', 'owner', 'tags', 'address', 'description', 'created_at'];
-    const { configId } = await addConfig(body);
+    const { configId } = await addConfig(bigChildConfig());
     const [parentRun, childRun] = (await runConfig(configId, { historyBudget: 10 })).runs;
     expect(parentRun!.success, parentRun!.error ?? '').toBe(true);
     expect(childRun!.success, childRun!.error ?? '').toBe(true);
@@ -495,11 +500,7 @@ describe('parent/child extractions', () => {
 
   it('a worker killed mid-child: the new worker resumes at the parent record and page of the last part; every event once', async () => {
     await resetDemo({ count: 2500 });
-    const body = parentChildConfig({ endpoint: { url: demoUrl('more-records'), query_params: { per_page: 1000 } } }) as { extractions: Record<string, unknown>[] };
-    const events = body.extractions[0] as { endpoint: { query_params: Record<string, unknown> }; parent: { include_parent_fields: string[] } };
-    events.endpoint.query_params = { per_page: 2 };
-    events.parent.include_parent_fields = ['id', 'email', 'name', 'owner', 'tags', 'address', 'description', 'created_at'];
-    const { configId } = await addConfig(body);
+    const { configId } = await addConfig(bigChildConfig());
     // Slow event pages, so the kill lands after the child's first part and before its end.
     await sandbox.control.armFault({ provider: 'demo', path: '/events', delayMs: 5, times: 100_000 });
     const run = killableRun(configId, { batchSeconds: 60, heartbeatSeconds: 5, historyBudget: 2000 });
