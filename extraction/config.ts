@@ -114,6 +114,22 @@ export const authSchema = z
       .optional(),
     /** Ours: HTTP basic auth (RFC 7617) on every request of every extraction; values usually `${secret::...}`. */
     basic: z.object({ username: headerValue, password: headerValue }).optional(),
+    /**
+     * Ours: the OAuth 2.0 client credentials grant (RFC 6749 4.4): the token is requested like a refresh (shared,
+     * renewed on a 401 or near expiry) and sent as `Authorization: Bearer` unless an endpoint sets Authorization.
+     */
+    client_credentials: z
+      .object({
+        token_url: nonEmpty,
+        client_id: nonEmpty,
+        client_secret: nonEmpty,
+        scope: z.string().optional(),
+        audience: z.string().optional(),
+        /** Where the client authenticates: form fields (most providers) or an HTTP basic header (RFC 6749 2.3.1). */
+        credentials_in: z.enum(['body', 'basic']).default('body'),
+        response_token_key: jsonFieldSchema.default('access_token'),
+      })
+      .optional(),
     refresh_token: z
       .object({
         endpoint: endpointSchema,
@@ -126,6 +142,9 @@ export const authSchema = z
   })
   .superRefine((a, ctx) => {
     if (a.api_key && a.basic) ctx.addIssue({ code: 'custom', message: 'auth.api_key and auth.basic cannot both be set: choose one' });
+    if (a.client_credentials && (a.basic || a.refresh_token)) {
+      ctx.addIssue({ code: 'custom', message: `auth.client_credentials and auth.${a.basic ? 'basic' : 'refresh_token'} cannot both be set: choose one` });
+    }
   });
 export type Auth = z.infer<typeof authSchema>;
 

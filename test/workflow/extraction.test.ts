@@ -169,7 +169,7 @@ describe('time:: references', () => {
   });
 });
 
-describe('auth.api_key and auth.basic', () => {
+describe('auth: API key, basic, client credentials', () => {
   it('an API key in the query, echoed by every next link: every record once, the key on every page, never in state or history', async () => {
     await resetDemo({ auth: { required: true, scheme: 'api_key', apiKey: { name: 'api_key', in: 'query', value: 'demo-api-key-7f3a9c' } } });
     await env.deps.secrets.set('demo_api_key', 'demo-api-key-7f3a9c', 'test');
@@ -180,6 +180,23 @@ describe('auth.api_key and auth.basic', () => {
     expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
     const pages = await sandbox.control.requests({ provider: 'demo' });
     expect(pages.map((r) => [r.status, new URL(r.url, 'http://x').searchParams.getAll('api_key')])).toEqual([1, 2, 3].map(() => [200, ['demo-api-key-7f3a9c']]));
+  });
+  it('OAuth client credentials, in a basic header: one token for the run, a Bearer on every page, renewed on a 401', async () => {
+    await resetDemo({ auth: { required: true, clientId: 'svc-client', clientSecret: 'cc-s3cret/+9' } });
+    await env.deps.secrets.set('demo_cc_secret', 'cc-s3cret/+9', 'test');
+    const body = {
+      ...(styleConfig('more-records') as object),
+      name: 'demo client credentials',
+      auth: { client_credentials: { token_url: `${sandbox.baseUrl}/demo/oauth/token`, client_id: 'svc-client', client_secret: '${secret::demo_cc_secret}', scope: 'records:read', credentials_in: 'basic' } },
+    };
+    await sandbox.control.armFault({ provider: 'demo', path: '/[?&]page=2(&|$)/', status: 401, body: { error: 'token_expired' } });
+    const { configId } = await addConfig(body);
+    const run = (await runConfig(configId)).runs[0]!;
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 250 });
+    const seen = await sandbox.control.requests({ provider: 'demo' });
+    const tokenCalls = seen.filter((r) => r.url.includes('/oauth/token'));
+    expect(tokenCalls.map((r) => r.status)).toEqual([200, 200]);
+    expect(seen.filter((r) => r.url.includes('/records')).map((r) => r.status)).toEqual([200, 401, 200, 200]);
   });
   it('HTTP basic from secrets; a wrong password fails the run as a 401, naming no secret', async () => {
     await resetDemo({ auth: { required: true, scheme: 'basic', basic: { username: 'ops', password: 'b4sic-pass-91' } } });
