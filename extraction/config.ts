@@ -263,6 +263,9 @@ const csvSeparator = z.string().refine((s) => [...s].length === 1 && !/["\r\n]/.
   message: 'Expected a single character other than a quote or a line break',
 });
 
+export const OUTPUT_FORMATS = ['csv', 'json', 'jsonl'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export const mappingFetchSchema = z.object({
   /** References to the listed record go as `${record::field}`. */
   endpoint: endpointSchema,
@@ -286,7 +289,8 @@ export const extractionSchema = z.object({
   response_actions: responseActionsSchema,
   /** Ours: an incremental cursor over a field of the records (incremental.ts). */
   incremental: incrementalSchema.optional(),
-  format: z.enum(['csv', 'json']).default('csv'),
+  /** jsonl (ours): JSON Lines, one record per line. */
+  format: z.enum(OUTPUT_FORMATS).default('csv'),
   output_params: z.object({ csv_separator: csvSeparator.default(',') }).default({ csv_separator: ',' }),
   transformations: z.array(transformationSchema).default([]),
   /** Absent: a single request. */

@@ -36,6 +36,14 @@ export function normaliseFolder(folder: string | undefined): string {
   return f === '' || f.endsWith('/') ? f : `${f}/`;
 }
 
+const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', json: 'application/json', jsonl: 'application/x-ndjson' } as const;
+
+/** The file's extension, with its dot: `.csv`, `.json`, `.jsonl`. */
+export const fileExtension = (extraction: Pick<Extraction, 'format'>): string => `.${extraction.format}`;
+
+/** The object's Content-Type. JSON Lines has no registered type; application/x-ndjson is the one in common use. */
+export const contentTypeFor = (extraction: Pick<Extraction, 'format'>): string => CONTENT_TYPES[extraction.format];
+
 export function destinationFor(
   config: Pick<Config, 'name'>,
   extraction: Pick<Extraction, 'name' | 'format' | 's3_destiny'>,
@@ -43,7 +51,7 @@ export function destinationFor(
 ): Destination {
   const d = extraction.s3_destiny ?? {};
   const bucket = d.bucket ?? opts.defaultBucket ?? DEFAULT_BUCKET;
-  const ext = `.${extraction.format}`;
+  const ext = fileExtension(extraction);
   const name = d.filename ?? `${slug(config.name)}_${slug(extraction.name)}_${fileTimestamp(opts.startedAt)}`;
   const key = normaliseFolder(d.folder) + (name.toLowerCase().endsWith(ext) ? name : name + ext);
   return { bucket, key, uri: `s3://${bucket}/${key}` };

@@ -13,6 +13,9 @@
  * formats.
  *
  * JSON: one valid JSON array, a record per line.
+ *
+ * JSONL (JSON Lines, https://jsonlines.org): one JSON object per line, each line ended by \n, no enclosing array;
+ * no records give an empty file.
  */
 import { stringify } from 'csv-stringify/sync';
 import { outputColumns } from './columns';
@@ -60,11 +63,15 @@ export interface JsonWriterState {
   cursor?: CursorState;
 }
 
-export type WriterState = CsvWriterState | JsonWriterState;
+export interface JsonLinesWriterState extends Omit<JsonWriterState, 'format'> {
+  format: 'jsonl';
+}
+
+export type WriterState = CsvWriterState | JsonWriterState | JsonLinesWriterState;
 
 /** The initial writer state for an extraction. */
 export function newWriterState(extraction: Pick<Extraction, 'format' | 'output_params' | 'data_schema' | 'transformations'>): WriterState {
-  if (extraction.format === 'json') return { format: 'json', begun: false, ended: false, records: 0, bytes: 0 };
+  if (extraction.format !== 'csv') return { format: extraction.format, begun: false, ended: false, records: 0, bytes: 0 };
   return {
     format: 'csv',
     separator: extraction.output_params.csv_separator,
@@ -123,7 +130,7 @@ export class RecordWriter {
     if (this.s.begun) return '';
     this.s.begun = true;
     if (this.s.format === 'json') return this.emit('[');
-    return this.emit(this.header());
+    return this.emit(this.header()); // '' for JSONL
   }
 
   write(records: readonly JsonObject[]): string {
@@ -136,6 +143,12 @@ export class RecordWriter {
         out += (this.s.records === 0 ? '\n' : ',\n') + stringifyJson(r);
         this.s.records++;
       }
+      return this.emit(out);
+    }
+    if (this.s.format === 'jsonl') {
+      let out = '';
+      for (const r of records) out += `${stringifyJson(r)}\n`;
+      this.s.records += records.length;
       return this.emit(out);
     }
     const s = this.s;
