@@ -12,6 +12,7 @@ import { parseMorePages } from './condition';
 import { parseJsonField } from './json-field';
 import { parseTemplate } from './references';
 import { incrementalSchema } from './incremental';
+import { recordFilterSchema } from './record-filter';
 import { responseActionsSchema } from './response-actions';
 import { isPlainObject } from './result';
 
@@ -289,6 +290,8 @@ export const extractionSchema = z.object({
   response_actions: responseActionsSchema,
   /** Ours: an incremental cursor over a field of the records (incremental.ts). */
   incremental: incrementalSchema.optional(),
+  /** Ours: the records to keep, ConditionExpressions over the raw record (record-filter.ts). */
+  filter: recordFilterSchema.optional(),
   /** jsonl (ours): JSON Lines, one record per line. */
   format: z.enum(OUTPUT_FORMATS).default('csv'),
   output_params: z.object({ csv_separator: csvSeparator.default(',') }).default({ csv_separator: ',' }),

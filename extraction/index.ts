@@ -15,6 +15,7 @@ export { parseLinkHeader, findLink, type WebLink } from './link-header';
 export { fingerprint, hashString } from './fingerprint';
 export { parseJson, stringifyJson } from './json';
 export * from './pagination';
+export * from './record-filter';
 export { extractRecords, applySchema, toRow, toRows } from './records';
 export { applyTransformations, transformValue } from './transforms';
 export * from './mapping-fetch';

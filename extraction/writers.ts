@@ -52,6 +52,8 @@ export interface CsvWriterState {
   droppedColumns: string[];
   /** An incremental run's cursor over the records written (incremental.ts): it moves with the parts. */
   cursor?: CursorState;
+  /** Records the extraction's filter dropped; it moves with the parts like `records`. Absent: none. */
+  filtered?: number;
 }
 
 export interface JsonWriterState {
@@ -61,6 +63,7 @@ export interface JsonWriterState {
   records: number;
   bytes: number;
   cursor?: CursorState;
+  filtered?: number;
 }
 
 export interface JsonLinesWriterState extends Omit<JsonWriterState, 'format'> {
@@ -123,6 +126,11 @@ export class RecordWriter {
 
   set cursor(c: CursorState | undefined) {
     if (c) this.s.cursor = c;
+  }
+
+  /** Counts records the extraction's filter dropped (they are part of the position, not of the file). */
+  countFiltered(n: number): void {
+    if (n > 0) this.s.filtered = (this.s.filtered ?? 0) + n;
   }
 
   /** Opens the file. Idempotent, so resumed code may always call it. */

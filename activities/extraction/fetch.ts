@@ -4,6 +4,7 @@ import {
   advance,
   authQueryNames,
   filterIncremental,
+  filterRecords,
   newCursorState,
   extractRecords,
   hashString,
@@ -205,6 +206,11 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
               kept = f.value.kept;
               writer.cursor = f.value.state;
             }
+            // The extraction's filter, before any detail request: a dropped record costs none.
+            const filtered = filterRecords(ex.filter, kept);
+            if (!filtered.ok) throw invalid(`page ${page.pages + 1}: ${filtered.error}`);
+            kept = filtered.value.kept;
+            writer.countFiltered(filtered.value.dropped);
             const records = await withDetails(ex, kept, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
             const before = uploader.bufferedBytes;
             uploader.append(writer.write(toRows(ex, records)));

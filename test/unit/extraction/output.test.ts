@@ -73,6 +73,7 @@ describe('buildRunLog', () => {
       partial: false,
       error: null,
       data_inserted_len: 3,
+      data_filtered_len: 0,
       destiny: 's3://b/k.csv',
       last: { id: 3, Modified_Time: 't' },
       created_at: '2024-05-01T10:20:31.956Z',
