@@ -13,6 +13,7 @@ import { parseJsonField } from './json-field';
 import { parseTemplate } from './references';
 import { incrementalSchema } from './incremental';
 import { recordFilterSchema } from './record-filter';
+import { parseRecordSelector } from './record-selector';
 import { responseActionsSchema } from './response-actions';
 import { isPlainObject } from './result';
 
@@ -27,6 +28,12 @@ const headerValue = z.string().refine((v) => !/[\r\n\0]/.test(v), 'A header valu
 /** The seed's JsonField: a dot path into a JSON document. */
 export const jsonFieldSchema = z.string().superRefine((s, ctx) => {
   const r = parseJsonField(s);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error });
+});
+
+/** An extraction's data_key: a JsonField, or the selector syntax of record-selector.ts. */
+const recordSelectorSchema = z.string().superRefine((s, ctx) => {
+  const r = parseRecordSelector(s);
   if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error });
 });
 
@@ -284,8 +291,8 @@ export const extractionSchema = z.object({
   id: nonEmpty.optional(),
   name: nonEmpty,
   endpoint: endpointSchema,
-  /** JsonField of the records in the body; the body itself when absent. */
-  data_key: jsonFieldSchema.optional(),
+  /** JsonField of the records in the body, or a selector (`data[*].items`, `$['odata.value']`: record-selector.ts); the body itself when absent. */
+  data_key: recordSelectorSchema.optional(),
   /** Ours: what to do with a page's answer by status and body text (response-actions.ts). */
   response_actions: responseActionsSchema,
   /** Ours: an incremental cursor over a field of the records (incremental.ts). */

@@ -16,6 +16,7 @@ export { fingerprint, hashString } from './fingerprint';
 export { parseJson, stringifyJson } from './json';
 export * from './pagination';
 export * from './record-filter';
+export { parseRecordSelector, selectData, selectValues, type RecordSelector, type SelectorStep } from './record-selector';
 export { extractRecords, applySchema, toRow, toRows } from './records';
 export { applyTransformations, transformValue } from './transforms';
 export * from './mapping-fetch';
