@@ -14,6 +14,7 @@ import { parseTemplate } from './references';
 import { incrementalSchema } from './incremental';
 import { recordFilterSchema } from './record-filter';
 import { parseRecordSelector } from './record-selector';
+import { COMPRESSIONS } from './compression';
 import { responseActionsSchema } from './response-actions';
 import { isPlainObject } from './result';
 
@@ -301,6 +302,8 @@ export const extractionSchema = z.object({
   filter: recordFilterSchema.optional(),
   /** jsonl (ours): JSON Lines, one record per line. */
   format: z.enum(OUTPUT_FORMATS).default('csv'),
+  /** Ours: "gzip" writes the file gzip-compressed, its key ending .gz (compression.ts). Also accepted in s3_destiny. */
+  compression: z.enum(COMPRESSIONS).optional(),
   output_params: z.object({ csv_separator: csvSeparator.default(',') }).default({ csv_separator: ',' }),
   transformations: z.array(transformationSchema).default([]),
   /** Absent: a single request. */
@@ -315,8 +318,16 @@ export const extractionSchema = z.object({
       folder: z.string().optional(),
       /** Default: `<config>_<extraction>_<run start time>`; the extension follows `format`. */
       filename: nonEmpty.optional(),
+      /** Ours: the same as the extraction's `compression`. */
+      compression: z.enum(COMPRESSIONS).optional(),
     })
     .optional(),
+}).superRefine((e, ctx) => {
+  const a = e.compression;
+  const b = e.s3_destiny?.compression;
+  if (a !== undefined && b !== undefined && a !== b) {
+    ctx.addIssue({ code: 'custom', path: ['compression'], message: `compression "${a}" and s3_destiny.compression "${b}" differ: set one of them` });
+  }
 });
 export type Extraction = z.infer<typeof extractionSchema>;
 

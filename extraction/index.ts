@@ -27,6 +27,7 @@ export * from './prepare-config';
 export * from './cron';
 export * from './network';
 export * from './writers';
+export * from './compression';
 export * from './csv-align';
 export * from './destination';
 export * from './run-log';

@@ -19,6 +19,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { outputColumns } from './columns';
+import { compressionOf } from './compression';
 import type { Extraction } from './config';
 import type { CursorState } from './incremental';
 import { stringifyJson } from './json';
@@ -54,6 +55,8 @@ export interface CsvWriterState {
   cursor?: CursorState;
   /** Records the extraction's filter dropped; it moves with the parts like `records`. Absent: none. */
   filtered?: number;
+  /** "gzip": the chunks are stored as gzip members (compression.ts); `bytes` counts them uncompressed. */
+  compression?: 'gzip';
 }
 
 export interface JsonWriterState {
@@ -64,6 +67,7 @@ export interface JsonWriterState {
   bytes: number;
   cursor?: CursorState;
   filtered?: number;
+  compression?: 'gzip';
 }
 
 export interface JsonLinesWriterState extends Omit<JsonWriterState, 'format'> {
@@ -73,9 +77,11 @@ export interface JsonLinesWriterState extends Omit<JsonWriterState, 'format'> {
 export type WriterState = CsvWriterState | JsonWriterState | JsonLinesWriterState;
 
 /** The initial writer state for an extraction. */
-export function newWriterState(extraction: Pick<Extraction, 'format' | 'output_params' | 'data_schema' | 'transformations'>): WriterState {
-  if (extraction.format !== 'csv') return { format: extraction.format, begun: false, ended: false, records: 0, bytes: 0 };
+export function newWriterState(extraction: Pick<Extraction, 'format' | 'output_params' | 'data_schema' | 'transformations'> & Partial<Pick<Extraction, 'compression' | 's3_destiny'>>): WriterState {
+  const gzip = compressionOf(extraction) === 'gzip' ? { compression: 'gzip' as const } : {};
+  if (extraction.format !== 'csv') return { format: extraction.format, begun: false, ended: false, records: 0, bytes: 0, ...gzip };
   return {
+    ...gzip,
     format: 'csv',
     separator: extraction.output_params.csv_separator,
     columns: outputColumns(extraction),
@@ -126,6 +132,11 @@ export class RecordWriter {
 
   set cursor(c: CursorState | undefined) {
     if (c) this.s.cursor = c;
+  }
+
+  /** How the file's chunks are stored: pass each chunk through chunkEncoder(writer.compression) before appending it. */
+  get compression(): 'gzip' | undefined {
+    return this.s.compression;
   }
 
   /** Counts records the extraction's filter dropped (they are part of the position, not of the file). */
