@@ -12,6 +12,9 @@ import { parseMorePages } from './condition';
 import { parseJsonField } from './json-field';
 import { parseTemplate } from './references';
 import { incrementalSchema } from './incremental';
+import { recordFilterSchema } from './record-filter';
+import { parseRecordSelector } from './record-selector';
+import { COMPRESSIONS } from './compression';
 import { responseActionsSchema } from './response-actions';
 import { isPlainObject } from './result';
 
@@ -26,6 +29,12 @@ const headerValue = z.string().refine((v) => !/[\r\n\0]/.test(v), 'A header valu
 /** The seed's JsonField: a dot path into a JSON document. */
 export const jsonFieldSchema = z.string().superRefine((s, ctx) => {
   const r = parseJsonField(s);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error });
+});
+
+/** An extraction's data_key: a JsonField, or the selector syntax of record-selector.ts. */
+const recordSelectorSchema = z.string().superRefine((s, ctx) => {
+  const r = parseRecordSelector(s);
   if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error });
 });
 
@@ -282,6 +291,9 @@ const csvSeparator = z.string().refine((s) => [...s].length === 1 && !/["\r\n]/.
   message: 'Expected a single character other than a quote or a line break',
 });
 
+export const OUTPUT_FORMATS = ['csv', 'json', 'jsonl'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export const mappingFetchSchema = z.object({
   /** References to the listed record go as `${record::field}`. */
   endpoint: endpointSchema,
@@ -299,13 +311,18 @@ export const extractionSchema = z.object({
   id: nonEmpty.optional(),
   name: nonEmpty,
   endpoint: endpointSchema,
-  /** JsonField of the records in the body; the body itself when absent. */
-  data_key: jsonFieldSchema.optional(),
+  /** JsonField of the records in the body, or a selector (`data[*].items`, `$['odata.value']`: record-selector.ts); the body itself when absent. */
+  data_key: recordSelectorSchema.optional(),
   /** Ours: what to do with a page's answer by status and body text (response-actions.ts). */
   response_actions: responseActionsSchema,
   /** Ours: an incremental cursor over a field of the records (incremental.ts). */
   incremental: incrementalSchema.optional(),
-  format: z.enum(['csv', 'json']).default('csv'),
+  /** Ours: the records to keep, ConditionExpressions over the raw record (record-filter.ts). */
+  filter: recordFilterSchema.optional(),
+  /** jsonl (ours): JSON Lines, one record per line. */
+  format: z.enum(OUTPUT_FORMATS).default('csv'),
+  /** Ours: "gzip" writes the file gzip-compressed, its key ending .gz (compression.ts). Also accepted in s3_destiny. */
+  compression: z.enum(COMPRESSIONS).optional(),
   output_params: z.object({ csv_separator: csvSeparator.default(',') }).default({ csv_separator: ',' }),
   transformations: z.array(transformationSchema).default([]),
   /** Absent: a single request. */
@@ -320,8 +337,16 @@ export const extractionSchema = z.object({
       folder: z.string().optional(),
       /** Default: `<config>_<extraction>_<run start time>`; the extension follows `format`. */
       filename: nonEmpty.optional(),
+      /** Ours: the same as the extraction's `compression`. */
+      compression: z.enum(COMPRESSIONS).optional(),
     })
     .optional(),
+}).superRefine((e, ctx) => {
+  const a = e.compression;
+  const b = e.s3_destiny?.compression;
+  if (a !== undefined && b !== undefined && a !== b) {
+    ctx.addIssue({ code: 'custom', path: ['compression'], message: `compression "${a}" and s3_destiny.compression "${b}" differ: set one of them` });
+  }
 });
 export type Extraction = z.infer<typeof extractionSchema>;
 

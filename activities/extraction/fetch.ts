@@ -3,7 +3,9 @@ import {
   accessToken,
   advance,
   authQueryNames,
+  chunkEncoder,
   filterIncremental,
+  filterRecords,
   newCursorState,
   extractRecords,
   hashString,
@@ -154,7 +156,9 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         };
       };
 
-      uploader.append(writer.begin());
+      // gzip: each chunk becomes its own gzip member (compression.ts); a kept tail is already encoded.
+      const encode = chunkEncoder(writer.compression);
+      uploader.append(encode(writer.begin()));
       let done = false;
       const fetchPage = (state: PageState): Promise<SentResponse> => {
         const p = sender
@@ -205,9 +209,14 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
               kept = f.value.kept;
               writer.cursor = f.value.state;
             }
+            // The extraction's filter, before any detail request: a dropped record costs none.
+            const filtered = filterRecords(ex.filter, kept);
+            if (!filtered.ok) throw invalid(`page ${page.pages + 1}: ${filtered.error}`);
+            kept = filtered.value.kept;
+            writer.countFiltered(filtered.value.dropped);
             const records = await withDetails(ex, kept, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
             const before = uploader.bufferedBytes;
-            uploader.append(writer.write(toRows(ex, records)));
+            uploader.append(encode(writer.write(toRows(ex, records))));
             pageBytes = Math.max(pageBytes, uploader.bufferedBytes - before);
             pageLast = stringifyJson(raw.value[n - 1]);
           }
@@ -215,7 +224,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
           batchPages++;
           if (a.kind === 'done') {
             done = true;
-            uploader.append(writer.end());
+            uploader.append(encode(writer.end()));
             if (!(await uploader.uploadLast(onPartUploaded()))) {
               // Nothing after the last full part: that part is the last one.
               checkpoint = { ...checkpoint, page, writer: writer.state };

@@ -1,4 +1,4 @@
-import type { PageState, WriterState } from '../../extraction';
+import type { OutputFormat, PageState, WriterState } from '../../extraction';
 import type { UploadedPart } from '../../store/multipart';
 
 /** The inputs and results of the extraction activities: plain JSON, passed through workflow history. */
@@ -18,7 +18,7 @@ export interface PreparedRun {
   extractionName: string;
   /** s3://bucket/key of the file the run writes. */
   destination: string;
-  format: 'csv' | 'json';
+  format: OutputFormat;
   pagination: string;
 }
 

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { createWorkers, runWorkers } from '../../workers/worker';
 import { extractConfig } from '../../workflows';
 import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult, type ExtractionTuning } from '../../workflows/extraction';
 import { CapturedLog, historiesText, mailMark, mailsAbout, waitFor } from '../helpers/capture';
-import { csvObjects, parseCsv, readS3 } from '../helpers/extraction';
+import { csvObjects, parseCsv, readS3, readS3Object } from '../helpers/extraction';
 import { addConfig as addStoredConfig, runConfig as runStoredConfig } from '../helpers/extraction-runs';
 import { gapsAfter429 } from '../helpers/requests';
 import { workflowBundleFile } from '../helpers/bundle';
@@ -140,6 +141,43 @@ describe('extraction runs as workflows against the demo REST API', () => {
     const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
     expect(logEntry).toMatchObject({ success: true, data_inserted_len: 250, config_id: configId, extraction_id: extractionIds[0], destiny: run.destination, error: null, workflow_id: run.runWorkflowId });
     expect((logEntry!.last as { id: number }).id).toBe(250);
+  });
+});
+
+describe('record selection and gzip JSON Lines output', () => {
+  it('a nested data_key selector and a filter give a gzip JSON Lines file of exactly the kept records', async () => {
+    await resetDemo();
+    // What the API serves, read directly: the expected records are the served ones the filter keeps.
+    const served: { id: number; status: string; amount: number }[] = [];
+    for (let page = 1; page <= 3; page++) {
+      const res = await fetch(`${demoUrl('more-records')}?per_page=100&page=${page}`);
+      served.push(...((await res.json()) as { data: typeof served }).data);
+    }
+    expect(served).toHaveLength(250);
+    const keep = (r: (typeof served)[number]): boolean => r.status !== 'closed' && r.amount >= 1000;
+    const expected = served.filter(keep);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(250);
+    const body = demoConfig('more-records', STYLES['more-records']!.pagination, {
+      data_key: '$.data[*]',
+      filter: ["status != 'closed'", 'amount >= 1000'],
+      format: 'jsonl',
+      compression: 'gzip',
+    });
+    const { configId, extractionIds } = await addConfig(body);
+    const run = (await runConfig(configId)).runs[0]!;
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: expected.length });
+    expect(run.destination).toMatch(/\.jsonl\.gz$/);
+    const { bytes, contentType } = await readS3Object(env.deps.s3, run.destination!);
+    expect(contentType).toBe('application/gzip');
+    expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    const text = gunzipSync(bytes).toString('utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.slice(0, -1).split('\n');
+    expect(lines).toHaveLength(expected.length);
+    lines.forEach((line, i) => expect(JSON.parse(line), `line ${i + 1}`).toEqual(expected[i]));
+    const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(logEntry).toMatchObject({ success: true, data_inserted_len: expected.length, data_filtered_len: 250 - expected.length, destiny: run.destination });
   });
 });
 
@@ -429,6 +467,23 @@ describe('CSV without a data_schema', () => {
     expect(logEntry).toMatchObject({ success: true, data_inserted_len: count, columns, dropped_columns: [], bytes: Buffer.byteLength(text) });
     // 20,500 detail requests: longer than the default minute on a busy 2-core machine.
   }, 180_000);
+  it('gzip: a CSV whose columns grew is unpacked, realigned and packed again', async () => {
+    // Records 1..10 (page 1) have no detail; later pages bring the detail_ keys after the header went out.
+    await resetDemo({ count: 30 });
+    await sandbox.control.armFault({ provider: 'demo', path: '/\\/records\\/([1-9]|10)\\/details/', times: 10, status: 404, body: { error: 'not_found' } });
+    const { configId } = await addConfig(detailsConfig(10, { format: 'csv', compression: 'gzip', mapping_fetch: detailsFetch() }));
+    const run = (await runConfig(configId)).runs[0]!;
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 30 });
+    expect(run.destination).toMatch(/\.csv\.gz$/);
+    const { bytes, contentType } = await readS3Object(env.deps.s3, run.destination!);
+    expect(contentType).toBe('application/gzip');
+    const [header, ...rows] = parseCsv(gunzipSync(bytes).toString('utf8'));
+    expect(header).toContain('detail_phone');
+    expect(rows).toHaveLength(30);
+    expect(rows.filter((r) => r.length !== header!.length)).toEqual([]);
+    const at = header!.indexOf('detail_phone');
+    expect(rows.map((r) => r[at] !== '')).toEqual(range(30).map((id) => id > 10));
+  });
 });
 
 describe('auth, limits and incremental runs', () => {
