@@ -10,8 +10,41 @@ import { getField } from './json-field';
 import { resolveString, type ReferenceContext } from './references';
 import { err, isPlainObject, ok, typeName, type Result } from './result';
 
-/** The token refresh request, or null when the config has no refresh_token. POST unless the endpoint says otherwise. */
+/** Whether the config obtains its access token from a token endpoint (a refresh token or client credentials). */
+export const hasTokenEndpoint = (auth: Auth | undefined): boolean => Boolean(auth?.refresh_token ?? auth?.client_credentials);
+
+/** The client credentials grant's request: a form POST, the client authenticated in the body or a basic header. */
+function clientCredentialsRequest(cc: NonNullable<Auth['client_credentials']>, ctx: ReferenceContext): Result<HttpRequest> {
+  const resolved: Record<string, string> = {};
+  for (const k of ['token_url', 'client_id', 'client_secret', 'scope', 'audience'] as const) {
+    const v = cc[k];
+    if (v === undefined) continue;
+    const r = resolveString(v, ctx);
+    if (!r.ok) return err(`auth.client_credentials.${k}: ${r.error}`);
+    resolved[k] = r.value;
+  }
+  const body: Record<string, string> = { grant_type: 'client_credentials' };
+  if (resolved.scope) body.scope = resolved.scope;
+  if (resolved.audience) body.audience = resolved.audience;
+  const headers: Record<string, string> = {};
+  if (cc.credentials_in === 'basic') {
+    // RFC 6749 2.3.1: each part form-urlencoded before the basic encoding.
+    const pair = `${encodeURIComponent(resolved.client_id!)}:${encodeURIComponent(resolved.client_secret!)}`;
+    headers.Authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+  } else {
+    body.client_id = resolved.client_id!;
+    body.client_secret = resolved.client_secret!;
+  }
+  return ok({ method: 'POST', url: resolved.token_url!, headers, bodyFormat: 'form', body });
+}
+
+/**
+ * The token request: the refresh (POST unless the endpoint says otherwise) or the client credentials grant; null
+ * when the config has neither.
+ */
 export function refreshRequest(config: Pick<Config, 'auth'>, ctx: ReferenceContext): Result<HttpRequest> | null {
+  const cc = config.auth?.client_credentials;
+  if (cc) return clientCredentialsRequest(cc, ctx);
   const rt = config.auth?.refresh_token;
   if (!rt) return null;
   const base = resolveEndpoint(rt.endpoint, ctx, 'POST');
@@ -26,11 +59,13 @@ export function refreshRequest(config: Pick<Config, 'auth'>, ctx: ReferenceConte
  */
 export function extractRefreshedToken(config: Pick<Config, 'auth'>, body: unknown): Result<string> {
   const rt = config.auth?.refresh_token;
-  if (rt === undefined) return err('auth.refresh_token is not configured');
-  const key = rt.response_token_key;
+  const cc = config.auth?.client_credentials;
+  if (rt === undefined && cc === undefined) return err('auth.refresh_token is not configured');
+  const key = rt?.response_token_key ?? cc!.response_token_key;
   const v = getField(body, key);
   if (typeof v === 'string' && v.trim() !== '') return ok(v);
-  const endpoint = `${rt.endpoint.method ?? 'POST'} ${rt.endpoint.url.split(/[?#]/)[0]} answered without a token`;
+  const url = rt ? `${rt.endpoint.method ?? 'POST'} ${rt.endpoint.url}` : `POST ${cc!.token_url}`;
+  const endpoint = `${url.split(/[?#]/)[0]} answered without a token`;
   const providerError = isPlainObject(body) && typeof body.error === 'string' ? ` (provider error: ${body.error.slice(0, 100)})` : '';
   if (v === undefined || v === null) return err(`${endpoint}: no "${key}"${providerError}`);
   if (typeof v === 'string') return err(`${endpoint}: "${key}" is empty${providerError}`);
@@ -84,17 +119,25 @@ export function accessToken(config: Pick<Config, 'auth'>, ctx: ReferenceContext)
 export const authQueryNames = (auth: Auth | undefined): string[] => (auth?.api_key?.in === 'query' ? [auth.api_key.name] : []);
 
 /**
- * Puts the config's api_key or basic credentials on a request the extraction sends (pages and mapping_fetch
- * details; never the token request). A header the endpoint sets itself wins; a query key replaces any echoed one.
+ * Puts the config's credentials on a request the extraction sends (pages and mapping_fetch details; never the token
+ * request): the client credentials grant's Bearer token, then an api_key or basic credentials. A header the endpoint
+ * sets itself wins; a query key replaces any echoed one.
  */
 export function applyAuth(auth: Auth | undefined, req: HttpRequest, ctx: ReferenceContext): Result<HttpRequest> {
+  let out = req;
+  if (auth?.client_credentials && header(out.headers, 'Authorization') === undefined) {
+    // The grant's token, once obtained, is in auth.access_token (withAccessToken): a Bearer (RFC 6750).
+    const token = (ctx.self as Pick<Config, 'auth'> | undefined)?.auth?.access_token;
+    if (!token) return err('auth.client_credentials: no access token was obtained');
+    out = { ...out, headers: { ...out.headers, Authorization: `Bearer ${token}` } };
+  }
   if (auth?.api_key) {
     const { name, in: place } = auth.api_key;
     const value = resolveString(auth.api_key.value, ctx);
     if (!value.ok) return err(`auth.api_key.value: ${value.error}`);
     if (value.value === '') return err('auth.api_key.value: resolves to an empty key');
-    if (place === 'query') return ok({ ...req, url: setQuery(req.url, [[name, value.value]]) });
-    return ok(header(req.headers, name) === undefined ? { ...req, headers: { ...req.headers, [name]: value.value } } : req);
+    if (place === 'query') return ok({ ...out, url: setQuery(out.url, [[name, value.value]]) });
+    return ok(header(out.headers, name) === undefined ? { ...out, headers: { ...out.headers, [name]: value.value } } : out);
   }
   if (auth?.basic) {
     const user = resolveString(auth.basic.username, ctx);
@@ -102,9 +145,9 @@ export function applyAuth(auth: Auth | undefined, req: HttpRequest, ctx: Referen
     const password = resolveString(auth.basic.password, ctx);
     if (!password.ok) return err(`auth.basic.password: ${password.error}`);
     if (user.value.includes(':')) return err('auth.basic.username: cannot contain ":" (RFC 7617)');
-    if (header(req.headers, 'Authorization') !== undefined) return ok(req);
+    if (header(out.headers, 'Authorization') !== undefined) return ok(out);
     const credentials = Buffer.from(`${user.value}:${password.value}`, 'utf8').toString('base64');
-    return ok({ ...req, headers: { ...req.headers, Authorization: `Basic ${credentials}` } });
+    return ok({ ...out, headers: { ...out.headers, Authorization: `Basic ${credentials}` } });
   }
-  return ok(req);
+  return ok(out);
 }

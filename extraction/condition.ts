@@ -86,11 +86,15 @@ function parseOperand(text: string): Result<Operand> {
 const isNumeric = (v: unknown): boolean =>
   (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
 
-/** Evaluates against a response body. */
-export function evaluateCondition(cond: Condition, body: unknown): Result<boolean> {
+/**
+ * Evaluates against a response body (or a record). `missingAsNull`: a missing field reads as null everywhere, not
+ * only in `== null` / `!= null` (record filters: a record without the field is neither equal to a value nor an error).
+ */
+export function evaluateCondition(cond: Condition, body: unknown, opts: { missingAsNull?: boolean } = {}): Result<boolean> {
   const read = (o: Operand): { missing: boolean; value: unknown } => {
     if (o.kind === 'literal') return { missing: false, value: o.value };
     const value = getPath(body, o.path);
+    if (value === undefined && opts.missingAsNull) return { missing: false, value: null };
     return { missing: value === undefined, value };
   };
   const l = read(cond.left);

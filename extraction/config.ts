@@ -12,6 +12,9 @@ import { parseMorePages } from './condition';
 import { parseJsonField } from './json-field';
 import { parseTemplate } from './references';
 import { incrementalSchema } from './incremental';
+import { recordFilterSchema } from './record-filter';
+import { parseRecordSelector } from './record-selector';
+import { COMPRESSIONS } from './compression';
 import { responseActionsSchema } from './response-actions';
 import { isPlainObject } from './result';
 
@@ -26,6 +29,12 @@ const headerValue = z.string().refine((v) => !/[\r\n\0]/.test(v), 'A header valu
 /** The seed's JsonField: a dot path into a JSON document. */
 export const jsonFieldSchema = z.string().superRefine((s, ctx) => {
   const r = parseJsonField(s);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error });
+});
+
+/** An extraction's data_key: a JsonField, or the selector syntax of record-selector.ts. */
+const recordSelectorSchema = z.string().superRefine((s, ctx) => {
+  const r = parseRecordSelector(s);
   if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error });
 });
 
@@ -114,6 +123,22 @@ export const authSchema = z
       .optional(),
     /** Ours: HTTP basic auth (RFC 7617) on every request of every extraction; values usually `${secret::...}`. */
     basic: z.object({ username: headerValue, password: headerValue }).optional(),
+    /**
+     * Ours: the OAuth 2.0 client credentials grant (RFC 6749 4.4): the token is requested like a refresh (shared,
+     * renewed on a 401 or near expiry) and sent as `Authorization: Bearer` unless an endpoint sets Authorization.
+     */
+    client_credentials: z
+      .object({
+        token_url: nonEmpty,
+        client_id: nonEmpty,
+        client_secret: nonEmpty,
+        scope: z.string().optional(),
+        audience: z.string().optional(),
+        /** Where the client authenticates: form fields (most providers) or an HTTP basic header (RFC 6749 2.3.1). */
+        credentials_in: z.enum(['body', 'basic']).default('body'),
+        response_token_key: jsonFieldSchema.default('access_token'),
+      })
+      .optional(),
     refresh_token: z
       .object({
         endpoint: endpointSchema,
@@ -126,6 +151,9 @@ export const authSchema = z
   })
   .superRefine((a, ctx) => {
     if (a.api_key && a.basic) ctx.addIssue({ code: 'custom', message: 'auth.api_key and auth.basic cannot both be set: choose one' });
+    if (a.client_credentials && (a.basic || a.refresh_token)) {
+      ctx.addIssue({ code: 'custom', message: `auth.client_credentials and auth.${a.basic ? 'basic' : 'refresh_token'} cannot both be set: choose one` });
+    }
   });
 export type Auth = z.infer<typeof authSchema>;
 
@@ -263,6 +291,9 @@ const csvSeparator = z.string().refine((s) => [...s].length === 1 && !/["\r\n]/.
   message: 'Expected a single character other than a quote or a line break',
 });
 
+export const OUTPUT_FORMATS = ['csv', 'json', 'jsonl'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export const mappingFetchSchema = z.object({
   /** References to the listed record go as `${record::field}`. */
   endpoint: endpointSchema,
@@ -296,13 +327,18 @@ export const extractionSchema = z.object({
   id: nonEmpty.optional(),
   name: nonEmpty,
   endpoint: endpointSchema,
-  /** JsonField of the records in the body; the body itself when absent. */
-  data_key: jsonFieldSchema.optional(),
+  /** JsonField of the records in the body, or a selector (`data[*].items`, `$['odata.value']`: record-selector.ts); the body itself when absent. */
+  data_key: recordSelectorSchema.optional(),
   /** Ours: what to do with a page's answer by status and body text (response-actions.ts). */
   response_actions: responseActionsSchema,
   /** Ours: an incremental cursor over a field of the records (incremental.ts). */
   incremental: incrementalSchema.optional(),
-  format: z.enum(['csv', 'json']).default('csv'),
+  /** Ours: the records to keep, ConditionExpressions over the raw record (record-filter.ts). */
+  filter: recordFilterSchema.optional(),
+  /** jsonl (ours): JSON Lines, one record per line. */
+  format: z.enum(OUTPUT_FORMATS).default('csv'),
+  /** Ours: "gzip" writes the file gzip-compressed, its key ending .gz (compression.ts). Also accepted in s3_destiny. */
+  compression: z.enum(COMPRESSIONS).optional(),
   output_params: z.object({ csv_separator: csvSeparator.default(',') }).default({ csv_separator: ',' }),
   transformations: z.array(transformationSchema).default([]),
   /** Absent: a single request. */
@@ -319,8 +355,16 @@ export const extractionSchema = z.object({
       folder: z.string().optional(),
       /** Default: `<config>_<extraction>_<run start time>`; the extension follows `format`. */
       filename: nonEmpty.optional(),
+      /** Ours: the same as the extraction's `compression`. */
+      compression: z.enum(COMPRESSIONS).optional(),
     })
     .optional(),
+}).superRefine((e, ctx) => {
+  const a = e.compression;
+  const b = e.s3_destiny?.compression;
+  if (a !== undefined && b !== undefined && a !== b) {
+    ctx.addIssue({ code: 'custom', path: ['compression'], message: `compression "${a}" and s3_destiny.compression "${b}" differ: set one of them` });
+  }
 });
 export type Extraction = z.infer<typeof extractionSchema>;
 

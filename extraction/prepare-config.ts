@@ -16,6 +16,7 @@ function runTimeIssues(config: Config, network: NetworkPolicy | undefined): Conf
     if (why) issues.push({ path, message: `${value} is ${why}: extraction configs may not reach it` });
   };
   url(config.auth?.refresh_token?.endpoint.url, 'auth.refresh_token.endpoint.url');
+  url(config.auth?.client_credentials?.token_url, 'auth.client_credentials.token_url');
   config.extractions.forEach((ex, i) => {
     url(ex.endpoint.url, `extractions[${i}].endpoint.url`);
     url(ex.mapping_fetch?.endpoint.url, `extractions[${i}].mapping_fetch.endpoint.url`);

@@ -11,21 +11,33 @@
 import { schemaColumns } from './columns';
 import type { DataSchema, Extraction } from './config';
 import { isBlankBody } from './http';
-import { getField } from './json-field';
+import { parseRecordSelector, selectValues } from './record-selector';
 import { err, isPlainObject, ok, typeName, type JsonObject, type Result } from './result';
 import { applyTransformations } from './transforms';
 
 /**
  * The records of a page. A blank body gives none. A missing or null data_key gives none too: APIs such as
- * Google People leave the list out when it is empty. A single object counts as one record.
+ * Google People leave the list out when it is empty. A single object counts as one record. A data_key with `[*]`
+ * (record-selector.ts) gathers every value it reaches: a list gives its items, null or absent gives none, anything
+ * else is one record.
  */
 export function extractRecords(extraction: Pick<Extraction, 'data_key'>, body: unknown): Result<unknown[]> {
   if (isBlankBody(body)) return ok([]);
-  const data = extraction.data_key === undefined ? body : getField(body, extraction.data_key);
+  const where = extraction.data_key === undefined ? 'the response body' : `data_key "${extraction.data_key}"`;
+  const sel = extraction.data_key === undefined ? null : parseRecordSelector(extraction.data_key);
+  if (sel && !sel.ok) return err(sel.error);
+  if (sel?.value.many) {
+    const out: unknown[] = [];
+    for (const v of selectValues(body, sel.value)) {
+      if (Array.isArray(v)) for (const item of v) out.push(item);
+      else if (v !== null) out.push(v);
+    }
+    return ok(out);
+  }
+  const data = sel ? selectValues(body, sel.value)[0] : body;
   if (data === undefined || data === null) return ok([]);
   if (Array.isArray(data)) return ok(data);
   if (isPlainObject(data)) return ok([data]);
-  const where = extraction.data_key === undefined ? 'the response body' : `data_key "${extraction.data_key}"`;
   return err(`${where} holds ${typeName(data)}, expected a list of records or an object`);
 }
 

@@ -1,7 +1,8 @@
 /**
  * The run log: the seed's fields (extraction_name, extraction_id, config_name, config_id, success, error,
  * data_inserted_len, destiny, last, created_at) plus workflow_id, pages, bytes and duration_ms, and for a CSV its
- * columns (every key the records had, without a data_schema) and the keys left out past MAX_CSV_COLUMNS.
+ * columns (every key the records had, without a data_schema), the keys left out past MAX_CSV_COLUMNS, and
+ * data_filtered_len, the records the extraction's filter dropped.
  *
  * `last` is the last RAW record (as the API sent it: `last::Modified_Time` in the seed's deals example
  * names an API field, not a column). `last::` references read the newest successful log, so:
@@ -26,6 +27,8 @@ export interface RunLog {
   partial: boolean;
   error: string | null;
   data_inserted_len: number;
+  /** Records the extraction's `filter` dropped (0 without one). */
+  data_filtered_len: number;
   destiny: string | null;
   last: unknown;
   created_at: string;
@@ -80,6 +83,7 @@ export function buildRunLog(i: RunLogInput): RunLog {
     partial,
     error: success ? null : (i.error ?? null),
     data_inserted_len: i.records,
+    data_filtered_len: i.writer?.filtered ?? 0,
     destiny: published && i.destination ? i.destination.uri : null,
     last: published ? (i.lastRecord ?? i.previousLast ?? null) : null,
     created_at: i.finishedAt.toISOString(),

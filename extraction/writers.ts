@@ -13,9 +13,13 @@
  * formats.
  *
  * JSON: one valid JSON array, a record per line.
+ *
+ * JSONL (JSON Lines, https://jsonlines.org): one JSON object per line, each line ended by \n, no enclosing array;
+ * no records give an empty file.
  */
 import { stringify } from 'csv-stringify/sync';
 import { outputColumns } from './columns';
+import { compressionOf } from './compression';
 import type { Extraction } from './config';
 import type { CursorState } from './incremental';
 import { stringifyJson } from './json';
@@ -49,6 +53,10 @@ export interface CsvWriterState {
   droppedColumns: string[];
   /** An incremental run's cursor over the records written (incremental.ts): it moves with the parts. */
   cursor?: CursorState;
+  /** Records the extraction's filter dropped; it moves with the parts like `records`. Absent: none. */
+  filtered?: number;
+  /** "gzip": the chunks are stored as gzip members (compression.ts); `bytes` counts them uncompressed. */
+  compression?: 'gzip';
 }
 
 export interface JsonWriterState {
@@ -58,14 +66,22 @@ export interface JsonWriterState {
   records: number;
   bytes: number;
   cursor?: CursorState;
+  filtered?: number;
+  compression?: 'gzip';
 }
 
-export type WriterState = CsvWriterState | JsonWriterState;
+export interface JsonLinesWriterState extends Omit<JsonWriterState, 'format'> {
+  format: 'jsonl';
+}
+
+export type WriterState = CsvWriterState | JsonWriterState | JsonLinesWriterState;
 
 /** The initial writer state for an extraction. */
-export function newWriterState(extraction: Pick<Extraction, 'format' | 'output_params' | 'data_schema' | 'transformations' | 'parent'>): WriterState {
-  if (extraction.format === 'json') return { format: 'json', begun: false, ended: false, records: 0, bytes: 0 };
+export function newWriterState(extraction: Pick<Extraction, 'format' | 'output_params' | 'data_schema' | 'transformations' | 'parent'> & Partial<Pick<Extraction, 'compression' | 's3_destiny'>>): WriterState {
+  const gzip = compressionOf(extraction) === 'gzip' ? { compression: 'gzip' as const } : {};
+  if (extraction.format !== 'csv') return { format: extraction.format, begun: false, ended: false, records: 0, bytes: 0, ...gzip };
   return {
+    ...gzip,
     format: 'csv',
     separator: extraction.output_params.csv_separator,
     columns: outputColumns(extraction),
@@ -118,12 +134,22 @@ export class RecordWriter {
     if (c) this.s.cursor = c;
   }
 
+  /** How the file's chunks are stored: pass each chunk through chunkEncoder(writer.compression) before appending it. */
+  get compression(): 'gzip' | undefined {
+    return this.s.compression;
+  }
+
+  /** Counts records the extraction's filter dropped (they are part of the position, not of the file). */
+  countFiltered(n: number): void {
+    if (n > 0) this.s.filtered = (this.s.filtered ?? 0) + n;
+  }
+
   /** Opens the file. Idempotent, so resumed code may always call it. */
   begin(): string {
     if (this.s.begun) return '';
     this.s.begun = true;
     if (this.s.format === 'json') return this.emit('[');
-    return this.emit(this.header());
+    return this.emit(this.header()); // '' for JSONL
   }
 
   write(records: readonly JsonObject[]): string {
@@ -136,6 +162,12 @@ export class RecordWriter {
         out += (this.s.records === 0 ? '\n' : ',\n') + stringifyJson(r);
         this.s.records++;
       }
+      return this.emit(out);
+    }
+    if (this.s.format === 'jsonl') {
+      let out = '';
+      for (const r of records) out += `${stringifyJson(r)}\n`;
+      this.s.records += records.length;
       return this.emit(out);
     }
     const s = this.s;

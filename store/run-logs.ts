@@ -15,8 +15,8 @@ interface RunLogDoc extends Omit<RunLog, 'last' | 'created_at'> {
 
 function fromDoc(d: RunLogDoc): RunLog {
   const { _id, last, created_at, ...rest } = d;
-  // Logs written before partial runs (or column lists) existed have no `partial` (or `columns`).
-  return { ...rest, partial: rest.partial ?? false, columns: rest.columns ?? null, dropped_columns: rest.dropped_columns ?? [], incremental: rest.incremental ?? null, last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
+  // Logs written before partial runs (or column lists, or filters) existed have no `partial` (or `columns`, `data_filtered_len`).
+  return { ...rest, partial: rest.partial ?? false, columns: rest.columns ?? null, dropped_columns: rest.dropped_columns ?? [], data_filtered_len: rest.data_filtered_len ?? 0, incremental: rest.incremental ?? null, last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
 }
 
 /** `extract_run_logs`: one entry per finished extraction run, the seed's logs table. */

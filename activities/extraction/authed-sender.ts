@@ -2,6 +2,7 @@ import { FailureType } from '../../common/names';
 import type { ApplicationFailure } from '@temporalio/common';
 import {
   applyAuth,
+  hasTokenEndpoint,
   describeAction,
   incrementalStart,
   matchResponseAction,
@@ -96,7 +97,7 @@ export function createAuthedSender(o: {
   let refs = referencesFor(o.config, o.secrets, o.last, token?.value ?? null, o.run);
   const isRetryable = (v: SentResponse | Retryable): v is Retryable => 'failure' in v;
   const wait = (ms: number): Promise<void> => (o.wait ? o.wait(ms) : new Promise((r) => setTimeout(r, ms)));
-  const canRefresh = Boolean(o.config.auth?.refresh_token) && o.renew !== undefined;
+  const canRefresh = hasTokenEndpoint(o.config.auth) && o.renew !== undefined;
   const renew = async (rejected: string | null): Promise<void> => {
     token = await o.renew!(rejected);
     obtainedAt = Date.now();

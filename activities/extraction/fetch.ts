@@ -3,7 +3,9 @@ import {
   accessToken,
   advance,
   authQueryNames,
+  chunkEncoder,
   filterIncremental,
+  filterRecords,
   newCursorState,
   extractRecords,
   hashString,
@@ -177,7 +179,9 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
         };
       };
 
-      uploader.append(writer.begin());
+      // gzip: each chunk becomes its own gzip member (compression.ts); a kept tail is already encoded.
+      const encode = chunkEncoder(writer.compression);
+      uploader.append(encode(writer.begin()));
       let done = false;
       const fetchPage = (state: PageState): Promise<SentResponse> => {
         const values = item;
@@ -206,7 +210,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       let inFlight: Promise<SentResponse> | null = parents && item === null ? null : fetchPage(page);
       const finish = async (): Promise<void> => {
         done = true;
-        uploader.append(writer.end());
+        uploader.append(encode(writer.end()));
         if (!(await uploader.uploadLast(onPartUploaded()))) {
           // Nothing after the last full part: that part is the last one.
           checkpoint = { ...checkpoint, page, writer: writer.state };
@@ -240,13 +244,18 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
               kept = f.value.kept;
               writer.cursor = f.value.state;
             }
+            // The extraction's filter, before any detail request: a dropped record costs none.
+            const filtered = filterRecords(ex.filter, kept);
+            if (!filtered.ok) throw invalid(`page ${page.pages + 1}: ${filtered.error}`);
+            kept = filtered.value.kept;
+            writer.countFiltered(filtered.value.dropped);
             const records = await withDetails(ex, kept, sender, deps.settings.EXTRACT_DETAIL_CONCURRENCY);
             if (keep.length) await deps.parentRecords.add(run._id, writer.state.records, records.map((r) => parentValues(keep, r)));
             const values = item;
             const child = ex.parent;
             const rows = values && child ? toRows(ex, records).map((row) => withParentColumns(child, values, row)) : toRows(ex, records);
             const before = uploader.bufferedBytes;
-            uploader.append(writer.write(rows));
+            uploader.append(encode(writer.write(rows)));
             pageBytes = Math.max(pageBytes, uploader.bufferedBytes - before);
             pageLast = stringifyJson(raw.value[n - 1]);
           }

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { RecordWriter, type WriterState } from '../../extraction';
+import { chunkEncoder, RecordWriter, type WriterState } from '../../extraction';
 import type { ExtractionRunDoc, ExtractionRunStore } from '../../store/extraction-runs';
 import { completeMultipartUpload, PartUploader } from '../../store/multipart';
 import { realignPublishedCsv, type RealignTarget } from './realign';
@@ -48,7 +48,7 @@ export async function publishPartial(
   const uploader = new PartUploader(s3, target, parts);
   if (tail) uploader.append(tail.data);
   const writer = new RecordWriter(state.writer);
-  uploader.append(writer.end());
+  uploader.append(chunkEncoder(writer.compression)(writer.end()));
   let all = parts;
   await uploader.uploadLast((p) => {
     all = p;

@@ -1,5 +1,5 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { destinationFor, parseJson, prepareExtraction, secretNames, type Config, type Destination, type Extraction } from '../../extraction';
+import { contentTypeFor, destinationFor, fileExtension, parseJson, prepareExtraction, secretNames, type Config, type Destination, type Extraction } from '../../extraction';
 import type { ExtractionRunDoc } from '../../store/extraction-runs';
 import { createMultipartUpload } from '../../store/multipart';
 import { invalid } from '../failures';
@@ -32,7 +32,7 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
         return false;
       }
     };
-    const ext = `.${ex.format}`;
+    const ext = fileExtension(ex);
     const stem = dest.key.slice(0, -ext.length);
     const ms = String(startedAt.getUTCMilliseconds()).padStart(3, '0');
     for (let n = 0; n < 100; n++) {
@@ -78,7 +78,7 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
       const dest = await freeDestination(config, prepared.value, input);
       let uploadId: string;
       try {
-        uploadId = await createMultipartUpload(deps.s3, { bucket: dest.bucket, key: dest.key, contentType: prepared.value.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json' });
+        uploadId = await createMultipartUpload(deps.s3, { bucket: dest.bucket, key: dest.key, contentType: contentTypeFor(prepared.value) });
       } catch (err) {
         if ((err as { name?: string }).name === 'NoSuchBucket') throw invalid(`bucket ${dest.bucket} does not exist`, err as Error);
         throw err;

@@ -1,4 +1,4 @@
-import type { PageState, WriterState } from '../../extraction';
+import type { OutputFormat, PageState, WriterState } from '../../extraction';
 import type { ParentRun } from '../../store/extraction-runs';
 import type { UploadedPart } from '../../store/multipart';
 
@@ -23,7 +23,7 @@ export interface PreparedRun {
   extractionName: string;
   /** s3://bucket/key of the file the run writes. */
   destination: string;
-  format: 'csv' | 'json';
+  format: OutputFormat;
   pagination: string;
 }
 

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_PAGES, type Extraction } from '../config';
 import { fingerprint, hashString } from '../fingerprint';
 import { baseRequest, isBlankBody, resolveEndpoint, sensitiveQueryNames, type HttpRequest } from '../http';
-import { getField } from '../json-field';
+import { selectData } from '../record-selector';
 import type { ReferenceContext } from '../references';
 import { err, ok, type Result } from '../result';
 import * as cursor from './cursor';
@@ -138,7 +138,7 @@ function providerSays(body: unknown): string {
 
 /** The records part of a body, which is what a "same page twice" check must compare (metadata may differ). */
 const pageData = (extraction: PagedExtraction, body: unknown): unknown =>
-  extraction.data_key === undefined ? body : getField(body, extraction.data_key);
+  selectData(extraction.data_key, body);
 
 /** Decides what follows the page just fetched. Call it before writing the page's records. */
 export function advance(extraction: PagedExtraction, state: PageState, page: PageResponse): Advance {

@@ -275,6 +275,7 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
     const get = (k: string): string | undefined => (typeof body[k] === 'string' ? (body[k] as string) : (sp.get(k) ?? undefined));
     const auth = config.auth;
     const grantType = get('grant_type');
+    if (grantType === 'client_credentials') return clientCredentials(req, reply, get);
     if (grantType !== undefined && grantType !== 'refresh_token') return json(reply, 400, { error: 'unsupported_grant_type', error_description: `grant_type ${grantType} is not supported` });
     const refreshToken = get('refresh_token');
     if (!refreshToken) return json(reply, 400, { error: 'invalid_request', error_description: 'refresh_token is required' });
@@ -284,6 +285,31 @@ export const createDemoFake: FakeProviderFactory = (ctx: SandboxContext): FakePr
     const token = grant(refreshToken);
     if (!token) return json(reply, 400, { error: 'invalid_grant', error_description: 'The refresh token is invalid or revoked' });
     return json(reply, 200, { [auth.tokenKey]: token, token_type: 'Bearer', expires_in: auth.tokenTtlSeconds, api_domain: `${ctx.baseUrl}/demo` });
+  }
+
+  /**
+   * RFC 6749 4.4: the client authenticates with client_id/client_secret form fields or an HTTP basic header (each part
+   * form-urlencoded, 2.3.1), never both; an unknown client is 401 invalid_client (with WWW-Authenticate for basic).
+   */
+  function clientCredentials(req: FastifyRequest, reply: FastifyReply, get: (k: string) => string | undefined): FastifyReply {
+    const auth = config.auth;
+    const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    let id = get('client_id');
+    let secret = get('client_secret');
+    if (m?.[1]) {
+      if (id !== undefined || secret !== undefined) return json(reply, 400, { error: 'invalid_request', error_description: 'Use one client authentication method' });
+      const [u, p] = Buffer.from(m[1], 'base64').toString('utf8').split(':');
+      id = decodeURIComponent(u ?? '');
+      secret = decodeURIComponent(p ?? '');
+    }
+    if (!auth.clientId || id !== auth.clientId || secret !== auth.clientSecret) {
+      if (m) reply.header('www-authenticate', 'Basic realm="demo"');
+      return json(reply, 401, { error: 'invalid_client', error_description: 'Client authentication failed' });
+    }
+    const token = `demo-at-${randomBytes(18).toString('base64url')}`;
+    accessTokens.set(token, ctx.clock.now() + auth.tokenTtlSeconds * 1000);
+    grants++;
+    return json(reply, 200, { [auth.tokenKey]: token, token_type: 'Bearer', expires_in: auth.tokenTtlSeconds, ...(get('scope') ? { scope: get('scope') } : {}) });
   }
 
   function recordId(raw: string): number | undefined {

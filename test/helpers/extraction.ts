@@ -51,6 +51,13 @@ export async function readS3(s3: S3Client, uri: string): Promise<string> {
   return res.Body!.transformToString('utf8');
 }
 
+/** The object's bytes as stored (a gzip file stays compressed) and its Content-Type. */
+export async function readS3Object(s3: S3Client, uri: string): Promise<{ bytes: Buffer; contentType: string | undefined }> {
+  const { bucket, key } = splitUri(uri);
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return { bytes: Buffer.from(await res.Body!.transformToByteArray()), contentType: res.ContentType };
+}
+
 export async function s3Exists(s3: S3Client, uri: string): Promise<boolean> {
   const { bucket, key } = splitUri(uri);
   try {

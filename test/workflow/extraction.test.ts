@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { extractConfig } from '../../workflows';
 import { extractConfigProgressQuery, extractRunProgressQuery, type ExtractConfigResult, type ExtractionTuning } from '../../workflows/extraction';
 import { CapturedLog, historiesText, mailMark, mailsAbout, waitFor } from '../helpers/capture';
 import { demoEventCount } from '../../sandbox/demo/dataset';
-import { csvObjects, parseCsv, readS3 } from '../helpers/extraction';
+import { csvObjects, parseCsv, readS3, readS3Object } from '../helpers/extraction';
 import { addConfig as addStoredConfig, runConfig as runStoredConfig } from '../helpers/extraction-runs';
 import { gapsAfter429 } from '../helpers/requests';
 import { workflowBundleFile } from '../helpers/bundle';
@@ -168,6 +169,43 @@ describe('extraction runs as workflows against the demo REST API', () => {
   });
 });
 
+describe('record selection and gzip JSON Lines output', () => {
+  it('a nested data_key selector and a filter give a gzip JSON Lines file of exactly the kept records', async () => {
+    await resetDemo();
+    // What the API serves, read directly: the expected records are the served ones the filter keeps.
+    const served: { id: number; status: string; amount: number }[] = [];
+    for (let page = 1; page <= 3; page++) {
+      const res = await fetch(`${demoUrl('more-records')}?per_page=100&page=${page}`);
+      served.push(...((await res.json()) as { data: typeof served }).data);
+    }
+    expect(served).toHaveLength(250);
+    const keep = (r: (typeof served)[number]): boolean => r.status !== 'closed' && r.amount >= 1000;
+    const expected = served.filter(keep);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(250);
+    const body = demoConfig('more-records', STYLES['more-records']!.pagination, {
+      data_key: '$.data[*]',
+      filter: ["status != 'closed'", 'amount >= 1000'],
+      format: 'jsonl',
+      compression: 'gzip',
+    });
+    const { configId, extractionIds } = await addConfig(body);
+    const run = (await runConfig(configId)).runs[0]!;
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: expected.length });
+    expect(run.destination).toMatch(/\.jsonl\.gz$/);
+    const { bytes, contentType } = await readS3Object(env.deps.s3, run.destination!);
+    expect(contentType).toBe('application/gzip');
+    expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    const text = gunzipSync(bytes).toString('utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.slice(0, -1).split('\n');
+    expect(lines).toHaveLength(expected.length);
+    lines.forEach((line, i) => expect(JSON.parse(line), `line ${i + 1}`).toEqual(expected[i]));
+    const [logEntry] = await env.deps.runLogs.of(extractionIds[0]!);
+    expect(logEntry).toMatchObject({ success: true, data_inserted_len: expected.length, data_filtered_len: 250 - expected.length, destiny: run.destination });
+  });
+});
+
 describe('time:: references', () => {
   it("put the run's start date in a query param and in a date-partitioned folder, the same on every page", async () => {
     await resetDemo();
@@ -194,7 +232,7 @@ describe('time:: references', () => {
   });
 });
 
-describe('auth.api_key and auth.basic', () => {
+describe('auth: API key, basic, client credentials', () => {
   it('an API key in the query, echoed by every next link: every record once, the key on every page, never in state or history', async () => {
     await resetDemo({ auth: { required: true, scheme: 'api_key', apiKey: { name: 'api_key', in: 'query', value: 'demo-api-key-7f3a9c' } } });
     await env.deps.secrets.set('demo_api_key', 'demo-api-key-7f3a9c', 'test');
@@ -205,6 +243,23 @@ describe('auth.api_key and auth.basic', () => {
     expect((await jsonRecords(run.destination!)).map((r) => r.id)).toEqual(range(250));
     const pages = await sandbox.control.requests({ provider: 'demo' });
     expect(pages.map((r) => [r.status, new URL(r.url, 'http://x').searchParams.getAll('api_key')])).toEqual([1, 2, 3].map(() => [200, ['demo-api-key-7f3a9c']]));
+  });
+  it('OAuth client credentials, in a basic header: one token for the run, a Bearer on every page, renewed on a 401', async () => {
+    await resetDemo({ auth: { required: true, clientId: 'svc-client', clientSecret: 'cc-s3cret/+9' } });
+    await env.deps.secrets.set('demo_cc_secret', 'cc-s3cret/+9', 'test');
+    const body = {
+      ...(styleConfig('more-records') as object),
+      name: 'demo client credentials',
+      auth: { client_credentials: { token_url: `${sandbox.baseUrl}/demo/oauth/token`, client_id: 'svc-client', client_secret: '${secret::demo_cc_secret}', scope: 'records:read', credentials_in: 'basic' } },
+    };
+    await sandbox.control.armFault({ provider: 'demo', path: '/[?&]page=2(&|$)/', status: 401, body: { error: 'token_expired' } });
+    const { configId } = await addConfig(body);
+    const run = (await runConfig(configId)).runs[0]!;
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 250 });
+    const seen = await sandbox.control.requests({ provider: 'demo' });
+    const tokenCalls = seen.filter((r) => r.url.includes('/oauth/token'));
+    expect(tokenCalls.map((r) => r.status)).toEqual([200, 200]);
+    expect(seen.filter((r) => r.url.includes('/records')).map((r) => r.status)).toEqual([200, 401, 200, 200]);
   });
   it('HTTP basic from secrets; a wrong password fails the run as a 401, naming no secret', async () => {
     await resetDemo({ auth: { required: true, scheme: 'basic', basic: { username: 'ops', password: 'b4sic-pass-91' } } });
@@ -584,6 +639,23 @@ describe('CSV without a data_schema', () => {
     expect(logEntry).toMatchObject({ success: true, data_inserted_len: count, columns, dropped_columns: [], bytes: Buffer.byteLength(text) });
     // 20,500 detail requests: longer than the default minute on a busy 2-core machine.
   }, 180_000);
+  it('gzip: a CSV whose columns grew is unpacked, realigned and packed again', async () => {
+    // Records 1..10 (page 1) have no detail; later pages bring the detail_ keys after the header went out.
+    await resetDemo({ count: 30 });
+    await sandbox.control.armFault({ provider: 'demo', path: '/\\/records\\/([1-9]|10)\\/details/', times: 10, status: 404, body: { error: 'not_found' } });
+    const { configId } = await addConfig(detailsConfig(10, { format: 'csv', compression: 'gzip', mapping_fetch: detailsFetch() }));
+    const run = (await runConfig(configId)).runs[0]!;
+    expect(run, run.error ?? '').toMatchObject({ success: true, records: 30 });
+    expect(run.destination).toMatch(/\.csv\.gz$/);
+    const { bytes, contentType } = await readS3Object(env.deps.s3, run.destination!);
+    expect(contentType).toBe('application/gzip');
+    const [header, ...rows] = parseCsv(gunzipSync(bytes).toString('utf8'));
+    expect(header).toContain('detail_phone');
+    expect(rows).toHaveLength(30);
+    expect(rows.filter((r) => r.length !== header!.length)).toEqual([]);
+    const at = header!.indexOf('detail_phone');
+    expect(rows.map((r) => r[at] !== '')).toEqual(range(30).map((id) => id > 10));
+  });
 });
 
 describe('auth, limits and incremental runs', () => {

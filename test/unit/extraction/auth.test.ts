@@ -131,3 +131,39 @@ describe('auth.api_key and auth.basic: applied to every request the extraction s
     }
   });
 });
+
+describe('auth.client_credentials (OAuth 2.0 client credentials grant, RFC 6749 4.4)', () => {
+  const cc = (fields: Record<string, unknown> = {}, endpoint: Record<string, unknown> = {}) =>
+    config({
+      name: 'cc',
+      auth: { client_credentials: { token_url: 'https://auth.test/oauth/token', client_id: '${secret::cid}', client_secret: '${secret::cs}', scope: 'read:items', ...fields } },
+      extractions: [{ name: 'items', endpoint: { url: 'https://api.test/v1/items', ...endpoint } }],
+    });
+  const secrets = { cid: 'client-1', cs: 's3cr3t:/+' };
+
+  it('posts a form with the grant, the scope and the client credentials in the body by default', () => {
+    const r = refreshRequest(cc(), { secrets });
+    expect(r).toEqual({ ok: true, value: { method: 'POST', url: 'https://auth.test/oauth/token', headers: {}, bodyFormat: 'form', body: { grant_type: 'client_credentials', scope: 'read:items', client_id: 'client-1', client_secret: 's3cr3t:/+' } } });
+  });
+  it('or in an HTTP basic header, each part form-urlencoded first (RFC 6749 2.3.1)', () => {
+    const r = refreshRequest(cc({ credentials_in: 'basic', audience: 'https://api.test' }), { secrets });
+    const basic = `Basic ${Buffer.from(`client-1:${encodeURIComponent('s3cr3t:/+')}`).toString('base64')}`;
+    expect(r).toEqual({ ok: true, value: { method: 'POST', url: 'https://auth.test/oauth/token', headers: { Authorization: basic }, bodyFormat: 'form', body: { grant_type: 'client_credentials', scope: 'read:items', audience: 'https://api.test' } } });
+  });
+  it('reads access_token from the answer, and the token goes on every request as a Bearer unless the endpoint sets Authorization', () => {
+    const c = cc();
+    expect(readRefreshAnswer(c, 200, { access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600 })).toEqual({ kind: 'token', token: 'AT-1', expiresInMs: 3_600_000 });
+    const ctx = { secrets, self: withAccessToken(c, 'AT-1') };
+    const r = run(c.extractions[0]!, () => ({ body: [] }), ctx, 100, c.auth);
+    expect(r.requests[0]!.headers).toEqual({ Authorization: 'Bearer AT-1' });
+    const own = cc({}, { headers: { Authorization: 'Token ${self::auth.access_token}' } });
+    expect(run(own.extractions[0]!, () => ({ body: [] }), { secrets, self: withAccessToken(own, 'AT-1') }, 100, own.auth).requests[0]!.headers).toEqual({ Authorization: 'Token AT-1' });
+  });
+  it('refuses it beside refresh_token or basic, naming auth', () => {
+    for (const extra of [{ basic: { username: 'u', password: 'p' } }, { refresh_token: { endpoint: { url: 'https://auth.test/t' }, response_token_key: 'access_token' } }]) {
+      const r = parseConfig({ name: 'cc', auth: { client_credentials: { token_url: 'https://auth.test/t', client_id: 'a', client_secret: 'b' }, ...extra }, extractions: [{ name: 'i', endpoint: { url: 'https://api.test/i' } }] });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors.map((e) => e.path)).toContain('auth');
+    }
+  });
+});

@@ -69,7 +69,7 @@ describe('parseConfig: errors name the JSON path', () => {
     expect(e[0]?.message).toContain('"sequential" | "link"');
   });
   it('an unknown format', () => {
-    expect(errors(base({ format: 'xml' }))).toEqual([{ path: 'extractions[0].format', message: 'Expected one of "csv" | "json", received "xml"' }]);
+    expect(errors(base({ format: 'xml' }))).toEqual([{ path: 'extractions[0].format', message: 'Expected one of "csv" | "json" | "jsonl", received "xml"' }]);
   });
   it('at least one extraction', () => {
     expect(errors({ name: 'x', extractions: [] })[0]?.path).toBe('extractions');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunLog, DEFAULT_BUCKET, destinationFor, fileTimestamp, normaliseFolder, prepareExtraction, slug, type WriterState } from '../../../extraction';
+import { buildRunLog, contentTypeFor, DEFAULT_BUCKET, destinationFor, fileTimestamp, normaliseFolder, prepareExtraction, slug, type WriterState } from '../../../extraction';
 import { extraction } from './helpers';
 
 const startedAt = new Date('2024-05-01T10:20:30.456Z');
@@ -25,6 +25,12 @@ describe('destinationFor', () => {
     expect(d.key).toBe('zoho/tickets/ticketsdata.csv');
     const j = destinationFor({ name: 'x' }, extraction({ format: 'json', s3_destiny: { filename: 'out.JSON', bucket: 'b' } }), { startedAt });
     expect(j).toEqual({ bucket: 'b', key: 'out.JSON', uri: 's3://b/out.JSON' });
+  });
+  it('JSON Lines: the .jsonl extension and the application/x-ndjson type', () => {
+    const ex = extraction({ format: 'jsonl', s3_destiny: { filename: 'events' } });
+    expect(destinationFor({ name: 'x' }, ex, { startedAt }).key).toBe('events.jsonl');
+    expect(contentTypeFor(ex)).toBe('application/x-ndjson');
+    expect(contentTypeFor(extraction({}))).toBe('text/csv; charset=utf-8');
   });
   it('the same start time gives the same key on every attempt', () => {
     const a = destinationFor({ name: 'c' }, extraction({}), { startedAt });
@@ -67,6 +73,7 @@ describe('buildRunLog', () => {
       partial: false,
       error: null,
       data_inserted_len: 3,
+      data_filtered_len: 0,
       destiny: 's3://b/k.csv',
       last: { id: 3, Modified_Time: 't' },
       created_at: '2024-05-01T10:20:31.956Z',

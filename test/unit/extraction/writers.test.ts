@@ -137,6 +137,27 @@ describe('JSON writer', () => {
   });
 });
 
+describe('JSON Lines writer', () => {
+  const jsonlEx = extraction({ format: 'jsonl' });
+  it('one JSON object per line, no enclosing array, across many chunks', () => {
+    const w = RecordWriter.for(jsonlEx);
+    const records = [{ a: 1 }, { b: 'line\nbreak' }, { c: null }];
+    const text = w.begin() + w.write(records.slice(0, 1)) + w.write([]) + w.write(records.slice(1)) + w.end();
+    expect(text).toBe('{"a":1}\n{"b":"line\\nbreak"}\n{"c":null}\n');
+    expect(text.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(records);
+  });
+  it('no records: an empty file', () => {
+    const w = RecordWriter.for(jsonlEx);
+    expect(w.begin() + w.end()).toBe('');
+  });
+  it('a resumed attempt continues the same file, counting records and UTF-8 bytes', () => {
+    const rows = Array.from({ length: 5 }, (_, i) => ({ i, s: 'é' }));
+    const resumed = writeResuming(newWriterState(jsonlEx), [rows.slice(0, 2), rows.slice(2)]);
+    expect(resumed.text).toBe(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    expect(resumed.state).toMatchObject({ format: 'jsonl', records: 5, ended: true, bytes: Buffer.byteLength(resumed.text) });
+  });
+});
+
 describe('writer lifecycle', () => {
   it('begin and end are idempotent', () => {
     const w = RecordWriter.for(extraction({ format: 'json' }));
