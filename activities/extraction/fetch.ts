@@ -26,7 +26,6 @@ import {
   stringifyJson,
   toRows,
   type PageState,
-  type WriterState,
 } from '../../extraction';
 import { PartUploader, type UploadedPart } from '../../store/multipart';
 import { invalid } from '../failures';
@@ -40,14 +39,10 @@ import { ParentRecords } from './parent-records';
 import type { SentResponse } from './sender';
 import type { Checkpoint, FetchPagesInput, FetchPagesResult, RunProgress, TailState } from './types';
 
-/**
- * Heartbeat details of fetchPages: the checkpoint to resume from (the last uploaded part), where the attempt stood at
- * its latest heartbeat (`at`: pagination and writer state after a page written), and live counters for the Web UI.
- */
+/** Heartbeat details of fetchPages: the checkpoint to resume from (the last uploaded part), and live counters for the Web UI. */
 interface Heartbeat {
   checkpoint: Checkpoint;
   lastRecord: string | null;
-  at: { page: PageState; writer: WriterState };
   live: { pages: number; records: number; bytes: number; retries: number };
 }
 
@@ -161,7 +156,7 @@ export const createFetchActivities = (ctx: ExtractionContext) => {
       const heartbeat = (): void => {
         lastBeat = Date.now();
         const w = writer.state;
-        activity.heartbeat({ checkpoint, lastRecord, at: { page, writer: w }, live: { pages: page.pages, records: w.records, bytes: w.bytes, retries } } satisfies Heartbeat);
+        activity.heartbeat({ checkpoint, lastRecord, live: { pages: page.pages, records: w.records, bytes: w.bytes, retries } } satisfies Heartbeat);
       };
       // The checkpoint moves only when a part's upload completed, to the pagination and writer state whose rows that
       // part holds, so a resumed attempt re-fetches exactly the pages whose rows were not yet in an uploaded part.
