@@ -1,17 +1,20 @@
 import { FailureType } from '../../common/names';
-import type { ApplicationFailure } from '@temporalio/common';
 import {
   applyAuth,
-  hasTokenEndpoint,
   describeAction,
+  hasTokenEndpoint,
   incrementalStart,
   matchResponseAction,
   withAccessToken,
   type Config,
   type Extraction,
+  type HttpRequest,
   type IncrementalLog,
   type IncrementalStart,
-  type ResponseAction, type HttpRequest, type ReferenceContext, type Result } from '../../extraction';
+  type ReferenceContext,
+  type ResponseAction,
+  type Result,
+} from '../../extraction';
 import { parseRetryAfter } from '../../providers/errors';
 import { failure, invalid } from '../failures';
 import { DEFAULT_RETRY_POLICY, withRequestRetries, type RequestRetryPolicy, type Retryable, type Wait } from './request-retry';
@@ -57,7 +60,7 @@ export interface AuthedSender {
 }
 
 /** What a matching response action makes of an answer (see extraction/response-actions.ts). */
-function byRule(rule: ResponseAction, res: SentResponse, what: string): SentResponse | { failure: ApplicationFailure; retryAfterMs: number | undefined } {
+function byRule(rule: ResponseAction, res: SentResponse, what: string): SentResponse | Retryable {
   const said = `${what}: HTTP ${res.status} matched ${describeAction(rule)}`;
   switch (rule.action) {
     case 'success':
