@@ -53,15 +53,12 @@ export class RunLogStore {
     return docs.map(fromDoc);
   }
 
-  /** The incremental cursor of the newest run of an extraction that published (successful or partial), as JSON text. */
-  async incrementalOf(extractionId: string): Promise<string | null> {
+  /**
+   * What the next run of an extraction starts from, read from its newest run that published records (successful or
+   * partial): `last` (its last raw record) and its incremental cursor, each as JSON text, null when none.
+   */
+  async startOf(extractionId: string): Promise<{ last: string | null; incremental: string | null }> {
     const doc = await this.col.find({ extraction_id: extractionId, $or: [{ success: true }, { partial: true }] }).sort({ created_at: -1 }).limit(1).next();
-    return doc?.incremental ? JSON.stringify(doc.incremental) : null;
-  }
-
-  /** `last` of the newest run of an extraction that published records (successful or partial), as JSON text (null when none). */
-  async lastOf(extractionId: string): Promise<string | null> {
-    const doc = await this.col.find({ extraction_id: extractionId, $or: [{ success: true }, { partial: true }] }).sort({ created_at: -1 }).limit(1).next();
-    return doc?.last ?? null;
+    return { last: doc?.last ?? null, incremental: doc?.incremental ? JSON.stringify(doc.incremental) : null };
   }
 }

@@ -67,8 +67,9 @@ export const createPrepareActivities = (ctx: ExtractionContext) => {
       if (!doc) throw invalid(`no config with id ${input.configId}`);
       // Parsed from the stored config, which may change until the run's snapshot is written below.
       const { config, extraction } = loadConfig(doc.json, input.extractionId);
-      const previousLast = await deps.runLogs.lastOf(extraction.id ?? input.extractionId);
-      const previousIncremental = extraction.incremental ? await deps.runLogs.incrementalOf(extraction.id ?? input.extractionId) : null;
+      const previous = await deps.runLogs.startOf(extraction.id ?? input.extractionId);
+      const previousLast = previous.last;
+      const previousIncremental = extraction.incremental ? previous.incremental : null;
       const secrets = await deps.secrets.values(secretNames(config));
       // One token for every run of this refresh request while it is valid, not one per extraction run.
       const token = await sharedAccessToken({ send: ctx.send, runs: deps.extractionRuns, config, secrets });
