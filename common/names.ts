@@ -98,7 +98,8 @@ export const ids = {
   refreshExpiringSchedule: (provider: OAuthProvider) => `token-refresh-expiring:${provider}`,
   refreshNightlySchedule: (provider: OAuthProvider) => `token-refresh-nightly:${provider}`,
   extractConfig: (configId: string, startedMs?: number) => `extract-config:${configId}${startedMs === undefined ? '' : `:${startedMs}`}`,
-  extractRun: (configId: string, extractionId: string, startedMs: number) => `extract:${configId}:${extractionId}:${startedMs}`,
+  extractRun: (configId: string, extractionId: string, startedMs: number, parentRun?: string) =>
+    `extract:${configId}:${extractionId}:${startedMs}${parentRun === undefined ? '' : `:${parentRun}`}`,
   extractSchedule: (configId: string) => `${EXTRACT_SCHEDULE_PREFIX}${configId}`,
   contactSync: (pairingId: string) => `contact-sync:${pairingId}`,
   kommoMirror: (mirrorId: string) => `kommo-mirror:${mirrorId}`,

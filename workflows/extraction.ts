@@ -225,9 +225,13 @@ export async function extractRun(input: ExtractRunInput): Promise<RunSummary> {
   }
 }
 
-/** `extract:<configId>:<extractionId>:<ms>`, suffixed with the task queue outside the production deployment. */
-export function extractRunWorkflowId(taskQueue: string, configId: string, extractionId: string, at: number): string {
-  return deploymentId(taskQueue, ids.extractRun(configId, extractionId, at));
+/**
+ * `extract:<configId>:<extractionId>:<ms>[:<parent run>]`, suffixed with the task queue outside the production
+ * deployment. Two config runs of one config (its schedule and a manual run) can start an extraction in the same
+ * millisecond: the parent run's own random part keeps their children apart.
+ */
+export function extractRunWorkflowId(taskQueue: string, configId: string, extractionId: string, at: number, parentRunId?: string): string {
+  return deploymentId(taskQueue, ids.extractRun(configId, extractionId, at, parentRunId === undefined ? undefined : parentRunId.replace(/-/g, '').slice(-12)));
 }
 
 /**
@@ -242,7 +246,9 @@ export async function extractConfig(input: ExtractConfigInput): Promise<ExtractC
   setHandler(extractConfigProgressQuery, () => progress);
   for (const ex of plan.extractions) {
     const at = Date.now();
-    const workflowId = extractRunWorkflowId(input.taskQueue ?? workflowInfo().taskQueue, input.configId, ex.id, at);
+    // Runs started before children ids named their parent run keep the ids their histories hold.
+    const parentRunId = patched('extract-run-id-names-parent-run') ? workflowInfo().runId : undefined;
+    const workflowId = extractRunWorkflowId(input.taskQueue ?? workflowInfo().taskQueue, input.configId, ex.id, at, parentRunId);
     progress.current = { extractionId: ex.id, extractionName: ex.name, workflowId };
     setCurrentDetails(`**${plan.name}**: extraction ${progress.finished.length + 1} of ${plan.extractions.length}, ${ex.name} (${workflowId})`);
     // Plans described before parents existed have none: their runs take the same path as ever.
