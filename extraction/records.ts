@@ -41,23 +41,44 @@ export function extractRecords(extraction: Pick<Extraction, 'data_key'>, body: u
   return err(`${where} holds ${typeName(data)}, expected a list of records or an object`);
 }
 
+/**
+ * A data_schema walked once: its entries in order, each a column or a nested plan (with the columns a list under
+ * it gives). Mapping a million records then allocates no entry lists.
+ */
+type Plan = readonly Step[];
+type Step = { key: string; column: string } | { key: string; column: null; nested: Plan; schema: DataSchema; columns: readonly string[] };
+
+const plans = new WeakMap<DataSchema, Plan>();
+
+function planOf(schema: DataSchema): Plan {
+  let plan = plans.get(schema);
+  if (!plan) {
+    plan = Object.entries(schema).map(([key, target]): Step =>
+      typeof target === 'string' ? { key, column: target } : { key, column: null, nested: planOf(target), schema: target, columns: schemaColumns(target) },
+    );
+    plans.set(schema, plan);
+  }
+  return plan;
+}
+
 /** Applies a data_schema to one item: flat columns in schema order. */
 export function applySchema(schema: DataSchema, item: unknown): JsonObject {
   const out: JsonObject = {};
-  fill(schema, item, out);
+  fill(planOf(schema), item, out);
   return out;
 }
 
-function fill(schema: DataSchema, value: unknown, out: JsonObject): void {
-  for (const [key, target] of Object.entries(schema)) {
-    const v = isPlainObject(value) && Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
-    if (typeof target === 'string') {
-      out[target] = v === undefined ? null : v;
+function fill(plan: Plan, value: unknown, out: JsonObject): void {
+  const obj = isPlainObject(value) ? value : null;
+  for (const step of plan) {
+    const v = obj !== null && Object.hasOwn(obj, step.key) ? obj[step.key] : undefined;
+    if (step.column !== null) {
+      out[step.column] = v === undefined ? null : v;
     } else if (Array.isArray(v)) {
-      const rows = v.map((el) => applySchema(target, el));
-      for (const col of schemaColumns(target)) out[col] = rows.map((r) => r[col]);
+      const rows = v.map((el) => applySchema(step.schema, el));
+      for (const col of step.columns) out[col] = rows.map((r) => r[col]);
     } else {
-      fill(target, v, out);
+      fill(step.nested, v, out);
     }
   }
 }
