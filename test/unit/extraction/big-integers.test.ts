@@ -65,6 +65,13 @@ describe('parseJson', () => {
     expect(parseJson(text)).toEqual({ a: 9007199254740991, b: -9007199254740992n, c: 1234567890123456.5, d: '12345678901234567890', e: Infinity, f: [0.1, -0, true, null] });
     expect(parseJson('{"id":1,"n":2}')).toEqual(JSON.parse('{"id":1,"n":2}'));
   });
+  it('finds an unsafe integer at any depth, and reads deep JSON without one as JSON.parse does', () => {
+    const deep = (inner: string, n: number): string => '['.repeat(n) + inner + ']'.repeat(n);
+    expect(JSON.stringify(parseJson(deep('{"x":[1,{"y":12345678901234567890}]}', 50)), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).toBe(deep('{"x":[1,{"y":"12345678901234567890n"}]}', 50));
+    expect(JSON.stringify(parseJson(deep('1', 3_000)))).toBe(deep('1', 3_000));
+    // A float so large it is integral may hide rounded digits too: read losslessly, it stays a number.
+    expect(parseJson('{"f":1e300,"g":2}')).toEqual({ f: 1e300, g: 2 });
+  });
   it('keeps the last of a repeated key, as JSON.parse does, and refuses what is not JSON', () => {
     expect(parseJson('{"id":1,"id":12345678901234567890}')).toEqual({ id: 12345678901234567890n });
     expect(() => parseJson('{"id":12345678901234567890,}')).toThrow(SyntaxError);
