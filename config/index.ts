@@ -181,7 +181,7 @@ export const settingsSchema = z.object({
    */
   EXTRACT_ALLOW_LOOPBACK: optional(z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
   EXTRACT_ALLOW_PRIVATE_NETWORKS: optional(z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
-  /** Extraction: timeout of one HTTP request to an extracted API. */
+  /** Extraction: how long a request to an extracted API waits for its answer to start, or through a pause in its body. */
   EXTRACT_HTTP_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(60)),
   /** Extraction: activities per second on the http queue (batches and token refreshes, not pages), across workers. */
   EXTRACT_HTTP_ACTIVITIES_PER_SECOND: optional(z.coerce.number().positive().default(50)),
