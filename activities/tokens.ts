@@ -23,11 +23,25 @@ export interface TokenActivityDeps {
   settings: Pick<Settings, 'TOKEN_REFRESH_MAX_TRANSIENT_FAILURES'>;
 }
 
-/** What an attempt leaves for the next one in its heartbeat details (failure reports carry them to the server). */
+/**
+ * What an attempt that fails leaves for the next one in its heartbeat details (failure reports carry them to the
+ * server): the transient failures of attempts 1..`through`. An attempt after `through` that left nothing ended
+ * without reporting (it timed out, or its worker died, most likely while calling the provider): the next attempt
+ * counts each such attempt as one failure. A successful attempt records nothing, so a refresh costs no heartbeat.
+ */
 interface RefreshAttemptDetails {
   transientFailures: number;
-  /** Set while the provider is being called: still set after the attempt means it ended mid-call. */
+  through?: number;
+  /** Details of attempts from before `through`: set while the provider was being called. */
   calling?: boolean;
+}
+
+/** The transient failures before this attempt, and how many of them ended without a report. */
+function failuresSoFar(prev: RefreshAttemptDetails | undefined, attempt: number): { failures: number; unreported: number } {
+  const recorded = prev?.transientFailures ?? 0;
+  const through = prev === undefined ? 0 : prev.through ?? (prev.calling ? attempt - 2 : attempt - 1);
+  const unreported = Math.max(0, attempt - 1 - through);
+  return { failures: recorded + unreported, unreported };
 }
 
 export interface RefreshAccountInput {
@@ -104,17 +118,14 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const info = activityInfo();
     // Transient failures so far, across attempts. An attempt that was still calling the provider when it ended
     // (timed out, or its worker died) could not count itself: the next attempt counts it, once, right away.
-    const prev = info.heartbeatDetails as RefreshAttemptDetails | undefined;
-    const transientFailures = (prev?.transientFailures ?? 0) + (prev?.calling ? 1 : 0);
-    if (prev?.calling) {
-      if (transientFailures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {
-        throw failure(
-          FailureType.Transient,
-          `account ${input.accountId}: gave up after ${transientFailures} failed attempts (the last one timed out or lost its worker while calling the provider)`,
-          { nonRetryable: true },
-        );
-      }
-      Context.current().heartbeat({ transientFailures, calling: false } satisfies RefreshAttemptDetails);
+    const { failures: transientFailures, unreported } = failuresSoFar(info.heartbeatDetails as RefreshAttemptDetails | undefined, info.attempt);
+    const report = (failures: number): void => Context.current().heartbeat({ transientFailures: failures, through: info.attempt } satisfies RefreshAttemptDetails);
+    if (unreported > 0 && transientFailures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {
+      throw failure(
+        FailureType.Transient,
+        `account ${input.accountId}: gave up after ${transientFailures} failed attempts (the last one timed out or lost its worker while calling the provider)`,
+        { nonRetryable: true },
+      );
     }
     // This activity execution, across its attempts: the run is part of it, because workflow ids and activity ids
     // repeat on every run of `token-refresh-all:<provider>` and `token-refresh:<accountId>`.
@@ -122,13 +133,18 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const caller = `${wf ? `${wf.workflowId}/${wf.runId}` : 'direct'}/${info.activityId}`;
     // One owner per attempt: a retry never shares the lease with an earlier attempt that may still be running.
     const owner = `${caller}/${info.attempt}`;
-    const leased = await deps.accounts.acquireLease(input.accountId, owner, LEASE_MS);
+    // A provider that does not rotate refresh tokens is called with the account as read, without first looking for
+    // a token change committed and not yet applied (rare: a writer died between its two writes): a stale refresh
+    // token still works there, the store below then finds the newer version, and a revocation is checked against
+    // the settled account before it is believed.
+    const leased = await deps.accounts.acquireLease(input.accountId, owner, LEASE_MS, { settleIf: (doc) => ROTATES_REFRESH_TOKEN[doc.provider] });
     if (!leased) {
       if (!(await deps.accounts.exists(input.accountId))) throw invalid(`account ${input.accountId} not found`);
       // Someone else is refreshing it: come back when its lease ends (it usually releases it much sooner), and
       // the refresh it stored then makes this one a skip. One retry, not a burst of attempts.
       const until = await deps.refreshLeases.until(input.accountId);
       const wait = until ? Math.min(Math.max(until.getTime() - Date.now(), 0), LEASE_MS) : 0;
+      report(transientFailures); // waiting for another run is not a failure of this one
       throw failure(FailureType.RefreshInProgress, `account ${input.accountId} is being refreshed by another run`, { nextRetryDelay: Math.max(1000, Math.min(wait + 250, 15_000)) });
     }
     const account = leased;
@@ -151,7 +167,6 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
     const rotationWasPending = rotates && account.rotationPending !== null;
     const creds = await deps.accounts.credentials(account);
     if (rotates) await deps.accounts.markRotationPending(account._id, owner);
-    Context.current().heartbeat({ transientFailures, calling: true } satisfies RefreshAttemptDetails);
 
     let refreshed;
     try {
@@ -160,6 +175,13 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       const pe = asProviderError(err, account.provider);
       tokenRefreshFailed(account.provider, pe.kind);
       if (pe.kind === FailureType.AuthRevoked) {
+        if (!rotates && (await deps.accounts.get(account._id)).token.version !== account.token.version) {
+          // The refresh token sent was replaced meanwhile (a reconnect whose write was still being applied): the
+          // retry sends the current one. Not a revocation.
+          await deps.refreshLeases.release(account._id, owner);
+          report(transientFailures);
+          throw failure(FailureType.Transient, `account ${account._id}: its refresh token changed while it was being refreshed; retrying with the current one`);
+        }
         const lost = rotationWasPending
           ? `${pe.message}. An earlier refresh (started ${account.rotationPending!.startedAt.toISOString()}) was cut off after Kommo may have rotated the ` +
             `refresh token, so the rotated token was never stored. The stored access token stays usable until ` +
@@ -179,7 +201,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
       if (failures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {
         throw toApplicationFailure(pe, { message: `${pe.provider}: ${pe.message} (gave up after ${failures} failed attempts)`, nonRetryable: true });
       }
-      Context.current().heartbeat({ transientFailures: failures, calling: false } satisfies RefreshAttemptDetails);
+      report(failures);
       throw toApplicationFailure(pe);
     }
 

@@ -127,17 +127,24 @@ export class AccountStore {
     for (;;) {
       const next = await this.journal.find(current._id, current.token.version + 1);
       if (!next) return current;
-      await this.apply(next);
+      // Only over the version it follows: a writer may have applied it and moved on meanwhile.
+      await this.apply(next, current.token.version);
       current = (await this.col.findOne({ _id: current._id })) ?? current;
       if (current.token.version < next.version) return current; // applied by nobody: give up rather than loop
     }
   }
 
-  /** Writes a journal entry's fields to its account, then drops the entry before it (the latest one stays). */
-  private async apply(entry: TokenJournalDoc): Promise<void> {
+  /**
+   * Writes a journal entry's fields to its account (only over version `over` when given), then drops the entry
+   * before it (the latest one stays). False when the account was not at `over`.
+   */
+  private async apply(entry: TokenJournalDoc, over?: number): Promise<boolean> {
     const set = Object.fromEntries(entry.set.map((f) => [f.path, f.value]));
-    await this.col.updateOne({ _id: entry.accountId }, { $set: { ...set, 'token.version': entry.version } }, { writeConcern: { w: 'majority', j: true } });
+    const filter = over === undefined ? { _id: entry.accountId } : { _id: entry.accountId, 'token.version': over };
+    const r = await this.col.updateOne(filter, { $set: { ...set, 'token.version': entry.version } }, { writeConcern: { w: 'majority', j: true } });
+    if (r.matchedCount === 0) return false;
     await this.journal.drop(entry.accountId, entry.version - 1);
+    return true;
   }
 
   /**
@@ -147,12 +154,11 @@ export class AccountStore {
   private async commit(id: string, expected: number, kind: TokenJournalDoc['kind'], set: TokenJournalDoc['set'], owner: string | null): Promise<boolean> {
     const entry = await this.journal.claim({ accountId: id, version: expected + 1, kind, owner, at: new Date(), set });
     if (!entry) return false;
+    // Applied only over `expected`: the claim makes this the one writer of that version, and a reader settling the
+    // account at the same moment writes the same fields.
+    if (await this.apply(entry, expected)) return true;
     const now = await this.col.findOne({ _id: id }, { projection: { 'token.version': 1 } });
     const version = now?.token.version ?? -1;
-    if (version === expected) {
-      await this.apply(entry);
-      return true;
-    }
     if (version === expected + 1) return true; // a reader applied it first
     // `expected` was stale by more than one version (that slot's entry was already dropped): withdraw the claim.
     await this.journal.drop(id, expected + 1);
@@ -193,9 +199,11 @@ export class AccountStore {
    * Takes the refresh lease of an account (see store/refresh-leases.ts) and returns the account as it is now; null
    * when another refresh holds it, or the account does not exist.
    */
-  async acquireLease(id: string, owner: string, ttlMs: number): Promise<AccountDoc | null> {
+  async acquireLease(id: string, owner: string, ttlMs: number, opts: { settleIf?: (doc: AccountDoc) => boolean } = {}): Promise<AccountDoc | null> {
     if (!(await this.leases.acquire(id, owner, ttlMs))) return null;
-    const doc = await this.findSettled(id);
+    const read = await this.col.findOne({ _id: id });
+    // Settled unless the caller says it can do with the account as read (see settle()).
+    const doc = read && (opts.settleIf ? opts.settleIf(read) : true) ? await this.settle(read) : read;
     if (!doc) await this.leases.release(id, owner);
     return doc;
   }

@@ -75,6 +75,28 @@ describe('token journal', () => {
     expect(await store.storeRefreshed(id, 2, token('after'), 'next-owner')).toBe(3);
   });
 
+  it('leaves the settling to the caller that says it can do without it, and applies the change when it writes', async () => {
+    const id = await account();
+    await journal.insertOne({ _id: `${id}#2`, accountId: id, version: 2, kind: 'refresh', owner: 'dead-owner', at: new Date(), set: [{ path: 'token.access', value: cipher.encrypt('committed') }] });
+    const asRead = await store.acquireLease(id, 'lazy-owner', 60_000, { settleIf: () => false });
+    expect(asRead!.token.version).toBe(1);
+    // Its write finds version 2 taken: it loses, and the committed change is what the account holds.
+    expect(await store.storeRefreshed(id, 1, token('late'), 'lazy-owner')).toBeNull();
+    expect(await accessOf(id)).toBe('committed');
+  });
+
+  it('never lets a reader settling late write an older change over a newer one', async () => {
+    const id = await account();
+    const stale = await store.get(id);
+    expect(await store.storeRefreshed(id, 1, token('v2'), 'o1')).toBe(2);
+    expect(await store.storeRefreshed(id, 2, token('v3'), 'o2')).toBe(3);
+    // The reader saw version 1 and entry #2 before the writer applied #2 and moved on to #3.
+    await journal.insertOne({ _id: `${id}#2`, accountId: id, version: 2, kind: 'refresh', owner: 'o1', at: new Date(), set: [{ path: 'token.access', value: cipher.encrypt('v2') }] });
+    const settled = await store.settle(stale);
+    expect(settled.token.version).toBe(3);
+    expect(await accessOf(id)).toBe('v3');
+  });
+
   it('refuses a writer whose expected version is stale by more than one, and withdraws its claim', async () => {
     const id = await account();
     expect(await store.storeRefreshed(id, 1, token('v2'), 'o1')).toBe(2);
