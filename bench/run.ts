@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 
 const name = process.argv[2];
 const available = fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace(/\.bench\.ts$/, ''));
@@ -12,5 +13,7 @@ if (!name || !available.includes(name)) {
   process.stderr.write(`usage: npm run bench -- <name>\navailable: ${available.join(', ') || '(none yet)'}\n`);
   process.exit(2);
 }
-const res = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, `${name}.bench.ts`), ...process.argv.slice(3)], { stdio: 'inherit' });
-process.exit(res.status ?? 1);
+const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, `${name}.bench.ts`), ...process.argv.slice(3)], { stdio: 'inherit' });
+// A stopped `npm run bench` (Ctrl-C, `timeout`) stops the bench too, rather than leave it running on its own.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + os.constants.signals[signal] : 1)));
