@@ -62,7 +62,7 @@ async function refreshedBy(port: number): Promise<number> {
 
 async function main(): Promise<void> {
   const base = loadSettings();
-  await ensureStack(base, ['temporal', 'mongodb', 's3'], (l) => process.stdout.write(`[stack] ${l}\n`));
+  const stack = await ensureStack(base, ['temporal', 'mongodb', 's3'], (l) => process.stdout.write(`[stack] ${l}\n`));
   const sandboxPort = await freePort();
   const sandbox = await startSandboxProcess(sandboxPort);
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
@@ -194,6 +194,8 @@ async function main(): Promise<void> {
     await mongo.close();
     await clientConn.close();
     await stopProcess(sandbox, 5000);
+    // The servers this bench started (none it found running).
+    await stack.stop();
   }
 }
 
