@@ -32,7 +32,7 @@ export interface TokenActivityDeps {
 interface RefreshAttemptDetails {
   transientFailures: number;
   through?: number;
-  /** Details of attempts from before `through`: set while the provider was being called. */
+  /** Written before `through` existed: set while the provider was being called (still set: the attempt died mid-call). */
   calling?: boolean;
 }
 
@@ -116,8 +116,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
    */
   async refreshAccount(input: RefreshAccountInput): Promise<RefreshAccountResult> {
     const info = activityInfo();
-    // Transient failures so far, across attempts. An attempt that was still calling the provider when it ended
-    // (timed out, or its worker died) could not count itself: the next attempt counts it, once, right away.
+    // Transient failures so far, across attempts, counting each earlier attempt that ended without a report.
     const { failures: transientFailures, unreported } = failuresSoFar(info.heartbeatDetails as RefreshAttemptDetails | undefined, info.attempt);
     const report = (failures: number): void => Context.current().heartbeat({ transientFailures: failures, through: info.attempt } satisfies RefreshAttemptDetails);
     if (unreported > 0 && transientFailures >= deps.settings.TOKEN_REFRESH_MAX_TRANSIENT_FAILURES) {

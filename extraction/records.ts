@@ -46,7 +46,7 @@ export function extractRecords(extraction: Pick<Extraction, 'data_key'>, body: u
  * it gives). Mapping a million records then allocates no entry lists.
  */
 type Plan = readonly Step[];
-type Step = { key: string; column: string } | { key: string; column: null; nested: Plan; schema: DataSchema; columns: readonly string[] };
+type Step = { key: string; column: string } | { key: string; column: null; nested: Plan; columns: readonly string[] };
 
 const plans = new WeakMap<DataSchema, Plan>();
 
@@ -54,7 +54,7 @@ function planOf(schema: DataSchema): Plan {
   let plan = plans.get(schema);
   if (!plan) {
     plan = Object.entries(schema).map(([key, target]): Step =>
-      typeof target === 'string' ? { key, column: target } : { key, column: null, nested: planOf(target), schema: target, columns: schemaColumns(target) },
+      typeof target === 'string' ? { key, column: target } : { key, column: null, nested: planOf(target), columns: schemaColumns(target) },
     );
     plans.set(schema, plan);
   }
@@ -75,7 +75,11 @@ function fill(plan: Plan, value: unknown, out: JsonObject): void {
     if (step.column !== null) {
       out[step.column] = v === undefined ? null : v;
     } else if (Array.isArray(v)) {
-      const rows = v.map((el) => applySchema(step.schema, el));
+      const rows = v.map((el) => {
+        const row: JsonObject = {};
+        fill(step.nested, el, row);
+        return row;
+      });
       for (const col of step.columns) out[col] = rows.map((r) => r[col]);
     } else {
       fill(step.nested, v, out);

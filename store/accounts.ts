@@ -154,8 +154,6 @@ export class AccountStore {
   private async commit(id: string, expected: number, kind: TokenJournalDoc['kind'], set: TokenJournalDoc['set'], owner: string | null): Promise<boolean> {
     const entry = await this.journal.claim({ accountId: id, version: expected + 1, kind, owner, at: new Date(), set });
     if (!entry) return false;
-    // Applied only over `expected`: the claim makes this the one writer of that version, and a reader settling the
-    // account at the same moment writes the same fields.
     // A read, then a write by _id, rather than one update filtered on the version too: the local MongoDB-wire
     // server (FerretDB on SQLite) serves an update filtered on more than _id so slowly under concurrency that a
     // bulk refresh of 5,000 accounts slowed from about 100 refreshes/s to 20 and its activities timed out.
@@ -209,7 +207,7 @@ export class AccountStore {
     if (!(await this.leases.acquire(id, owner, ttlMs))) return null;
     const read = await this.col.findOne({ _id: id });
     // Settled unless the caller says it can do with the account as read (see settle()).
-    const doc = read && (opts.settleIf ? opts.settleIf(read) : true) ? await this.settle(read) : read;
+    const doc = read && (opts.settleIf?.(read) ?? true) ? await this.settle(read) : read;
     if (!doc) await this.leases.release(id, owner);
     return doc;
   }

@@ -67,16 +67,16 @@ export function createSender(opts: { timeoutMs: number; network: NetworkPolicy; 
   const dispatcher: Dispatcher = guardedAgent(opts.network);
   return async (req, signal) => {
     const url = opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url;
+    let at = new URL(url);
     let headers: Record<string, string> = { accept: 'application/json', 'accept-encoding': 'gzip, deflate, br', ...req.headers };
     let body: string | undefined;
     const encoded = encodeBody(req);
-    if (encoded && !encoded.ok) throw invalid(`${req.method} ${new URL(url).pathname}: ${encoded.error}`);
+    if (encoded && !encoded.ok) throw invalid(`${req.method} ${at.pathname}: ${encoded.error}`);
     if (encoded) {
       body = encoded.value.text;
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = encoded.value.contentType;
     }
     let method = req.method;
-    let at = new URL(url);
     let res: Dispatcher.ResponseData;
     let text: string;
     try {
@@ -94,7 +94,7 @@ export function createSender(opts: { timeoutMs: number; network: NetworkPolicy; 
         const location = res.headers.location;
         if (!REDIRECTS.has(res.statusCode) || typeof location !== 'string') break;
         await res.body.dump();
-        if (hop === MAX_REDIRECTS) throw invalid(`${req.method} ${new URL(url).pathname}: more than ${MAX_REDIRECTS} redirects`);
+        if (hop === MAX_REDIRECTS) throw invalid(`${req.method} ${at.pathname}: more than ${MAX_REDIRECTS} redirects`);
         const next = new URL(location, at);
         if (next.protocol !== 'http:' && next.protocol !== 'https:') throw invalid(`${req.method} ${at.pathname}: redirected to a ${next.protocol} URL`);
         // As fetch: a 303 becomes a GET, and so does a POST answered 301 or 302; 307 and 308 keep method and body.
@@ -111,7 +111,7 @@ export function createSender(opts: { timeoutMs: number; network: NetworkPolicy; 
     } catch (err) {
       if (signal?.aborted) throw err;
       if (err instanceof ApplicationFailure) throw err;
-      const cause = err instanceof AddressRefused ? err : ((err as { cause?: unknown }).cause ?? err);
+      const cause = (err as { cause?: unknown }).cause ?? err;
       if (cause instanceof AddressRefused) {
         throw invalid(`${req.method} ${at.host}${at.pathname}: refused, ${cause.message} (see EXTRACT_ALLOW_LOOPBACK and EXTRACT_ALLOW_PRIVATE_NETWORKS)`);
       }
