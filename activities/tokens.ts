@@ -7,6 +7,8 @@ import type { ProviderEndpoints } from '../providers/endpoints';
 import { ROTATES_REFRESH_TOKEN, type RefreshFn, type RefreshInput } from '../providers/oauth';
 import type { AccountStore, Credentials } from '../store/accounts';
 import type { RefreshLeaseStore } from '../store/refresh-leases';
+import type { RateGrantStore } from '../store/rate-grants';
+import { RateGate } from './rate-gate';
 import type { ErrorLogStore } from '../store/error-logs';
 import { asProviderError, failure, invalid, toApplicationFailure } from './failures';
 import { tokenRefreshFailed, tokenRefreshed } from '../metrics';
@@ -14,13 +16,15 @@ import { tokenRefreshFailed, tokenRefreshed } from '../metrics';
 export interface TokenActivityDeps {
   accounts: AccountStore;
   refreshLeases: RefreshLeaseStore;
+  /** Where the token endpoints' per-second slots are claimed, shared by every worker process. */
+  rateGrants: RateGrantStore;
   errorLogs: ErrorLogStore;
   endpoints: ProviderEndpoints;
   refreshers: Record<OAuthProvider, RefreshFn>;
   /** For pausing an account's other workflows when its access is revoked. */
   temporal: Client | null;
   log: Logger;
-  settings: Pick<Settings, 'TOKEN_REFRESH_MAX_TRANSIENT_FAILURES'>;
+  settings: Pick<Settings, 'TOKEN_REFRESH_MAX_TRANSIENT_FAILURES' | 'GOOGLE_TOKEN_RPS' | 'ZOHO_TOKEN_RPS' | 'KOMMO_TOKEN_RPS'>;
 }
 
 /**
@@ -78,11 +82,11 @@ const STILL_FRESH_MARGIN_MS = 5 * 60_000;
 function refreshInput(creds: Credentials): RefreshInput {
   const a = creds.account;
   return {
-    accountId: a._id,
-    oauthClient: { clientId: creds.oauthClient.clientId, clientSecret: creds.oauthClient.clientSecret, redirectUri: creds.oauthClient.redirectUri },
-    refreshToken: creds.refreshToken,
-    ...(a.zoho ? { zohoDataCentre: a.zoho.dataCentre } : {}),
-    ...(a.kommo ? { kommoSubdomain: a.kommo.subdomain } : {}),
+      accountId: a._id,
+      oauthClient: { clientId: creds.oauthClient.clientId, clientSecret: creds.oauthClient.clientSecret, redirectUri: creds.oauthClient.redirectUri },
+      refreshToken: creds.refreshToken,
+      ...(a.zoho ? { zohoDataCentre: a.zoho.dataCentre } : {}),
+      ...(a.kommo ? { kommoSubdomain: a.kommo.subdomain } : {}),
   };
 }
 
@@ -90,7 +94,11 @@ function refreshInput(creds: Credentials): RefreshInput {
  * Token refresh activities. Credentials are read from the store here and never leave this module:
  * workflows pass account ids and get back versions and expiry times.
  */
-export const createTokenActivities = (deps: TokenActivityDeps) => ({
+export const createTokenActivities = (deps: TokenActivityDeps) => {
+  // Each provider's token endpoint takes at most its *_TOKEN_RPS calls in any second, across every worker.
+  const gate = new RateGate(deps.rateGrants);
+  const tokenRps: Record<OAuthProvider, number> = { google: deps.settings.GOOGLE_TOKEN_RPS, zoho: deps.settings.ZOHO_TOKEN_RPS, kommo: deps.settings.KOMMO_TOKEN_RPS };
+  return {
   /** A page of active account ids of a provider, optionally only those expiring before a time. */
   async listAccountsToRefresh(input: { provider: OAuthProvider; expiringBefore?: string; afterId?: string; limit: number }): Promise<string[]> {
     return deps.accounts.idsToRefresh({
@@ -169,6 +177,7 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
 
     let refreshed;
     try {
+      await gate.acquire(`token:${account.provider}`, tokenRps[account.provider]);
       refreshed = await deps.refreshers[account.provider](refreshInput(creds), deps.endpoints);
     } catch (err) {
       const pe = asProviderError(err, account.provider);
@@ -264,7 +273,8 @@ export const createTokenActivities = (deps: TokenActivityDeps) => ({
   async describeAccount(accountId: string): Promise<{ id: string; provider: OAuthProvider; key: string; status: string } | null> {
     return deps.accounts.describe(accountId);
   },
-});
+  };
+};
 
 /**
  * The store write after a rotation is the one write that must not be lost: retry a brief MongoDB outage here,

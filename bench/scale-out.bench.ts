@@ -3,8 +3,9 @@
  *
  * Three worker processes (`npm run worker`'s entry point, each with its metrics port) on one Temporal server share a
  * bulk refresh of N Google accounts and two extractions of R records each, against a sandbox (its own process)
- * whose token endpoint allows L requests a second (429 past that, in fixed one-second windows). The google queue's
- * server-side rate (maxTaskQueueActivitiesPerSecond, GOOGLE_TOKEN_RPS) is what paces the three together. Once a
+ * whose token endpoint allows L requests a second (429 past that, in fixed one-second windows). GOOGLE_TOKEN_RPS is L:
+ * the google queue's server-side rate (Temporal's token bucket) paces the dispatch, and the token endpoint's
+ * per-second grants in MongoDB (activities/rate-gate.ts) hold the calls to L in every second across the three. Once a
  * third of the accounts is refreshed, one worker is killed (SIGKILL): its in-flight activities time out and are
  * retried by the two others. From the sandbox's own request log:
  *
@@ -110,8 +111,7 @@ async function main(): Promise<void> {
       await stores.configs.insert({ id: configId, ...prepared }, 'bench');
     }
 
-    // The workers: the google queue at 95% of the provider's quota (Temporal's limiter and the provider's window do
-    // not share a clock); a dead worker's page batch resumes elsewhere after 5 s without a heartbeat.
+    // The workers, at the provider's quota; a dead worker's page batch resumes elsewhere after 5 s without a heartbeat.
     for (let i = 0; i < WORKERS; i++) {
       const port = await freePort();
       const [node, args] = tsEntry(repo, 'workers/main.ts');
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
           TEMPORAL_TASK_QUEUE: settings.TEMPORAL_TASK_QUEUE,
           MONGODB_URI: mongoUri.toString(),
           PROVIDERS_SANDBOX_URL: sandboxUrl,
-          GOOGLE_TOKEN_RPS: String(LIMIT * 0.95),
+          GOOGLE_TOKEN_RPS: String(LIMIT),
           CREATE_SCHEDULES: 'false',
           EXTRACT_ALLOW_LOOPBACK: 'true',
           EXTRACT_HEARTBEAT_SECONDS: '5',

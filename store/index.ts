@@ -14,6 +14,7 @@ import { ParentRecordStore } from './parent-records';
 import { OAuthStateStore, stateSigningKey } from './oauth-states';
 import { PairingStore } from './pairings';
 import { RefreshLeaseStore } from './refresh-leases';
+import { RateGrantStore } from './rate-grants';
 import { RunLogStore } from './run-logs';
 import { SecretStore } from './secrets';
 import { SmokeRunStore } from './smoke-runs';
@@ -28,6 +29,8 @@ export interface Stores {
   /** Single-use OAuth states and reconnect links. */
   oauthStates: OAuthStateStore;
   refreshLeases: RefreshLeaseStore;
+  /** Per-second slots of rate-limited endpoints, claimed by every worker process. */
+  rateGrants: RateGrantStore;
   tokenJournal: TokenJournalStore;
   apiKeys: ApiKeyStore;
   /** The operator page's login sessions. */
@@ -65,6 +68,7 @@ export async function openStores(db: Db, settings: Pick<Settings, 'ENCRYPTION_KE
     oauthClients,
     oauthStates: new OAuthStateStore(db, stateSigningKey(settings.ENCRYPTION_KEY)),
     refreshLeases,
+    rateGrants: new RateGrantStore(db),
     tokenJournal,
     apiKeys: new ApiKeyStore(db),
     uiSessions: new UiSessionStore(db),

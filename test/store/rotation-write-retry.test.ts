@@ -80,6 +80,7 @@ async function refresh(store: AccountStore, accountId: string) {
   const activities = createTokenActivities({
     accounts: store,
     refreshLeases: stores.refreshLeases,
+    rateGrants: stores.rateGrants,
     errorLogs: stores.errorLogs,
     endpoints: providerEndpoints({ ...settings, PROVIDERS_SANDBOX_URL: sandbox.baseUrl }),
     refreshers: REFRESHERS,
