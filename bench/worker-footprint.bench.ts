@@ -30,6 +30,7 @@ import { openStores } from '../store';
 import { newId } from '../store/configs';
 import { connectMongo } from '../store/mongo';
 import { sdkMetricsAddress } from '../workers/metrics';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../workers/process-flags';
 import { extractConfig } from '../workflows/extraction';
 import { startSandboxProcess } from './common';
 
@@ -40,6 +41,8 @@ function arg(name: string, fallback: number): number {
 
 const RECORDS = arg('records', 1_000_000);
 const ROUNDS = Math.max(1, arg('rounds', 2));
+/** `--only compiled` (or tsx) measures one way only. */
+const ONLY = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] as Mode) : null;
 const repo = path.join(__dirname, '..');
 const MB = 1024 * 1024;
 type Mode = 'tsx' | 'compiled';
@@ -79,14 +82,15 @@ async function main(): Promise<void> {
 
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of (round % 2 === 0 ? ['tsx', 'compiled'] : ['compiled', 'tsx']) as Mode[]) {
+      const order = (round % 2 === 0 ? ['tsx', 'compiled'] : ['compiled', 'tsx']) as Mode[];
+      for (const mode of order.filter((m) => !ONLY || m === ONLY)) {
         const queue = `bench-footprint-${mode}-${run}-${round}`;
         const port = await freePort();
-        const [node, args] = mode === 'tsx' ? tsEntry(repo, 'workers/main.ts') : [process.execPath, [compiledMain]];
+        const [node, args] = mode === 'tsx' ? tsEntry(repo, 'workers/main.ts') : [process.execPath, [...WORKER_NODE_ARGS, compiledMain]];
         const t0 = performance.now();
         child = spawn(node, args, {
           cwd: repo,
-          env: { ...process.env, TEMPORAL_TASK_QUEUE: queue, MONGODB_URI: mongoUri.toString(), CREATE_SCHEDULES: 'false', EXTRACT_ALLOW_LOOPBACK: 'true', WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'warn' },
+          env: { ...process.env, ...(mode === 'compiled' ? WORKER_ENV : {}), TEMPORAL_TASK_QUEUE: queue, MONGODB_URI: mongoUri.toString(), CREATE_SCHEDULES: 'false', EXTRACT_ALLOW_LOOPBACK: 'true', WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'warn' },
           stdio: ['ignore', 'ignore', 'inherit'],
         });
         const pid = child.pid!;
@@ -151,6 +155,7 @@ async function main(): Promise<void> {
       }
     }
     const line = (['tsx', 'compiled'] as Mode[])
+      .filter((m) => figures[m].start.length > 0)
       .map((m) => `${m}_start_s=${median(figures[m].start).toFixed(2)} ${m}_rss_idle_mb=${median(figures[m].idle).toFixed(0)} ${m}_rss_extract_mb=${Math.max(...figures[m].extract).toFixed(0)}`)
       .join(' ');
     process.stdout.write(`bench worker-footprint: ${line} records=${RECORDS}\n`);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTE_DEFS } from '../../common/names';
 import { settingsSchema } from '../../config';
+import { COMPILED_WORKER_COMMAND, WORKER_ENV } from '../../workers/process-flags';
 
 /**
  * docker-compose.yml cannot be run here (no Docker engine): this checks what can be checked without one. Images are
@@ -69,7 +70,7 @@ describe('docker-compose.yml', () => {
     for (const name of SWITCHYARD) {
       const s = services[name]!;
       expect(s.build, name).toBeDefined();
-      expect((s.command as string[]).join(' '), name).toMatch(/^node dist\//);
+      expect((s.command as string[]).join(' '), name).toMatch(/^node (--[a-z-]+=\d+ )*dist\//);
       expect(s.depends_on?.['temporal-setup']?.condition, name).toBe('service_completed_successfully');
       expect(s.depends_on?.['minio-setup']?.condition, name).toBe('service_completed_successfully');
       const env = resolveEnv(s.environment ?? {});
@@ -80,5 +81,13 @@ describe('docker-compose.yml', () => {
       for (const key of Object.keys(env)) expect(known.has(key), `${name}: ${key} is not a Switchyard setting`).toBe(true);
     }
     expect(services['worker-1']?.environment?.WORKER_METRICS_PORT).toBe('9464');
+  });
+
+  it('starts workers as the Dockerfile does, with the memory settings the worker-footprint bench measured', () => {
+    for (const name of ['worker-1', 'worker-2']) expect(services[name]?.command, name).toEqual([...COMPILED_WORKER_COMMAND]);
+    const dockerfile = fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(cmd && JSON.parse(cmd)).toEqual([...COMPILED_WORKER_COMMAND]);
+    for (const [k, v] of Object.entries(WORKER_ENV)) expect(dockerfile).toMatch(new RegExp(`^ENV ${k}=${v}$`, 'm'));
   });
 });
