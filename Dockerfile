@@ -17,4 +17,4 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 # Default process: a worker. The API runs `node dist/clients/api/main.js`; the CLI is `node bin/switchyard.js`.
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/workers/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=20", "dist/workers/main.js"]

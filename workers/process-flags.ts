@@ -5,10 +5,10 @@
  * An extraction allocates fast and keeps little (a page in flight, two S3 parts). By default V8 lets the old
  * generation grow to several times what survived the last full collection while allocation is fast, and keeps a
  * 16 MB semi-space young generation: a 1M-record extraction took a worker from about 205 MB to 420 MB resident.
- * A fixed 20% growth past the survivors and 4 MB semi-spaces keep it near 215 MB at the same speed (measured with
+ * A fixed 20% growth past the survivors and 8 MB semi-spaces keep it near 215 MB at the same speed (measured with
  * `npm run bench -- worker-footprint`); there is no hard heap cap, so a larger working set still fits.
  */
-export const WORKER_NODE_ARGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'] as const;
+export const WORKER_NODE_ARGS = ['--max-semi-space-size=8', '--heap-growing-percent=20'] as const;
 
 /**
  * glibc gives each thread that allocates its own malloc arena, and the worker has many (Temporal's core, libuv, the
