@@ -173,11 +173,19 @@ export const createTokenActivities = (deps: TokenActivityDeps) => {
     const rotates = ROTATES_REFRESH_TOKEN[account.provider];
     const rotationWasPending = rotates && account.rotationPending !== null;
     const creds = await deps.accounts.credentials(account);
+    // The call's grant, before a rotation is marked pending: a store that cannot grant one leaves no trace of a call
+    // that never happened (and no lease behind for the retry to wait out).
+    try {
+      await gate.acquire(`token:${account.provider}`, tokenRps[account.provider]);
+    } catch (err) {
+      await deps.refreshLeases.release(account._id, owner).catch(() => undefined);
+      report(transientFailures);
+      throw failure(FailureType.Transient, `account ${account._id}: no call to the ${account.provider} token endpoint could be granted (${(err as Error).message})`);
+    }
     if (rotates) await deps.accounts.markRotationPending(account._id, owner);
 
     let refreshed;
     try {
-      await gate.acquire(`token:${account.provider}`, tokenRps[account.provider]);
       refreshed = await deps.refreshers[account.provider](refreshInput(creds), deps.endpoints);
     } catch (err) {
       const pe = asProviderError(err, account.provider);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createTokenActivities } from '../../activities/tokens';
+import { createTokenActivities, type TokenActivityDeps } from '../../activities/tokens';
 import { providerEndpoints } from '../../providers/endpoints';
 import { FailureType, ProviderError } from '../../providers/errors';
 import type { RefreshFn } from '../../providers/oauth';
@@ -35,9 +35,10 @@ afterAll(async () => {
   await mongo.close();
 });
 
-async function attempt(accountId: string, attemptNo: number, heartbeatDetails: unknown): Promise<{ error: unknown; heartbeats: unknown[] }> {
+async function attempt(accountId: string, attemptNo: number, heartbeatDetails: unknown, over: Partial<TokenActivityDeps> = {}): Promise<{ error: unknown; heartbeats: unknown[] }> {
   const activities = createTokenActivities({
     ...stores,
+    ...over,
     endpoints: providerEndpoints(settings),
     refreshers: { google: refresher, zoho: refresher, kommo: refresher },
     temporal: null,
@@ -136,6 +137,23 @@ describe('refresh attempts: the transient failure budget', () => {
     expect((error as ApplicationFailure).nonRetryable).toBe(false);
     expect((error as ApplicationFailure).message).toMatch(/refresh token changed while it was being refreshed/);
     expect((await stores.accounts.get(id)).status).toBe('active');
+  });
+
+  it('a call the grant store cannot grant fails the attempt as transient, with no rotation marked and the lease released', async () => {
+    await stores.oauthClients.upsert({ id: 'k', provider: 'kommo', clientId: 'kid', clientSecret: 'ksecret' });
+    const id = unique('kacc');
+    await stores.accounts.create({ id, provider: 'kommo', oauthClientId: 'k', kommoSubdomain: id.replace(/-/g, ''), refreshToken: `rt-${id}`, accessToken: `at-${id}`, expiresAt: new Date(Date.now() + 3600_000) });
+    calls = 0;
+    const rateGrants = Object.assign(Object.create(stores.rateGrants) as Stores['rateGrants'], { claim: () => Promise.reject(new Error('connection refused')) });
+    const { error, heartbeats } = await attempt(id, 1, undefined, { rateGrants });
+    expect((error as ApplicationFailure).type).toBe(FailureType.Transient);
+    expect((error as ApplicationFailure).nonRetryable).toBe(false);
+    expect((error as ApplicationFailure).message).toMatch(/no call to the kommo token endpoint could be granted \(connection refused\)/);
+    expect(heartbeats).toEqual([{ transientFailures: 0, through: 1 }]);
+    expect(calls).toBe(0);
+    // Kommo was not called: the next attempt must not believe a rotation may have been lost.
+    expect((await stores.accounts.get(id)).rotationPending ?? null).toBeNull();
+    expect(await stores.refreshLeases.until(id)).toBeNull();
   });
 
   it('waiting for another run is reported as no failure', async () => {
