@@ -12,7 +12,8 @@
  *   primary keys, or their hashes without one, are kept for the boundary value: APIs filter with >=).
  * - Records at or past end_value are dropped (a fixed window, for backfills).
  * - A record without the cursor field fails the run: an incremental run cannot tell where it belongs.
- * - Values compare as numbers when both are numbers, as instants when both read as ISO 8601 dates, else as text.
+ * - Values compare as numbers when both are numbers or integers in digits (an integer past 2^53 is kept as its digits,
+ *   exact), as instants when both read as ISO 8601 dates, else as text.
  * The state rides in the writer state, so it moves exactly with the parts written; a partial run moves the cursor
  * only when its records came in cursor order (else records before its highest value may not have been read yet).
  */
@@ -71,9 +72,16 @@ export const MAX_BOUNDARY_KEYS = 1000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const asInstant = (v: CursorValue): number | null => (typeof v === 'string' && ISO_DATE.test(v) ? Date.parse(v) : null);
 
+const INTEGER = /^-?\d+$/;
+const asInteger = (v: CursorValue): bigint | null =>
+  typeof v === 'number' ? (Number.isInteger(v) ? BigInt(v) : null) : INTEGER.test(v) ? BigInt(v) : null;
+
 /** Orders two cursor values (negative: a before b). */
 export function compareCursor(a: CursorValue, b: CursorValue): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const ia = asInteger(a);
+  const ib = asInteger(b);
+  if (ia !== null && ib !== null) return ia < ib ? -1 : ia > ib ? 1 : 0;
   const ta = asInstant(a);
   const tb = asInstant(b);
   if (ta !== null && tb !== null && !Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
@@ -87,6 +95,11 @@ function withLag(inc: Incremental, v: CursorValue): CursorValue {
   if (!inc.lag) return v;
   const sign = inc.last_value_func === 'max' ? -1 : 1;
   if (typeof v === 'number') return v + sign * inc.lag;
+  if (INTEGER.test(v)) {
+    // Integer arithmetic on the digits (past 2^53 a number would round); zero-padding is kept.
+    const moved = (BigInt(v) + BigInt(sign * Math.round(inc.lag))).toString();
+    return /^0\d/.test(v) && !moved.startsWith('-') ? moved.padStart(v.length, '0') : moved;
+  }
   const t = asInstant(v);
   return t === null || Number.isNaN(t) ? v : new Date(t + sign * inc.lag * 1000).toISOString();
 }
@@ -119,7 +132,9 @@ export function filterIncremental(inc: Incremental, start: IncrementalStart, sta
   const kept: unknown[] = [];
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    const v = getField(r, inc.cursor_path);
+    const raw = getField(r, inc.cursor_path);
+    // An integer past 2^53 comes from the page parser as a bigint: kept as its digits (plain JSON, exact).
+    const v = typeof raw === 'bigint' ? raw.toString() : raw;
     if (typeof v !== 'string' && typeof v !== 'number') {
       return err(`${page}, record ${i + 1}: incremental.cursor_path "${inc.cursor_path}" is ${v === undefined ? 'missing' : JSON.stringify(v)}, expected a string or a number`);
     }

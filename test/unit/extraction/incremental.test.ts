@@ -60,6 +60,23 @@ describe('incremental cursors', () => {
     const win = inc({ initial_value: 10, end_value: 20, cursor_path: 'n' });
     expect(run(win, incrementalStart(win, null), [[{ id: 1, n: 9 }, { id: 2, n: 10 }, { id: 3, n: 19 }, { id: 4, n: 20 }]]).ids).toEqual([2, 3]);
   });
+  it('an integer cursor past 2^53 (a bigint from the page parser) is tracked exactly, as its digits, and compared as an integer', () => {
+    // Snowflake-style ids as cursors: JSON.parse would round 1790000000000000001 to ...000000.
+    const i = inc({ cursor_path: 'since_id', initial_value: '1790000000000000001', lag: 1 });
+    const big = (id: number, since_id: bigint) => ({ id, since_id });
+    const first = run(i, incrementalStart(i, null), [[big(1, 1790000000000000000n), big(2, 1790000000000000001n), big(3, 1790000000000000002n)]]);
+    expect(first.ids).toEqual([2, 3]);
+    expect(first.state.last).toBe('1790000000000000002');
+    const log = incrementalLog(first.state, null, 'all')!;
+    // The lag is applied in integer arithmetic, without rounding.
+    const start = incrementalStart(i, log);
+    expect(start.start_value).toBe('1790000000000000001');
+    expect(run(i, start, [[big(3, 1790000000000000002n), big(4, 1790000000000000003n)]]).ids).toEqual([4]);
+    // Integers compare as integers, whether numbers or digits of any length.
+    expect(compareCursor('9', '10')).toBeLessThan(0);
+    expect(compareCursor(9007199254740993n.toString(), 9007199254740991)).toBeGreaterThan(0);
+    expect(compareCursor('-20', '-3')).toBeLessThan(0);
+  });
   it('a record without the cursor field fails, naming the page, the record and the field', () => {
     const r = filterIncremental(inc(), incrementalStart(inc(), null), newCursorState(), [rec(1, '2024-05-01T00:00:00Z'), { id: 2 }], 'page 3');
     expect(r).toEqual({ ok: false, error: 'page 3, record 2: incremental.cursor_path "updated_at" is missing, expected a string or a number' });
