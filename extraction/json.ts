@@ -38,13 +38,13 @@ export function parseJson(text: string): unknown {
   return parse(text, null, { parseNumber, onDuplicateKey: ({ newValue }) => newValue });
 }
 
-/** JSON.stringify of parsed JSON, writing a bigint as its digits (JSON.stringify refuses them). */
-export function stringifyJson(value: unknown): string {
+/** JSON.stringify of parsed JSON, writing a bigint as its digits (JSON.stringify refuses them); `space` indents. */
+export function stringifyJson(value: unknown, space?: number): string {
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, null, space);
   } catch (err) {
     // Only values holding a bigint take the slower writer; anything else (a cycle) is a bug to surface.
     if (!(err instanceof TypeError) || !/BigInt/.test(err.message)) throw err;
-    return stringify(value) ?? 'null';
+    return stringify(value, undefined, space) ?? 'null';
   }
 }

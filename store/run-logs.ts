@@ -1,11 +1,11 @@
 import type { Collection, Db } from 'mongodb';
 import type { RunLog } from '../extraction';
-import { stringifyJson } from '../extraction/json';
+import { parseJson, stringifyJson } from '../extraction/json';
 import { isDuplicateKey } from './errors';
 
 /**
  * A run log as stored: the seed's fields, `last` as JSON text (records hold keys such as `$currency_symbol`, which
- * MongoDB-wire servers refuse as field names). `_id` is the run's workflow id, so retries insert once.
+ * MongoDB-wire servers refuse as field names; read back with integers past 2^53 as bigint, exact). `_id` is the run's workflow id, so retries insert once.
  */
 interface RunLogDoc extends Omit<RunLog, 'last' | 'created_at'> {
   _id: string;
@@ -16,7 +16,7 @@ interface RunLogDoc extends Omit<RunLog, 'last' | 'created_at'> {
 function fromDoc(d: RunLogDoc): RunLog {
   const { _id, last, created_at, ...rest } = d;
   // Logs written before partial runs (or column lists, or filters) existed have no `partial` (or `columns`, `data_filtered_len`).
-  return { ...rest, partial: rest.partial ?? false, columns: rest.columns ?? null, dropped_columns: rest.dropped_columns ?? [], data_filtered_len: rest.data_filtered_len ?? 0, incremental: rest.incremental ?? null, last: last === null ? null : (JSON.parse(last) as unknown), created_at: created_at.toISOString() };
+  return { ...rest, partial: rest.partial ?? false, columns: rest.columns ?? null, dropped_columns: rest.dropped_columns ?? [], data_filtered_len: rest.data_filtered_len ?? 0, incremental: rest.incremental ?? null, last: last === null ? null : parseJson(last), created_at: created_at.toISOString() };
 }
 
 /** `extract_run_logs`: one entry per finished extraction run, the seed's logs table. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Stores } from '../../store';
 import { ConfigNotFound } from '../../store/configs';
 import { ConfigInvalid } from '../../extraction';
+import { stringifyJson } from '../../extraction/json';
 import type { ExtractionService } from '../extraction';
 import { requireKey } from './auth';
 import { HttpError } from './errors';
@@ -120,9 +121,10 @@ export function registerExtractionRoutes(app: FastifyInstance, deps: { stores: P
       onRequest: anyKey,
       schema: { tags: ['runs'], summary: 'Run logs of an extraction, newest first', params: { type: 'object', properties: { extractionId: { type: 'string' } }, required: ['extractionId'] }, security },
     },
-    async (req) => {
+    async (req, reply) => {
       const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }).parse(req.query);
-      return runLogs.of(req.params.extractionId, limit);
+      // A last record's integers past 2^53 are written as their digits (JSON.stringify refuses a bigint).
+      return reply.type('application/json; charset=utf-8').send(stringifyJson(await runLogs.of(req.params.extractionId, limit)));
     },
   );
 

@@ -3,6 +3,7 @@ import { loadSettings, type Settings } from '../../config';
 import { openStores, type Stores } from '../../store';
 import { connectMongo } from '../../store/mongo';
 import { connectTemporal } from '../temporal';
+import { stringifyJson } from '../../extraction/json';
 
 /** Runs a command with the settings and every store on one MongoDB connection, closed afterwards. */
 export async function withStores<T>(fn: (stores: Stores, settings: Settings) => Promise<T>): Promise<T> {
@@ -36,5 +37,6 @@ export async function withContext<T>(fn: (ctx: CommandContext) => Promise<T>): P
 
 /** A command's answer, as indented JSON on standard output. */
 export function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  // A run log's last record may hold integers past 2^53 (bigint): written as their digits.
+  process.stdout.write(`${stringifyJson(value, 2)}\n`);
 }

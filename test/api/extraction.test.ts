@@ -235,6 +235,11 @@ describe('HTTP API: extraction configs, runs, logs, secrets', () => {
     expect(logs[0]).toMatchObject({ extraction_name: 'records', extraction_id: extractionId, config_name: 'demo run', config_id: created.id, success: true, error: null, data_inserted_len: 230 });
     for (const k of ['destiny', 'last', 'created_at', 'workflow_id', 'pages', 'bytes', 'duration_ms']) expect(logs[0]).toHaveProperty(k);
     expect(logs[0].last).toMatchObject({ id: 230 });
+    // A last record's integer past 2^53 is listed with its exact digits.
+    await env.mongo.db.collection<{ _id: string; extraction_id: string; last: string; created_at: Date }>('extract_run_logs').insertOne({ _id: `bigint-${extractionId}`, extraction_id: `bigint-${extractionId}`, last: '{"id":1790000000000000001}', created_at: new Date() });
+    const raw = await call('GET', `/api/extractions/bigint-${extractionId}/logs`, maria);
+    expect(raw.statusCode).toBe(200);
+    expect(raw.body).toContain('"last":{"id":1790000000000000001}');
   });
 
   it('serves an OpenAPI document of the routes', async () => {

@@ -83,4 +83,9 @@ describe('parseJson', () => {
     cycle.self = cycle;
     expect(() => stringifyJson(cycle)).toThrow(TypeError);
   });
+  it('indents as JSON.stringify does, with or without a bigint (the CLI prints run logs so)', () => {
+    const plain = { a: [1, { b: 'x' }] };
+    expect(stringifyJson(plain, 2)).toBe(JSON.stringify(plain, null, 2));
+    expect(stringifyJson({ last: { id: 1790000000000000001n }, n: 2 }, 2)).toBe('{\n  "last": {\n    "id": 1790000000000000001\n  },\n  "n": 2\n}');
+  });
 });
