@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RateGrantStore } from '../store/rate-grants';
 
 /**
@@ -48,17 +49,14 @@ export class RateGate {
   private readonly scopes = new Map<string, ScopeState>();
   private readonly owner = randomUUID();
 
-  constructor(
-    private readonly store: RateGrantStore,
-    private readonly clock: { now(): number; sleep(ms: number): Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-  ) {}
+  constructor(private readonly store: RateGrantStore) {}
 
   /** Resolves when a call to `scope` may be sent now; `perSecond` is the scope's limit (whole calls, at least 1). */
   acquire(scope: string, perSecond: number): Promise<void> {
     const limit = Math.max(1, Math.floor(perSecond));
     let s = this.scopes.get(scope);
     if (!s) {
-      s = { perSecond: limit, waiters: [], pumping: false, second: -1, order: [], tried: 0, pool: 0, prunedAt: Math.floor(this.clock.now() / 1000) };
+      s = { perSecond: limit, waiters: [], pumping: false, second: -1, order: [], tried: 0, pool: 0, prunedAt: Math.floor(Date.now() / 1000) };
       this.scopes.set(scope, s);
     }
     const state = s;
@@ -74,11 +72,11 @@ export class RateGate {
     s.pumping = true;
     try {
       while (s.waiters.length > 0) {
-        const now = this.clock.now();
+        const now = Date.now();
         const second = Math.floor(now / 1000);
         const closes = (second + 1) * 1000 - GUARD_MS;
         if (now >= closes) {
-          await this.clock.sleep((second + 1) * 1000 - now);
+          await sleep((second + 1) * 1000 - now);
           continue;
         }
         if (second !== s.second) {
@@ -97,7 +95,7 @@ export class RateGate {
         }
         if (s.tried >= s.order.length) {
           // Every chunk of this second is taken (by this process or others): the next second.
-          await this.clock.sleep((second + 1) * 1000 - now);
+          await sleep((second + 1) * 1000 - now);
           continue;
         }
         const want: number[] = [];
@@ -114,7 +112,7 @@ export class RateGate {
           return;
         }
         // Grants that came back after their second closed are void; the callers try the next second.
-        if (this.clock.now() >= closes || s.second !== second) continue;
+        if (Date.now() >= closes || s.second !== second) continue;
         s.pool += got.reduce((n, i) => n + chunkGrants(s.perSecond, i), 0);
         if (second - s.prunedAt >= PRUNE_EVERY_S) {
           s.prunedAt = second;
