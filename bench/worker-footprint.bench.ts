@@ -32,12 +32,7 @@ import { connectMongo } from '../store/mongo';
 import { sdkMetricsAddress } from '../workers/metrics';
 import { WORKER_ENV, WORKER_NODE_ARGS } from '../workers/process-flags';
 import { extractConfig } from '../workflows/extraction';
-import { startSandboxProcess } from './common';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { arg, startSandboxProcess } from './common';
 
 const RECORDS = arg('records', 1_000_000);
 const ROUNDS = Math.max(1, arg('rounds', 2));
