@@ -37,7 +37,14 @@ import { arg, startSandboxProcess } from './common';
 const RECORDS = arg('records', 1_000_000);
 const ROUNDS = Math.max(1, arg('rounds', 2));
 /** `--only compiled` (or tsx) measures one way only. */
-const ONLY = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] as Mode) : null;
+const ONLY = ((): Mode | null => {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return null;
+  const v = process.argv[i + 1];
+  if (v === 'tsx' || v === 'compiled') return v;
+  process.stderr.write(`bench worker-footprint: --only takes tsx or compiled, not ${v ?? 'nothing'}\n`);
+  process.exit(2);
+})();
 const repo = path.join(__dirname, '..');
 const MB = 1024 * 1024;
 type Mode = 'tsx' | 'compiled';
