@@ -41,6 +41,8 @@ func main() {
 		log.Fatalf("cannot create data directory %s: %v", *dir, err)
 	}
 
+	removeEmptyDatabases(*dir)
+
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
@@ -102,8 +104,35 @@ func indexIDs(ctx context.Context, dir string) {
 	}
 }
 
+// removeEmptyDatabases deletes database files that hold no table at all, before FerretDB opens them: it refuses to
+// start on a file without its metadata table. Such a file holds no data (an earlier version of indexIDs could
+// create one while a database was being dropped), so deleting it loses nothing.
+func removeEmptyDatabases(dir string) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.sqlite"))
+	for _, f := range files {
+		db, err := sql.Open("sqlite", "file:"+f+"?mode=rw&_pragma=busy_timeout(10000)")
+		if err != nil {
+			continue
+		}
+		var tables int
+		err = db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table'`).Scan(&tables)
+		db.Close()
+		if err != nil || tables > 0 {
+			continue
+		}
+		for _, part := range []string{f, f + "-wal", f + "-shm"} {
+			if err := os.Remove(part); err != nil && !os.IsNotExist(err) {
+				log.Printf("cannot remove the empty database file %s: %v", part, err)
+			}
+		}
+		log.Printf("removed %s: a database file without any table (FerretDB cannot open it)", filepath.Base(f))
+	}
+}
+
 func indexFile(ctx context.Context, file string) error {
-	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)")
+	// mode=rw: a database dropped since the glob stays dropped (the default mode would create the file again,
+	// empty, and FerretDB then refuses to start on a database file without its metadata table).
+	db, err := sql.Open("sqlite", "file:"+file+"?mode=rw&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return err
 	}
