@@ -22,7 +22,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadSettings } from '../config';
 import { startBenchBed } from './harness';
 import { buildActivityDeps } from '../workers/deps';
-import { createWorkers, runWorkers } from '../workers/worker';
+import { TOKEN_QUEUE_SLOTS, createWorkers, runWorkers } from '../workers/worker';
 import { createTokenActivities, type RefreshAccountInput, type RefreshAccountResult } from '../activities/tokens';
 import { startRefreshAll } from '../clients/tokens';
 import { temporalConnection } from '../config/temporal';
@@ -88,7 +88,9 @@ async function main(): Promise<void> {
     const workers = await createWorkers(settings, connection, deps, { overrides: { shutdownGraceTime: '5s' } });
     const bulk = await runWorkers(workers, async () => {
       const t0 = Date.now();
-      const handle = await startRefreshAll(client, settings, { provider: 'google', concurrency: Math.max(4, Math.ceil(LIMIT * 2)), pageSize: 500 });
+      // As many lanes as the one worker has slots: more would only wait in the server's task backlog. Pages of the
+      // default size.
+      const handle = await startRefreshAll(client, settings, { provider: 'google', concurrency: TOKEN_QUEUE_SLOTS });
       const timer = setInterval(() => {
         void handle.query('progress').then((p) => process.stdout.write(`  ${JSON.stringify(p).slice(0, 160)}\n`), () => undefined);
       }, 15_000);

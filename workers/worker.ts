@@ -20,6 +20,13 @@ export function workflowSource(): Pick<WorkerOptions, 'workflowsPath' | 'workflo
 type WorkflowSource = Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>;
 
 /**
+ * Refreshes one worker process runs at once on each token queue. A bulk refresh with more lanes than the slots of
+ * the workers polling its queue gains nothing: the extra activities wait in the Temporal server's task backlog,
+ * which costs it writes and reads.
+ */
+export const TOKEN_QUEUE_SLOTS = 100;
+
+/**
  * Every worker of one deployment: the main queue (workflows and store/e-mail activities) and one worker per
  * provider queue, whose maxTaskQueueActivitiesPerSecond is the provider's global quota, enforced by the
  * Temporal server across every worker process that polls that queue.
@@ -47,9 +54,9 @@ export async function createWorkers(
   // Token endpoints: the provider's refresh rate; data APIs: their own rate and concurrency (a token endpoint's low
   // rate must not throttle data calls, and a burst of data calls must not starve refreshes).
   const limits: { queue: ProviderQueue; rate: number; concurrency: number }[] = [
-    { queue: 'google', rate: settings.GOOGLE_TOKEN_RPS, concurrency: 100 },
-    { queue: 'zoho', rate: settings.ZOHO_TOKEN_RPS, concurrency: 100 },
-    { queue: 'kommo', rate: settings.KOMMO_TOKEN_RPS, concurrency: 100 },
+    { queue: 'google', rate: settings.GOOGLE_TOKEN_RPS, concurrency: TOKEN_QUEUE_SLOTS },
+    { queue: 'zoho', rate: settings.ZOHO_TOKEN_RPS, concurrency: TOKEN_QUEUE_SLOTS },
+    { queue: 'kommo', rate: settings.KOMMO_TOKEN_RPS, concurrency: TOKEN_QUEUE_SLOTS },
     { queue: 'google-data', rate: settings.GOOGLE_DATA_RPS, concurrency: settings.GOOGLE_DATA_CONCURRENCY },
     { queue: 'zoho-data', rate: settings.ZOHO_DATA_RPS, concurrency: settings.ZOHO_DATA_CONCURRENCY },
     { queue: 'kommo-data', rate: settings.KOMMO_DATA_RPS, concurrency: settings.KOMMO_DATA_CONCURRENCY },

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   defineQuery,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -51,7 +52,10 @@ export interface RefreshAllInput {
   expiringWithinMinutes?: number;
   /** Refreshes in flight at once; the provider queue's rate limit paces them globally. */
   concurrency?: number;
-  /** Accounts read per page; the next page is read while the current one is being refreshed. */
+  /**
+   * Accounts read per page (default 2,000, the most); the next page is read while the current one is being
+   * refreshed. A MongoDB-wire server without a usable index (the local FerretDB) reads every account for each page.
+   */
   pageSize?: number;
   /**
    * Refresh even the accounts another run refreshed within the last minute (which are otherwise skipped, saying
@@ -118,7 +122,8 @@ function failureOf(err: unknown): { kind: string; message: string } {
  */
 export async function refreshAllTokens(input: RefreshAllInput): Promise<RefreshAllResult> {
   const concurrency = Math.max(1, Math.min(input.concurrency ?? 20, 200));
-  const pageSize = Math.max(concurrency, Math.min(input.pageSize ?? 500, 2000));
+  // Runs started before pages of 2,000 were the default keep the 500 they were started with (replay).
+  const pageSize = Math.max(concurrency, Math.min(input.pageSize ?? (patched('refresh-all-pages-of-2000') ? 2000 : 500), 2000));
   const historyBudget = Math.max(100, Math.min(input.historyBudget ?? HISTORY_EVENTS_BUDGET, HISTORY_EVENTS_BUDGET));
   const state: RefreshAllState = input.state ?? {
     refreshed: 0,

@@ -155,6 +155,25 @@ describe('token refresh workflows (real Temporal, sandbox providers)', () => {
     }
   }, 180_000);
 
+  it('reads the accounts in pages of 2,000 when the start names no page size', async () => {
+    // Each page is a query the local MongoDB-wire server answers by reading every account of the collection.
+    const own = await googleEnv('tokens_pages');
+    try {
+      await googleAccounts(510, 'pages', own.deps.accounts);
+      const result = await own.withWorker(async () => {
+        const handle = await startRefreshAll(own.client, own.settings, { provider: 'google', concurrency: 50 });
+        workflowIds.push(handle.workflowId);
+        return handle.result();
+      });
+      // test/histories/refresh-all-pages-of-500.json is such a run recorded before pages of 2,000 were the default:
+      // it read 2 pages, and still replays (patched('refresh-all-pages-of-2000')).
+      await recordHistories(own.client, 'refresh-all-default-pages', workflowIds.at(-1)!, 'tokens.test.ts: reads the accounts in pages of 2,000');
+      expect(result).toMatchObject({ refreshed: 510, failedCount: 0, pages: 1 });
+    } finally {
+      await own.close();
+    }
+  }, 180_000);
+
   it('a 429 from the token endpoint is waited out for its Retry-After before the account is tried again', async () => {
     const [id] = await googleAccounts(1, 'limited');
     const since = await lastSeq();
