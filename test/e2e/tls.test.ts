@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -21,17 +22,21 @@ import { spawnWorker, stopWorker, stopWorkers } from '../helpers/workers';
 let env: TestEnv;
 let proxy: TlsProxy;
 let tls: Settings;
+/** The proxy's certificates, keys and config; removed after the file (each run makes new ones). */
+let proxyDir: string | undefined;
 
 beforeAll(async () => {
   env = await createTestEnv('tls');
   const paths = stackPaths(env.settings);
-  proxy = await startTlsProxy({ upstream: env.settings.TEMPORAL_ADDRESS, dir: path.join(paths.data, `tls-${env.taskQueue}`), logDir: paths.logs });
+  proxyDir = path.join(paths.data, `tls-${env.taskQueue}`);
+  proxy = await startTlsProxy({ upstream: env.settings.TEMPORAL_ADDRESS, dir: proxyDir, logDir: paths.logs });
   tls = { ...env.settings, TEMPORAL_ADDRESS: proxy.address, TEMPORAL_TLS_CA_PATH: proxy.ca, TEMPORAL_TLS_CERT_PATH: proxy.cert, TEMPORAL_TLS_KEY_PATH: proxy.key, TEMPORAL_TLS_SERVER_NAME: proxy.serverName };
 }, 180_000);
 afterAll(async () => {
   await stopWorkers();
   await proxy?.stop();
   await env.close();
+  if (proxyDir) fs.rmSync(proxyDir, { recursive: true, force: true });
 });
 
 const tlsEnv = (): NodeJS.ProcessEnv => ({
