@@ -110,7 +110,7 @@ func indexIDs(ctx context.Context, dir string) {
 func removeEmptyDatabases(dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.sqlite"))
 	for _, f := range files {
-		db, err := sql.Open("sqlite", "file:"+f+"?mode=rw&_pragma=busy_timeout(10000)")
+		db, err := openExisting(f)
 		if err != nil {
 			continue
 		}
@@ -129,10 +129,15 @@ func removeEmptyDatabases(dir string) {
 	}
 }
 
+// openExisting opens a database file without ever creating it (mode=rw): a database dropped since the glob stays
+// dropped (SQLite's default mode would create the file again, empty, and FerretDB then refuses to start on a
+// database file without its metadata table).
+func openExisting(file string) (*sql.DB, error) {
+	return sql.Open("sqlite", "file:"+file+"?mode=rw&_pragma=busy_timeout(10000)")
+}
+
 func indexFile(ctx context.Context, file string) error {
-	// mode=rw: a database dropped since the glob stays dropped (the default mode would create the file again,
-	// empty, and FerretDB then refuses to start on a database file without its metadata table).
-	db, err := sql.Open("sqlite", "file:"+file+"?mode=rw&_pragma=busy_timeout(10000)")
+	db, err := openExisting(file)
 	if err != nil {
 		return err
 	}
